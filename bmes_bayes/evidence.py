@@ -1,0 +1,178 @@
+"""Evidence: a mapping of variable to state (hard) or to a likelihood per state (soft), checked against the network.
+
+Every problem in one evidence mapping is reported in one :class:`~bmes_bayes.exceptions.EvidenceError`; nothing is
+dropped or guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .exceptions import EvidenceError, unknown_name_message
+from .spec import NetworkSpec
+
+__all__ = ["Evidence", "resolve_evidence", "parse_assignments"]
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """Checked evidence in network order: hard states as indices, soft evidence as likelihood vectors."""
+
+    hard: dict[str, int]
+    soft: dict[str, np.ndarray]
+    labels: dict[str, str]          # variable -> state name (hard) or a short description (soft)
+
+    def __len__(self) -> int:
+        return len(self.hard) + len(self.soft)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(self.labels)
+
+    def without(self, names: Sequence[str]) -> "Evidence":
+        drop = set(names)
+        return Evidence(
+            {k: v for k, v in self.hard.items() if k not in drop},
+            {k: v for k, v in self.soft.items() if k not in drop},
+            {k: v for k, v in self.labels.items() if k not in drop},
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain mapping: hard evidence as state names, soft evidence as {state: likelihood}."""
+        return {k: v for k, v in self.labels.items()}
+
+
+def _soft_label(states: Sequence[str], vec: np.ndarray) -> str:
+    return "soft(" + ", ".join(f"{s}:{x:.3g}" for s, x in zip(states, vec)) + ")"
+
+
+def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) -> Evidence:
+    """Check ``evidence`` against ``net``.
+
+    Parameters
+    ----------
+    evidence : mapping or None
+        ``{variable: state}`` for hard evidence; ``{variable: {state: likelihood, ...}}`` or
+        ``{variable: [likelihood per state]}`` for soft evidence (every state given, non-negative, finite,
+        not all zero).
+
+    Raises
+    ------
+    EvidenceError
+        Naming every unknown variable or state with the valid options and the closest match.
+    """
+    if evidence is None:
+        return Evidence({}, {}, {})
+    if not isinstance(evidence, Mapping):
+        raise EvidenceError(
+            f"evidence must be a mapping of variable to state, such as {{'joint': 'hip'}}; got {type(evidence).__name__}"
+        )
+    problems: list[str] = []
+    hard: dict[str, int] = {}
+    soft: dict[str, np.ndarray] = {}
+    for name, value in evidence.items():
+        if not isinstance(name, str) or name not in net:
+            problems.append(unknown_name_message("variable", name, net.names))
+            continue
+        var = net[name]
+        if isinstance(value, (str, np.str_)):
+            if value in var.states:
+                hard[name] = var.states.index(str(value))
+            else:
+                problems.append(unknown_name_message("state", value, var.states, where=f" for {name}"))
+        elif isinstance(value, (bool, np.bool_)):
+            guess = ("yes" if value else "no") if "yes" in var.states else None
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            problems.append(f"{name}: a state is a name, not {value!r}{hint} Valid states: {', '.join(var.states)}")
+        elif isinstance(value, Mapping):
+            unknown = [s for s in value if s not in var.states]
+            for s in unknown:
+                problems.append(unknown_name_message("state", s, var.states, where=f" in soft evidence for {name}"))
+            missing = [s for s in var.states if s not in value]
+            if missing:
+                problems.append(f"soft evidence for {name} must give a likelihood for every state; missing {', '.join(missing)}")
+            if unknown or missing:
+                continue
+            vec, msg = _likelihoods(name, [value[s] for s in var.states])
+            if msg:
+                problems.append(msg)
+            else:
+                soft[name] = vec
+        elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (bytes, bytearray)):
+            if len(value) != var.card:
+                problems.append(f"soft evidence for {name} needs {var.card} likelihoods ({', '.join(var.states)}), got {len(value)}")
+                continue
+            vec, msg = _likelihoods(name, list(value))
+            if msg:
+                problems.append(msg)
+            else:
+                soft[name] = vec
+        else:
+            problems.append(
+                f"{name}: evidence must be a state name ({', '.join(var.states)}) or likelihoods per state, "
+                f"got {type(value).__name__} {value!r}"
+            )
+    if problems:
+        raise EvidenceError("invalid evidence:\n  " + "\n  ".join(problems))
+    order = {n: i for i, n in enumerate(net.names)}
+    hard = dict(sorted(hard.items(), key=lambda kv: order[kv[0]]))
+    soft = dict(sorted(soft.items(), key=lambda kv: order[kv[0]]))
+    labels = {n: (net[n].states[hard[n]] if n in hard else _soft_label(net[n].states, soft[n]))
+              for n in sorted([*hard, *soft], key=order.__getitem__)}
+    return Evidence(hard, soft, labels)
+
+
+def _likelihoods(name: str, values: list[object]) -> tuple[np.ndarray, str | None]:
+    bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))]
+    if bad:
+        return np.empty(0), f"soft evidence for {name}: likelihoods must be numbers, got {bad[0]!r}"
+    vec = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(vec)):
+        return vec, f"soft evidence for {name}: likelihoods must be finite (no NaN or inf), got {values}"
+    if np.any(vec < 0):
+        return vec, f"soft evidence for {name}: likelihoods must be non-negative, got {values}"
+    if not vec.max() > 0:
+        return vec, f"soft evidence for {name}: at least one likelihood must be positive"
+    return vec, None
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, object]:
+    """``["joint=hip", "fever=no:0.2,yes:0.8"]`` -> evidence mapping (the command line's syntax).
+
+    A value with ``:`` is soft evidence, ``state:likelihood`` pairs separated by commas.
+    """
+    out: dict[str, object] = {}
+    problems = []
+    for item in items:
+        if "=" not in item:
+            problems.append(f"{item!r} is not of the form variable=state")
+            continue
+        name, _, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if name in out:
+            problems.append(f"{name} is given twice")
+            continue
+        if ":" in value:
+            soft: dict[str, object] = {}
+            for pair in value.split(","):
+                state, _, lik = pair.partition(":")
+                try:
+                    x = float(lik)
+                except ValueError:
+                    problems.append(f"{name}: likelihood {lik!r} for {state!r} is not a number")
+                    break
+                if not math.isfinite(x):
+                    problems.append(f"{name}: likelihood {lik!r} for {state!r} must be finite")
+                    break
+                soft[state.strip()] = x
+            else:
+                out[name] = soft
+        else:
+            out[name] = value
+    if problems:
+        raise EvidenceError("invalid evidence:\n  " + "\n  ".join(problems))
+    return out

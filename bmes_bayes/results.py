@@ -1,0 +1,191 @@
+"""Result objects: frozen, labelled, and displayed from their own ``to_frame()`` as text, HTML and plots."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .spec import Variable
+
+__all__ = ["ModelInfo", "Posterior", "Vocabulary", "ResultDisplay"]
+
+DISCLAIMER = "Educational and research model, not a clinical device."
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Provenance carried by every result: what model, which version, which exact files."""
+
+    name: str
+    network_version: str
+    package_version: str
+    digest: str                 # sha256 over the network file and every prior file
+
+    @property
+    def short(self) -> str:
+        return f"{self.name} {self.network_version} (bmes-bayes {self.package_version}, model {self.digest[:12]})"
+
+
+class ResultDisplay:
+    """Shared display: ``_repr_html_`` and ``to_html`` from ``_html_body``, falling back to escaped text."""
+
+    def _html_body(self) -> str:  # pragma: no cover - every result overrides it
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        """An HTML fragment describing the result (self-contained, escaped)."""
+        try:
+            return self._html_body()
+        except Exception:  # a display must never fail: show the text form instead
+            return f"<pre>{html.escape(repr(self))}</pre>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _frame_html(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
+    return frame.to_html(index=False, escape=True, float_format=floatfmt.format, border=0, classes="bmes-table")
+
+
+def _evidence_html(evidence: dict[str, object]) -> str:
+    if not evidence:
+        return "<p><b>Evidence:</b> none (prior)</p>"
+    items = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}" for k, v in evidence.items())
+    return f"<p><b>Evidence:</b> {items}</p>"
+
+
+@dataclass(frozen=True, eq=False)
+class Posterior(ResultDisplay):
+    """Exact posterior distribution of one variable given evidence.
+
+    Attributes
+    ----------
+    target : str
+        The variable queried.
+    states : tuple of str
+        Its states, in network order.
+    probabilities : numpy.ndarray
+        P(target = state | evidence), in the order of ``states``; sums to 1.
+    evidence : dict
+        The evidence used, as ``variable -> state`` (soft evidence described in words).
+    log_evidence : float
+        Natural log of P(evidence) under the point model.
+    model : ModelInfo
+    """
+
+    target: str
+    states: tuple[str, ...]
+    probabilities: np.ndarray
+    evidence: dict[str, object]
+    log_evidence: float
+    model: ModelInfo
+
+    def to_series(self) -> pd.Series:
+        """Probabilities as a Series indexed by state name (named after the target)."""
+        return pd.Series(self.probabilities, index=pd.Index(self.states, name="state"), name=self.target)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format: one row per state, columns ``variable, state, probability``, most probable first."""
+        frame = pd.DataFrame({"variable": self.target, "state": list(self.states), "probability": self.probabilities})
+        return frame.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)
+
+    @property
+    def top(self) -> tuple[str, float]:
+        """The most probable state and its probability."""
+        i = int(np.argmax(self.probabilities))
+        return self.states[i], float(self.probabilities[i])
+
+    def __getitem__(self, state: str) -> float:
+        return float(self.probabilities[self.states.index(state)])
+
+    def __repr__(self) -> str:
+        state, p = self.top
+        n = len(self.evidence)
+        return (f"<Posterior of {self.target}: {len(self.states)} states | {n} finding{'s' if n != 1 else ''} "
+                f"observed; top = {state} {p:.3f}>")
+
+    def __str__(self) -> str:
+        lines = [f"P({self.target} | evidence)", *(f"  {s:<36} {p:7.3f}" for s, p in
+                 zip(self.to_frame()["state"], self.to_frame()["probability"]))]
+        ev = ", ".join(f"{k}={v}" for k, v in self.evidence.items()) or "none (prior)"
+        lines += [f"evidence: {ev}", f"model: {self.model.short}", DISCLAIMER]
+        return "\n".join(lines)
+
+    def _html_body(self) -> str:
+        frame = self.to_frame()[["state", "probability"]]
+        return (
+            f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence)</b></p>"
+            f"{_frame_html(frame)}{_evidence_html(self.evidence)}"
+            f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>"
+        )
+
+    def plot(self, ax: "Axes | None" = None) -> "Axes":
+        """Horizontal bars of the posterior, most probable on top. Returns the Axes."""
+        from .plotting import bar_posterior
+
+        return bar_posterior(self.to_frame(), title=f"P({self.target} | evidence)", ax=ax)
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary(ResultDisplay):
+    """The variables a model accepts: names, states, roles, stages and descriptions."""
+
+    variables: tuple["Variable", ...]
+
+    def __iter__(self):
+        return iter(v.name for v in self.variables)
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+    def __contains__(self, name: object) -> bool:
+        return any(v.name == name for v in self.variables)
+
+    def __getitem__(self, name: str) -> "Variable":
+        for v in self.variables:
+            if v.name == name:
+                return v
+        from .exceptions import EvidenceError, unknown_name_message
+
+        raise EvidenceError(unknown_name_message("variable", name, [v.name for v in self.variables]))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variable: ``variable, role, stage, states, parents, description``."""
+        return pd.DataFrame(
+            {
+                "variable": [v.name for v in self.variables],
+                "role": [v.role for v in self.variables],
+                "stage": [v.stage or "" for v in self.variables],
+                "states": [" | ".join(v.states) for v in self.variables],
+                "parents": [", ".join(v.parents) for v in self.variables],
+                "description": [v.description for v in self.variables],
+            }
+        )
+
+    def __repr__(self) -> str:
+        roles: dict[str, int] = {}
+        for v in self.variables:
+            roles[v.role] = roles.get(v.role, 0) + 1
+        parts = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in roles.items())
+        return f"<Vocabulary: {len(self.variables)} variables ({parts})>"
+
+    def __str__(self) -> str:
+        return "\n".join(f"{v.name:<28} {' | '.join(v.states)}\n{'':<28} {v.description}" for v in self.variables)
+
+    def _html_body(self) -> str:
+        return _frame_html(self.to_frame().drop(columns=["parents"]))
+
+
+def frame_text(frame: pd.DataFrame) -> str:
+    """A DataFrame as plain text, for the CLI and ``__str__``."""
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
+                           "display.max_colwidth", 80):
+        return frame.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+
