@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=_cmd_variables)
 
-    e = sub.add_parser("export", help="write the network for other tools (pyAgrum, GeNIe, Hugin, SamIam, UAI)")
-    e.add_argument("--format", required=True, choices=["bif", "xmlbif", "xdsl", "net", "uai"])
+    e = sub.add_parser("export", help="write the network for other tools (pyAgrum, GeNIe, SamIam)")
+    e.add_argument("--format", required=True, choices=["bif", "xmlbif"])
     e.add_argument("-o", "--output", default=None, help="output file (default: <network name>.<ext>)")
     e.add_argument("--force", action="store_true", help="replace an existing file")
     e.set_defaults(func=_cmd_export)

@@ -21,8 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["to_pgmpy", "export", "FORMATS", "pgmpy_tables"]
 
-Format = Literal["bif", "xmlbif", "xdsl", "net", "uai"]
-FORMATS: dict[str, str] = {"bif": ".bif", "xmlbif": ".xml", "xdsl": ".xdsl", "net": ".net", "uai": ".uai"}
+Format = Literal["bif", "xmlbif"]
+FORMATS: dict[str, str] = {"bif": ".bif", "xmlbif": ".bifxml"}
 
 
 def _pgmpy():
@@ -70,37 +70,68 @@ def to_pgmpy(model: "BmesModel", tables: dict[str, np.ndarray] | None = None):
     return bn
 
 
-def _writer(fmt: str):
-    from pgmpy import readwrite as rw
+def _values(model: "BmesModel") -> dict[str, np.ndarray]:
+    return pgmpy_tables(model.network, model._tables.tables)
 
-    return {"bif": rw.BIFWriter, "xmlbif": rw.XMLBIFWriter, "xdsl": rw.XDSLWriter, "net": rw.NETWriter,
-            "uai": rw.UAIWriter}[fmt]
+
+def _num(x: float) -> str:
+    """Shortest text that reads back as exactly the same double."""
+    return repr(float(x))
+
+
+def _bif(model: "BmesModel") -> str:
+    net = model.network
+    # no properties: pyAgrum's BIF parser rejects them (descriptions travel in the XMLBIF copy)
+    out = [f"network {net.name} {{", "}"]
+    for v in net.variables:
+        out += [f"variable {v.name} {{", f"  type discrete [ {v.card} ] {{ {', '.join(v.states)} }};", "}"]
+    for v in net.variables:
+        head = f"probability ( {v.name}" + (f" | {', '.join(v.parents)} )" if v.parents else " )")
+        table = np.asarray(model._tables.tables[v.name][0])
+        if not v.parents:
+            out += [head + " {", "  table " + ", ".join(_num(x) for x in table) + ";", "}"]
+            continue
+        # one labelled line per parent configuration: pyAgrum's parser crashes on a long `table` list
+        out.append(head + " {")
+        for idx in np.ndindex(table.shape[:-1]):
+            labels = ", ".join(net[p].states[i] for p, i in zip(v.parents, idx))
+            out.append(f"  ( {labels} ) " + ", ".join(_num(x) for x in table[idx]) + ";")
+        out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _xmlbif(model: "BmesModel") -> str:
+    from xml.sax.saxutils import escape
+
+    net = model.network
+    values = _values(model)
+    out = ["<?xml version='1.0' encoding='utf-8'?>", '<BIF VERSION="0.3">', "<NETWORK>", f"<NAME>{escape(net.name)}</NAME>"]
+    for v in net.variables:
+        out.append('<VARIABLE TYPE="nature">')
+        out.append(f"  <NAME>{escape(v.name)}</NAME>")
+        out += [f"  <OUTCOME>{escape(s)}</OUTCOME>" for s in v.states]
+        out.append(f"  <PROPERTY>description = {escape(v.description)}</PROPERTY>")
+        out.append("</VARIABLE>")
+    for v in net.variables:
+        out.append("<DEFINITION>")
+        out.append(f"  <FOR>{escape(v.name)}</FOR>")
+        out += [f"  <GIVEN>{escape(p)}</GIVEN>" for p in v.parents]
+        # XMLBIF tables list the parents slowest and the child fastest: our (*parents, card) layout, flattened
+        flat = np.asarray(model._tables.tables[v.name][0]).ravel()
+        out.append("  <TABLE>" + " ".join(_num(x) for x in flat) + "</TABLE>")
+        out.append("</DEFINITION>")
+    out += ["</NETWORK>", "</BIF>"]
+    return "\n".join(out) + "\n"
+
+
+_WRITERS = {"bif": _bif, "xmlbif": _xmlbif}
 
 
 def export_text(model: "BmesModel", fmt: Format) -> str:
-    """The network in ``fmt`` as text."""
-    if fmt not in FORMATS:
-        raise BmesError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    bn = to_pgmpy(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        writer = _writer(fmt)(bn)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"model{FORMATS[fmt]}"
-            if fmt == "bif":
-                writer.write(str(path))
-            else:
-                writer.write_xmlbif(str(path)) if fmt == "xmlbif" else _write_other(writer, fmt, path)
-            return path.read_text(encoding="utf-8")
-
-
-def _write_other(writer, fmt: str, path: Path) -> None:
-    for name in ("write", f"write_{fmt}", "write_xdsl", "write_net", "write_uai"):
-        fn = getattr(writer, name, None)
-        if callable(fn):
-            fn(str(path))
-            return
-    raise BmesError(f"pgmpy cannot write {fmt}")
+    """The network in ``fmt`` as text (every probability written to full double precision)."""
+    if fmt not in _WRITERS:
+        raise BmesError(f"unknown export format {fmt!r}; choose one of {', '.join(_WRITERS)}")
+    return _WRITERS[fmt](model)
 
 
 def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -120,6 +151,9 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
