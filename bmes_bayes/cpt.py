@@ -62,24 +62,22 @@ def _compile_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where:
                 shape[1 + free.index(p)] = net[p].card
         return arr.reshape(shape)
 
+    # weights = base rate x odds ratios, built by broadcasting products (no log/exp passes over the big array);
+    # each parent's factor is small, so the array grows one parent at a time to its final sliced shape
     base = np.stack([draws.values[where[id(r)]] for r in cpd.base_rows], axis=1)
-    base = base.reshape((s, *(net[p].card for p in cpd.base_parents), k))
-    with np.errstate(divide="ignore"):
-        logw = placed(np.log(base), cpd.base_parents)
+    w = placed(base.reshape((s, *(net[p].card for p in cpd.base_parents), k)), cpd.base_parents)
     by_parent: dict[str, np.ndarray] = {}
     for eff in cpd.effects:
         arr = by_parent.get(eff.parent)
         if arr is None:
-            arr = by_parent[eff.parent] = np.zeros((s, net[eff.parent].card, k))
-        arr[:, net[eff.parent].states.index(eff.parent_state), node.states.index(eff.target)] = np.log(
+            arr = by_parent[eff.parent] = np.ones((s, net[eff.parent].card, k))
+        arr[:, net[eff.parent].states.index(eff.parent_state), node.states.index(eff.target)] = (
             draws.values[where[id(eff)]]
         )
-    for parent, arr in by_parent.items():
-        logw = logw + placed(arr, (parent,))
-    full_shape = (s, *(net[p].card for p in free), k)
-    logw = np.broadcast_to(logw, full_shape)
-    top = logw.max(axis=-1, keepdims=True)
-    w = np.exp(logw - top)
+    for parent in cpd.parents:  # network order: the broadcast grows axis by axis
+        if parent in by_parent:
+            w = w * placed(by_parent[parent], (parent,))
+    w = np.broadcast_to(w, (s, *(net[p].card for p in free), k))
     out = w / w.sum(axis=-1, keepdims=True)
     if cpd.node in fixed:
         out = out[..., fixed[cpd.node]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -17,6 +18,9 @@ from .exceptions import EvidenceError, ImpossibleEvidenceError, SpecError, Probl
 from .parameters import point_draws
 from .results import ModelInfo, Posterior, Vocabulary
 from .spec import NetworkSpec, PriorSpec, load_network, load_priors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sensitivity import Uncertainty
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
 
@@ -131,6 +135,43 @@ class BmesModel:
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
         )
+
+    def sensitivity(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
+                    n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,
+                    threshold: float = 0.9, progress: bool | None = None) -> "Uncertainty":
+        """Uncertainty of the posterior over the plausible range of every prior.
+
+        Draws ``n_samples`` parameter sets from the distributions in ``priors/``, runs exact inference for each
+        (batched), and summarises: point, mean, median and equal-tailed ``level`` interval per state, the share of
+        parameter sets in which each state is first (``p_top``), and a verdict against ``threshold``.
+
+        Parameters
+        ----------
+        seed : None, int or numpy Generator
+            The same seed gives bit-identical results, whatever the order of the evidence.
+        progress : bool, optional
+            Show a progress bar (default: only for runs of 20,000 draws or more).
+
+        Returns
+        -------
+        Uncertainty
+
+        References
+        ----------
+        Van Allen et al. (2008), Artificial Intelligence 172:483-513.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> res = bmes_bayes.load_model().sensitivity({"joint": "hip", "mri_necrotic_segment": "present"},
+        ...                                          n_samples=500, seed=1)
+        >>> list(res.to_frame().columns)
+        ['diagnosis', 'point', 'mean', 'median', 'lower', 'upper', 'p_top']
+        """
+        from .sensitivity import uncertainty
+
+        return uncertainty(self, evidence, target=target, n_samples=n_samples, level=level, seed=seed,
+                           threshold=threshold, progress=progress)
 
     def _impossible(self, ev: Evidence, source: TableSource) -> ImpossibleEvidenceError:
         """Shrink impossible evidence to a smallest conflicting set (each member is needed for the conflict)."""

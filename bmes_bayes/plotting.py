@@ -33,3 +33,18 @@ def bar_posterior(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) 
     ax.set_xlabel("posterior probability")
     ax.set_title(title)
     return ax
+
+
+def interval_plot(frame: pd.DataFrame, *, label: str, level: float, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Point estimates with credible intervals (columns ``label, point, lower, upper``), largest on top."""
+    ax = new_axes(ax)
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = range(len(data))
+    ax.hlines(y, data["lower"], data["upper"], color="#4C72B0", lw=3, alpha=0.6, label=f"{level:.0%} interval")
+    ax.plot(data["point"], y, "o", color="#C44E52", label="point model")
+    ax.set_yticks(list(y), data[label])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("posterior probability")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
