@@ -31,24 +31,60 @@ def _model(args):
     return load_model(args.model)
 
 
+def _uncertainty_json(res) -> dict:
+    frame = res.to_frame()
+    return {
+        "n_samples": res.n_samples, "level": res.level, "seed": res.seed, "threshold": res.threshold,
+        "verdict": res.verdict,
+        "states": {row[res.target]: {k: float(row[k]) for k in ("point", "mean", "median", "lower", "upper", "p_top")}
+                   for row in frame.to_dict("records")},
+    }
+
+
+def _model_json(info) -> dict:
+    return {"name": info.name, "version": info.network_version, "package_version": info.package_version,
+            "digest": info.digest}
+
+
 def _cmd_query(args) -> int:
     from .evidence import parse_assignments
 
     model = _model(args)
     evidence = parse_assignments(args.evidence)
     post = model.posterior(evidence, target=args.target)
+    res = None
+    if args.samples:
+        res = model.sensitivity(evidence, target=args.target, n_samples=args.samples, seed=args.seed,
+                                level=args.level, progress=False)
     if args.json:
         out = {
             "target": post.target,
             "evidence": post.evidence,
             "posterior": {s: float(p) for s, p in zip(post.states, post.probabilities)},
             "top": post.top[0],
-            "model": {"name": post.model.name, "version": post.model.network_version,
-                      "package_version": post.model.package_version, "digest": post.model.digest},
+            "model": _model_json(post.model),
         }
+        if res is not None:
+            out["uncertainty"] = _uncertainty_json(res)
         print(json.dumps(out, indent=2))
     else:
-        print(str(post))
+        print(str(res if res is not None else post))
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from . import scenarios
+
+    model = _model(args)
+    case = scenarios.load(args.scenario, network=model.network)
+    res = model.sensitivity(case.evidence, n_samples=args.samples, seed=args.seed, progress=False)
+    print(f"{case.title}  [{case.name}]")
+    print(f"{case.narrative}\nSource: {case.source}\n")
+    for stage in case.stages:
+        print(f"  {stage.stage:<17} " + ", ".join(f"{k}={v}" for k, v in stage.evidence.items()))
+    print()
+    print(str(res))
+    print(f"\nThe source's final diagnosis: {case.expected_leading}. Teaching point: {case.teaching_point}")
     return 0
 
 
@@ -75,6 +111,36 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("seed must be non-negative")
+    return value
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"level {text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("level must be strictly between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bmes-bayes",
@@ -91,7 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("evidence", nargs="*", metavar="variable=state")
     q.add_argument("--target", default="diagnosis", help="variable to query (default: diagnosis)")
     q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.add_argument("--samples", type=_positive_int, default=0, metavar="N",
+                   help="also draw N parameter sets from the priors and show credible intervals")
+    q.add_argument("--seed", type=_seed, default=0, help="seed for --samples (default 0)")
+    q.add_argument("--level", type=_level, default=0.9, help="credible level for --samples (default 0.9)")
     q.set_defaults(func=_cmd_query)
+
+    d = sub.add_parser("demo", help="a published case: its evidence, posterior and uncertainty",
+                       description="Runs the main job on a published case from the scenario library.")
+    d.add_argument("scenario", nargs="?", default="steroid-osteonecrosis-sle", help="scenario name (see `scenarios`)")
+    d.add_argument("--samples", type=_positive_int, default=2000, metavar="N", help="parameter sets (default 2000)")
+    d.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    d.set_defaults(func=_cmd_demo)
 
     v = sub.add_parser("variables", help="list the vocabulary: variables, states and descriptions")
     v.add_argument("--json", action="store_true", help="machine-readable output")

@@ -18,7 +18,8 @@ from .spec import STAGES, NetworkSpec
 
 __all__ = ["Scenario", "Stage", "load", "names", "load_all", "scenario_dir"]
 
-_KEYS = ("name", "title", "narrative", "source", "teaching_point", "expected", "stages")
+_KEYS = ("name", "title", "kind", "narrative", "source", "teaching_point", "expected", "stages")
+KINDS = ("textbook", "challenge")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Scenario:
 
     name: str
     title: str
+    kind: str
     narrative: str
     source: str
     teaching_point: str
@@ -60,7 +62,7 @@ class Scenario:
         return out
 
     def __repr__(self) -> str:
-        return f"<Scenario {self.name}: {len(self.stages)} stages, {len(self.evidence)} findings; expected {self.expected_leading}>"
+        return f"<Scenario {self.name} ({self.kind}): {len(self.stages)} stages, {len(self.evidence)} findings; expected {self.expected_leading}>"
 
 
 def scenario_dir() -> Path:
@@ -101,6 +103,10 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
             problems.append(Problem(file, line_of(data, key) or line_of(data), f"'{key}' must be non-empty text"))
     if isinstance(data.get("name"), str) and data["name"] != path.stem:
         problems.append(Problem(file, line_of(data, "name"), f"name {data['name']!r} differs from the file name {path.stem!r}"))
+    if data.get("kind") not in KINDS:
+        problems.append(Problem(file, line_of(data, "kind") or line_of(data),
+                                unknown_name_message("kind", data.get("kind"), KINDS)
+                                + " (textbook: a typical presentation; challenge: a mimic or misleading case)"))
     diag = net["diagnosis"].states if "diagnosis" in net else ()
     expected = data.get("expected") or {}
     leading = expected.get("leading") if isinstance(expected, dict) else None
@@ -143,7 +149,7 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
     if problems:
         return None, problems
     return Scenario(
-        name=data["name"], title=" ".join(data["title"].split()), narrative=" ".join(data["narrative"].split()),
+        name=data["name"], title=" ".join(data["title"].split()), kind=data["kind"], narrative=" ".join(data["narrative"].split()),
         source=" ".join(data["source"].split()), teaching_point=" ".join(data["teaching_point"].split()),
         expected_leading=leading, cant_miss=tuple(cant or ()), stages=tuple(stages), path=file,
     ), []
