@@ -149,3 +149,13 @@ def test_yaml_tags_are_refused_not_executed(tmp_path):
 def test_shipped_priors_have_provenance_for_every_parameter(model):
     for p in model.priors.parameters:
         assert p.provenance.source or p.provenance.expert_judgement, p.id
+
+
+def test_model_card_counts_are_current(model):
+    """The model card quotes how many parameters there are and how many rest on expert judgement alone."""
+    from .conftest import ROOT
+
+    card = (ROOT / "networks" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    n = len(model.priors.parameters)
+    expert = sum(p.provenance.expert_only for p in model.priors.parameters)
+    assert f"The model has {n} parameters; {expert} rest on expert judgement alone" in card
