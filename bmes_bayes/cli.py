@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .exceptions import BmesError
-from .results import DISCLAIMER, frame_text
+from .results import DISCLAIMER
 
 __all__ = ["main"]
 
@@ -96,8 +96,7 @@ def _cmd_variables(args) -> int:
                            "parents": list(v.parents), "description": v.description} for v in vocab.variables],
                          indent=2))
     else:
-        frame = vocab.to_frame()[["variable", "role", "states", "description"]]
-        print(frame_text(frame))
+        print(str(vocab))
     return 0
 
 
@@ -111,24 +110,23 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+def _whole(minimum: int, what: str):
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("seed must be non-negative")
-    return value
+_positive_int = _whole(1, "count")
+_seed = _whole(0, "seed")
 
 
 def _level(text: str) -> float:
@@ -193,6 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bmes-bayes: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # no internal traceback reaches a user
         print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
         return 1

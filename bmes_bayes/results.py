@@ -177,7 +177,16 @@ class Vocabulary(ResultDisplay):
         return f"<Vocabulary: {len(self.variables)} variables ({parts})>"
 
     def __str__(self) -> str:
-        return "\n".join(f"{v.name:<28} {' | '.join(v.states)}\n{'':<28} {v.description}" for v in self.variables)
+        import textwrap
+
+        blocks = []
+        for v in self.variables:
+            head = f"{v.name}  ({v.role.replace('_', ' ')}" + (f", {v.stage}" if v.stage else "") + ")"
+            states = textwrap.fill(" | ".join(v.states), width=100, initial_indent="    states: ",
+                                   subsequent_indent=" " * 12)
+            desc = textwrap.fill(v.description, width=100, initial_indent="    ", subsequent_indent="    ")
+            blocks.append(f"{head}\n{states}\n{desc}")
+        return "\n".join(blocks)
 
     def _html_body(self) -> str:
         return _frame_html(self.to_frame().drop(columns=["parents"]))

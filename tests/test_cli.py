@@ -82,3 +82,11 @@ def test_console_script_runs_as_a_process():
     proc = subprocess.run([sys.executable, "-m", "bmes_bayes", "query", "joint=elbow"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "elbow" in proc.stderr
+
+
+def test_closed_pipe_is_not_an_error():
+    """`bmes-bayes variables | head -1`: the reader leaves early; no 'internal error', no traceback."""
+    proc = subprocess.run(f"{sys.executable} -m bmes_bayes variables | head -n 1", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.count("\n") == 1
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
