@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exceptions import BmesError
+from .exceptions import BmesError, shown
 
 SeedLike = "None | int | np.random.Generator"
 
@@ -16,5 +16,5 @@ def as_generator(seed: None | int | np.random.Generator) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise BmesError(f"seed must be None, a non-negative int or a numpy Generator, got {seed!r}")
+        raise BmesError(f"seed must be None, a non-negative int or a numpy Generator, got {shown(seed)}")
     return np.random.default_rng(int(seed))

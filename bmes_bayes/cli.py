@@ -110,6 +110,160 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from .report import build_report, canonical_scenarios, default_report_path, write_reports
+
+    model = _model(args)
+    options = {"n_samples": args.samples, "seed": args.seed, "level": args.level}
+    if args.canonical:
+        directory = Path(args.output) if args.output else Path("reports")
+        for path in write_reports(model, canonical_scenarios(), directory, overwrite=args.force, **options):
+            print(f"wrote {path}")
+        return 0
+    from .evidence import parse_assignments
+
+    evidence = parse_assignments(args.evidence) if args.evidence is not None else None
+    out = (Path(args.output) if args.output else
+           default_report_path(scenario=args.scenario, evidence=evidence))
+    if out.exists() and not args.force:  # before any work
+        raise BmesError(f"{out} exists; pass --force to replace it")
+    report = build_report(model, evidence, scenario=args.scenario, **options)
+    report.write(out, overwrite=args.force)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_model_card(args) -> int:
+    from .model_card import DEFAULT_PATH, write_model_card
+
+    model = _model(args)
+    out = Path(args.output) if args.output else DEFAULT_PATH
+    write_model_card(model, out, overwrite=args.force)
+    print(f"wrote {out}")
+    return 0
+
+
+def _plain(value):
+    """JSON-safe: NaN and infinities become null, numpy scalars become Python numbers."""
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(frame) -> list[dict]:
+    return _plain(frame.to_dict("records"))
+
+
+def _cmd_scenarios(args) -> int:
+    from . import scenarios
+    from .results import frame_text
+
+    model = _model(args)
+    cases = scenarios.load_all(network=model.network)
+    if args.json:
+        print(json.dumps([{"name": c.name, "kind": c.kind, "expected": c.expected_leading,
+                           "cant_miss": list(c.cant_miss), "title": c.title, "source": c.source,
+                           "teaching_point": c.teaching_point,
+                           "stages": [{"stage": st.stage, "evidence": st.evidence} for st in c.stages]}
+                          for c in cases], indent=2))
+    else:
+        import pandas as pd
+
+        frame = pd.DataFrame({"name": [c.name for c in cases], "kind": [c.kind for c in cases],
+                              "expected": [c.expected_leading for c in cases], "title": [c.title for c in cases]})
+        print(frame_text(frame))
+        print(f"\n{len(cases)} scenarios. Run one with: bmes-bayes workup NAME")
+    return 0
+
+
+def _cmd_workup(args) -> int:
+    import textwrap
+
+    from . import scenarios
+    from .results import frame_text
+    from .teaching import ALL_OTHERS, DECIBANS_PER_NAT, load_test_costs
+
+    model = _model(args)
+    case = scenarios.load(args.scenario, network=model.network)
+    costs = None
+    if args.costs is not None:
+        path = (Path(model.priors.files[0]).parent / "teaching" / "test_costs.yaml" if args.costs == "-"
+                else Path(args.costs))
+        costs = load_test_costs(path, network=model.network)
+    work = model.workup(case, n_samples=args.samples, seed=args.seed, level=args.level)
+    final = work.final
+    why = model.explain(case.evidence)
+    nxt = model.next_test(case.evidence, costs=costs, rank_by="value_per_cost" if costs else "information")
+    if args.json:
+        weights = why.weights()[["variable", "state", "role", "stage", "lr", "woe", "decibans", "direction"]]
+        runner = why.weights(why.runner_up)[["variable", "state", "lr", "woe", "decibans", "direction"]]
+        out = {
+            "scenario": {"name": case.name, "title": case.title, "kind": case.kind, "narrative": case.narrative,
+                         "source": case.source, "teaching_point": case.teaching_point,
+                         "expected": case.expected_leading, "cant_miss": list(case.cant_miss)},
+            "stages": [{"stage_index": i, "stage": s, "added": a, "alerts": [al.to_dict() for al in p.alerts]}
+                       for i, (s, a, p) in enumerate(zip(work.stages, work.added, work.posteriors), start=1)],
+            "n_samples": work.n_samples, "seed": work.seed, "level": work.level,
+            "trajectory": _records(work.to_frame()),
+            "final": {"evidence": final.evidence, "top": final.top[0],
+                      "posterior": {s: float(p) for s, p in zip(final.states, final.probabilities)},
+                      "alerts": [a.to_dict() for a in final.alerts]},
+            "explanation": {
+                "target_state": why.target_state, "runner_up": why.runner_up,
+                "prior": {s: float(p) for s, p in zip(why.states, why.prior)},
+                "log_prior_odds_db": why.log_prior_odds() * DECIBANS_PER_NAT,
+                "log_posterior_odds_db": why.log_posterior_odds() * DECIBANS_PER_NAT,
+                "weights": _records(weights), "versus_runner_up": _records(runner),
+                "speaks_for": list(why.speaks_for), "speaks_against": list(why.speaks_against),
+                "what_if": _records(why.what_if.summary()),
+            },
+            "next_test": {"entropy_bits": nxt.entropy, "best": nxt.best, "rank_by": nxt.rank_by,
+                          "cant_miss": list(nxt.cant_miss), "ranking": _records(nxt.to_frame())},
+            "model": _model_json(work.model),
+        }
+        print(json.dumps(_plain(out), indent=2))
+        return 0
+    wrap = lambda text: textwrap.fill(text, width=110)  # noqa: E731
+    rule = "-" * 110
+    print(f"{case.title}  [{case.name}, {case.kind}]")
+    print(wrap(case.narrative))
+    print(wrap(f"Source: {case.source}"))
+    print(f"\n{rule}\n1. THE WORK-UP TRAJECTORY\n{rule}")
+    print(str(work).rsplit("\nmodel:", 1)[0].rstrip())
+    print(f"\n{rule}\n2. CAN'T-MISS ALERTS at the end (probability at or above its threshold, whatever the rank)\n{rule}")
+    if final.alerts:
+        for a in final.alerts:
+            print(f"  ! {a.diagnosis} {a.probability:.3f} (threshold {a.threshold:g})")
+            print(textwrap.fill(a.reasoning, width=110, initial_indent="      ", subsequent_indent="      "))
+    else:
+        print("  none: every can't-miss diagnosis is below its threshold")
+    print(f"\n{rule}\n3. WHY {why.target_state.upper()}? Weight of evidence of each finding (Good's additive form)\n{rule}")
+    print("\n".join(why.weights_text(ALL_OTHERS)))
+    print()
+    contrast = case.expected_leading if case.expected_leading != why.target_state else why.runner_up
+    print("\n".join(why.weights_text(contrast)))
+    print()
+    print("\n".join(why.what_if.text(limit=args.top)))
+    print(f"\n{rule}\n4. WHICH TEST NEXT?\n{rule}")
+    print(nxt.__str__(limit=args.top))
+    print(f"\n{rule}")
+    verdict = "agrees" if final.top[0] == case.expected_leading else "DISAGREES"
+    print(f"The source's final diagnosis: {case.expected_leading} (the model's top: {final.top[0]}; it {verdict}).")
+    if case.cant_miss:
+        print(f"The source says these must still be flagged at the end: {', '.join(case.cant_miss)}.")
+    print(wrap(f"Teaching point: {case.teaching_point}"))
+    print(f"model: {work.model.short}\n{DISCLAIMER}")
+    return 0
+
+
 def _whole(minimum: int, what: str):
     """An argparse type: a whole number of at least ``minimum``."""
 
@@ -123,6 +277,13 @@ def _whole(minimum: int, what: str):
         return value
 
     return parse
+
+
+def _path(text: str) -> str:
+    """An argparse type: a path that the operating system can take (not empty, no NUL character)."""
+    if not text or "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a usable path")
+    return text
 
 
 _positive_int = _whole(1, "count")
@@ -144,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bmes-bayes",
         description=f"Bayesian differential diagnosis of bone marrow edema on MRI. {DISCLAIMER}",
     )
-    parser.add_argument("--model", metavar="PATH", default=None,
+    parser.add_argument("--model", metavar="PATH", default=None, type=_path,
                         help="network YAML file or model directory (default: the shipped model)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -172,11 +333,58 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=_cmd_variables)
 
-    e = sub.add_parser("export", help="write the network for other tools (pyAgrum, GeNIe, SamIam)")
-    e.add_argument("--format", required=True, choices=["bif", "xmlbif"])
-    e.add_argument("-o", "--output", default=None, help="output file (default: <network name>.<ext>)")
+    e = sub.add_parser("export", help="write the network for other tools (pyAgrum, GeNIe, Hugin, SamIam, UAI solvers)")
+    e.add_argument("--format", required=True, choices=["bif", "xmlbif", "xdsl", "net", "uai"],
+                   help="bif, xmlbif (.bifxml), xdsl (GeNIe), net (Hugin) or uai (no names: variables in "
+                        "network order)")
+    e.add_argument("-o", "--output", default=None, type=_path, help="output file (default: <network name>.<ext>)")
     e.add_argument("--force", action="store_true", help="replace an existing file")
     e.set_defaults(func=_cmd_export)
+
+    r = sub.add_parser("report", help="write a self-contained HTML report for a scenario or for evidence",
+                       description="One HTML file with everything inlined (opens offline): the evidence by stage, "
+                                   "the posterior with credible intervals, the network drawn, and the model's "
+                                   "provenance.")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", metavar="NAME", help="a scenario of the library (see `scenarios`)")
+    which.add_argument("--evidence", nargs="+", metavar="variable=state",
+                       help="evidence as for `query` (soft: variable=state:likelihood,...)")
+    which.add_argument("--canonical", action="store_true",
+                       help="every textbook scenario, each to <directory>/<name>.html (-o: the directory)")
+    r.add_argument("-o", "--output", default=None, type=_path,
+                   help="output file (default: reports/<scenario>.html, or reports/evidence-<hash>.html)")
+    r.add_argument("--force", action="store_true", help="replace an existing file")
+    r.add_argument("--samples", type=_positive_int, default=2000, metavar="N",
+                   help="parameter sets for the credible intervals (default 2000)")
+    r.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    r.add_argument("--level", type=_level, default=0.9, help="credible level (default 0.9)")
+    r.set_defaults(func=_cmd_report)
+
+    mc = sub.add_parser("model-card", help="write the model card: assumptions and every parameter with its source",
+                        description="Markdown: the hand-written networks/MODEL_CARD.md followed by every parameter "
+                                    "(value, uncertainty with its 95% interval, source or expert judgement).")
+    mc.add_argument("-o", "--output", default=None, type=_path, help="output file (default: reports/model_card.md)")
+    mc.add_argument("--force", action="store_true", help="replace an existing file")
+    mc.set_defaults(func=_cmd_model_card)
+
+    sc = sub.add_parser("scenarios", help="list the teaching scenarios (published cases as staged evidence)")
+    sc.add_argument("--json", action="store_true", help="machine-readable output (with each scenario's stages)")
+    sc.set_defaults(func=_cmd_scenarios)
+
+    w = sub.add_parser("workup", help="teach a scenario: trajectory with bands, alerts, why, which test next",
+                       description="Runs a scenario stage by stage: the posterior after each stage with credible "
+                                   "bands, the can't-miss alerts, the weight of evidence of each finding for the "
+                                   "final top diagnosis, what-if alternatives and the next best test.")
+    w.add_argument("scenario", help="scenario name (see `scenarios`) or path to a scenario YAML file")
+    w.add_argument("--samples", type=_positive_int, default=500, metavar="N",
+                   help="parameter sets for the bands (default 500)")
+    w.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    w.add_argument("--level", type=_level, default=0.9, help="credible level of the bands (default 0.9)")
+    w.add_argument("--top", type=_positive_int, default=8, metavar="K", help="rows of what-if and next test (default 8)")
+    w.add_argument("--costs", nargs="?", const="-", default=None, type=_path, metavar="PATH",
+                   help="rank tests by information per cost (the model's priors/teaching/test_costs.yaml, or PATH)")
+    w.add_argument("--json", action="store_true", help="machine-readable output")
+    w.set_defaults(func=_cmd_workup)
     return parser
 
 
@@ -196,6 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the file system refused: permission, a directory in the way, a name too long...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # no internal traceback reaches a user
         print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
         return 1

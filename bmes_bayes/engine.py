@@ -6,6 +6,13 @@ observed variables (their tables are sliced, never summed), groups tables that s
 opt_einsum choose one contraction order. The plan and the compiled contraction are cached and reused for every
 later query with the same signature and batch size, whatever the observed states are.
 
+Speed: every pairwise step of the contraction path runs as one batched matrix product (``numpy.matmul`` over the
+sample axis and the other shared axes), or as a broadcast product when nothing is summed; ``numpy.einsum`` would
+run those steps as unblocked loops. A table source may hand over a log-linear node factored
+(:class:`~bmes_bayes.cpt.FactoredTable`), so the largest CPT is never written out. Large batches are evaluated in
+sub-batches so that the largest array stays under :data:`BATCH_BYTES`; each parameter set's result does not depend
+on how many others are evaluated with it.
+
 Numerics: tables of observed variables are rescaled to a maximum of 1 (the scale is carried in log space), so
 evidence with a probability far below 1e-300 still gives a posterior. When the contraction still underflows, the
 engine checks exactly (by contracting the 0/1 support of every table) whether the evidence is impossible, and if it
@@ -21,10 +28,12 @@ import networkx as nx
 import numpy as np
 import opt_einsum as oe
 
-from .cpt import TableSource
+from .cpt import FactoredTable, TableSource
 from .spec import NetworkSpec
 
-__all__ = ["Engine", "ZeroEvidence", "QueryResult"]
+__all__ = ["Engine", "ZeroEvidence", "QueryResult", "BATCH_BYTES"]
+
+BATCH_BYTES = 64 * 2**20   # the largest table or factor of one sub-batch stays under this many bytes
 
 
 class ZeroEvidence(Exception):
@@ -53,9 +62,9 @@ class _Plan:
     groups: list[_Group]
     scalars: list[str]                          # nodes whose table is fully sliced away
     soft: tuple[str, ...]
-    eq: str
+    out: str                                    # output term of the contraction
     fixed_axes: dict[str, tuple[str, ...]]      # per node: which of its axes are fixed by hard evidence
-    expressions: dict[int, object] = field(default_factory=dict)
+    free_size: int = 1                          # entries per parameter set of the largest sliced table
 
 
 class Engine:
@@ -71,6 +80,7 @@ class Engine:
         self._order = {n: i for i, n in enumerate(net.names)}
         self._symbol = {n: oe.get_symbol(i + 1) for i, n in enumerate(net.names)}
         self._plans: dict[tuple, _Plan] = {}
+        self._contractions: dict[tuple, _Contraction] = {}
 
     # ------------------------------------------------------------------------------------- planning
     def _plan(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> _Plan:
@@ -96,52 +106,74 @@ class Engine:
             perm = None if canon == free else tuple([0] + [1 + free.index(a) for a in canon])
             groups.setdefault(canon, _Group(canon, [])).members.append((n, perm, n in hard))
         s = oe.get_symbol(0)
-        terms = [s + "".join(self._symbol[a] for a in g.axes) for g in groups.values()]
-        terms += [self._symbol[v] for v in sorted(soft, key=self._order.__getitem__)]
         out = s if target in hard else s + self._symbol[target]
-        eq = ",".join(terms) + "->" + out
+        free_size = max([int(np.prod([self.net[a].card for a in g.axes], dtype=np.int64)) for g in groups.values()]
+                        or [1])
         plan = _Plan(
             target=target, target_observed=target in hard, nodes=nodes, groups=list(groups.values()),
-            scalars=scalars, soft=tuple(sorted(soft, key=self._order.__getitem__)), eq=eq, fixed_axes=fixed_axes,
+            scalars=scalars, soft=tuple(sorted(soft, key=self._order.__getitem__)), out=out, fixed_axes=fixed_axes,
+            free_size=free_size,
         )
         self._plans[key] = plan
         return plan
 
     # ------------------------------------------------------------------------------------- operands
+    def _term(self, axes: tuple[str, ...]) -> str:
+        return oe.get_symbol(0) + "".join(self._symbol[a] for a in axes)
+
     def _operands(self, plan: _Plan, source: TableSource, hard: Mapping[str, int], soft: Mapping[str, np.ndarray],
-                  mode: str) -> tuple[list[np.ndarray], np.ndarray]:
-        """Operands of the contraction and the log of the constant factored out, per sample.
+                  mode: str) -> tuple[list[np.ndarray], str, np.ndarray]:
+        """Operands of the contraction, its equation, and the log of the constant factored out, per sample.
 
         ``mode`` is "scaled" (observed tables rescaled to max 1), "support" (0/1 tables) or "log" (log tables).
+        Tables that share their axes are multiplied into one operand; a factored table adds one operand per factor.
         """
         n = source.n_samples
         log_const = np.zeros(n)
         ops: list[np.ndarray] = []
+        terms: list[str] = []
+
+        def convert(t: np.ndarray) -> np.ndarray:
+            if mode == "support":
+                return (t > 0).astype(float)
+            if mode == "log":
+                with np.errstate(divide="ignore"):
+                    return np.log(t)
+            return t
+
         for group in plan.groups:
             acc = None
             for node, perm, observed in group.members:
                 t = source.table(node, {a: hard[a] for a in plan.fixed_axes[node]})
+                if isinstance(t, FactoredTable):
+                    for arr, axes in t.factors:
+                        ops.append(convert(arr))
+                        terms.append(self._term(axes))
+                    continue
                 if perm is not None:
                     t = t.transpose(perm)
-                if mode == "support":
-                    t = (t > 0).astype(float)
-                elif mode == "log":
-                    with np.errstate(divide="ignore"):
-                        t = np.log(t)
-                elif observed:
+                if mode == "scaled" and observed:
                     top = t.max(axis=tuple(range(1, t.ndim)), keepdims=True)
                     top = np.where(top > 0, top, 1.0)
                     t = t / top
                     log_const = log_const + np.log(top.reshape(-1))
+                else:
+                    t = convert(t)
                 if acc is None:
                     acc = t
                 else:
                     acc = acc + t if mode == "log" else acc * t
-            ops.append(acc)
+            if acc is not None:
+                ops.append(acc)
+                terms.append(self._term(group.axes))
         for node in plan.scalars:
-            t = source.table(node, {a: hard[a] for a in plan.fixed_axes[node]}).reshape(-1)
+            t = source.table(node, {a: hard[a] for a in plan.fixed_axes[node]})
+            if isinstance(t, FactoredTable):  # every axis observed: the factors are per-sample scalars
+                t = np.prod([arr.reshape(-1) for arr, _ in t.factors], axis=0)
+            t = t.reshape(-1)
             with np.errstate(divide="ignore"):
                 log_const = log_const + (np.log(t) if mode != "support" else np.log((t > 0).astype(float)))
+        n_tables = len(ops)
         for v in plan.soft:
             vec = np.asarray(soft[v], dtype=float)
             if mode == "support":
@@ -153,25 +185,30 @@ class Engine:
                 top = vec.max()
                 ops.append(vec / top)
                 log_const = log_const + np.log(top)
-        # every operand must carry the full batch on its sample axis
-        width = max([n] + [op.shape[0] for op in ops[: len(plan.groups)]])
-        ops = [op if i >= len(plan.groups) or op.shape[0] == width else np.broadcast_to(op, (width, *op.shape[1:]))
+            terms.append(self._symbol[v])
+        # every table operand must carry the full batch on its sample axis
+        width = max([n] + [op.shape[0] for op in ops[:n_tables]])
+        ops = [op if i >= n_tables or op.shape[0] == width else np.broadcast_to(op, (width, *op.shape[1:]))
                for i, op in enumerate(ops)]
         if log_const.shape[0] != width:
             log_const = np.broadcast_to(log_const, (width,)).copy()
-        return ops, log_const
+        return ops, ",".join(terms) + "->" + plan.out, log_const
 
-    def _contract(self, plan: _Plan, ops: list[np.ndarray]) -> np.ndarray:
-        shapes = tuple(op.shape for op in ops)
-        expr = plan.expressions.get(hash(shapes))
-        if expr is None:
-            expr = plan.expressions[hash(shapes)] = oe.contract_expression(plan.eq, *shapes, optimize="auto")
-        return expr(*ops)
+    def _contract(self, eq: str, ops: list[np.ndarray]) -> np.ndarray:
+        key = (eq, tuple(op.shape for op in ops))
+        fn = self._contractions.get(key)
+        if fn is None:
+            fn = self._contractions[key] = _Contraction(eq, key[1])
+        return fn(ops)
 
     # ------------------------------------------------------------------------------------- queries
+    def batch_size(self, plan: _Plan) -> int:
+        """Parameter sets per sub-batch: the largest sliced table of one sub-batch stays under BATCH_BYTES."""
+        return max(1, BATCH_BYTES // (8 * plan.free_size))
+
     def query(self, source: TableSource, hard: Mapping[str, int], soft: Mapping[str, np.ndarray],
               target: str) -> QueryResult:
-        """P(target | evidence) for every parameter set of ``source``.
+        """P(target | evidence) for every parameter set of ``source``, in sub-batches of bounded size.
 
         Raises
         ------
@@ -179,14 +216,24 @@ class Engine:
             When the evidence is impossible (exactly zero probability) for some parameter set.
         """
         plan = self._plan(target, frozenset(hard), frozenset(soft))
-        ops, log_const = self._operands(plan, source, hard, soft, "scaled")
-        raw = self._contract(plan, ops) if ops else np.ones_like(log_const)
+        n, step = source.n_samples, self.batch_size(plan)
+        if n <= step or not hasattr(source, "subset"):
+            return self._query(plan, source, hard, soft)
+        parts = [self._query(plan, source.subset(i, min(n, i + step)), hard, soft) for i in range(0, n, step)]
+        return QueryResult(np.concatenate([p.posterior for p in parts]),
+                           np.concatenate([p.log_evidence for p in parts]))
+
+    def _query(self, plan: _Plan, source: TableSource, hard: Mapping[str, int],
+               soft: Mapping[str, np.ndarray]) -> QueryResult:
+        target = plan.target
+        ops, eq, log_const = self._operands(plan, source, hard, soft, "scaled")
+        raw = self._contract(eq, ops) if ops else np.ones_like(log_const)
         if plan.target_observed:
             raw = raw.reshape(-1, 1)
         z = raw.sum(axis=1)
         bad = ~(np.isfinite(log_const) & (z > 0) & np.isfinite(z))
         if bad.any():
-            if not self.possible(source, hard, soft, target, plan=plan).all():
+            if not self._possible(plan, source, hard, soft).all():
                 raise ZeroEvidence()
             raw, z, log_const = self._log_query(plan, source, hard, soft, raw, z, log_const, bad)
         post = raw / z[:, None]
@@ -202,15 +249,23 @@ class Engine:
         if plan is None:
             target = target if target is not None else (next(iter(hard), None) or next(iter(soft)))
             plan = self._plan(target, frozenset(hard), frozenset(soft))
-        ops, log_const = self._operands(plan, source, hard, soft, "support")
-        count = self._contract(plan, ops) if ops else np.ones_like(log_const)
+        n, step = source.n_samples, self.batch_size(plan)
+        if n <= step or not hasattr(source, "subset"):
+            return self._possible(plan, source, hard, soft)
+        return np.concatenate([self._possible(plan, source.subset(i, min(n, i + step)), hard, soft)
+                               for i in range(0, n, step)])
+
+    def _possible(self, plan: _Plan, source: TableSource, hard: Mapping[str, int],
+                  soft: Mapping[str, np.ndarray]) -> np.ndarray:
+        ops, eq, log_const = self._operands(plan, source, hard, soft, "support")
+        count = self._contract(eq, ops) if ops else np.ones_like(log_const)
         count = count.reshape(count.shape[0], -1).sum(axis=1)
         return (count > 0) & np.isfinite(log_const)
 
     def _log_query(self, plan, source, hard, soft, raw, z, log_const, bad):
         """Recompute the samples that underflowed with a log-space contraction along the same path."""
-        ops, lconst = self._operands(plan, source, hard, soft, "log")
-        logs = _log_contract(plan.eq, ops)
+        ops, eq, lconst = self._operands(plan, source, hard, soft, "log")
+        logs = _log_contract(eq, ops)
         if plan.target_observed:
             logs = logs.reshape(-1, 1)
         top = logs.max(axis=1, keepdims=True)
@@ -220,6 +275,111 @@ class Engine:
         log_const = np.where(bad, lconst + top[:, 0], log_const)
         z = np.where(bad, new_z, z)
         return raw, z, log_const
+
+
+class _Contraction:
+    """One contraction equation for fixed operand shapes: the opt_einsum path, run as batched matrix products."""
+
+    def __init__(self, eq: str, shapes: tuple[tuple[int, ...], ...], optimize: str = "auto"):
+        self.eq = eq
+        inputs, out = eq.split("->")
+        terms = inputs.split(",")
+        dim: dict[str, int] = {}
+        for t, shape in zip(terms, shapes):
+            dim.update(zip(t, shape))
+        size = lambda t: int(np.prod([dim[c] for c in t], dtype=np.int64))  # noqa: E731
+        # 1. absorb every operand into the smallest other operand whose axes contain its own (a Hadamard product
+        #    that grows nothing), never into the largest operand: fewer terms for the path search, and the small
+        #    factors meet each other before they meet the big one
+        self.steps: list[tuple[tuple[int, ...], str]] = []
+        shapes_left = list(shapes)
+        while True:
+            largest = max(size(t) for t in terms)
+            merge = None
+            for i, ti in enumerate(terms):
+                into = [j for j, tj in enumerate(terms) if j != i and set(ti) <= set(tj) and size(tj) < largest
+                        and (set(ti) != set(tj) or i < j)]
+                if into:
+                    merge = (i, min(into, key=lambda j: size(terms[j])))
+                    break
+            if merge is None:
+                break
+            i, j = merge
+            self.steps.append(((i, j), f"{terms[i]},{terms[j]}->{terms[j]}"))
+            kept_term, kept_shape = terms[j], shapes_left[j]
+            for k in sorted(merge, reverse=True):
+                del terms[k]
+                del shapes_left[k]
+            terms.append(kept_term)
+            shapes_left.append(kept_shape)
+        # 2. a path for what is left; with few operands the search is exhaustive enough to be good, and cheap
+        opt = optimize if optimize != "auto" else ("branch-2" if len(terms) <= 10 else "greedy")
+        _, info = oe.contract_path(",".join(terms) + "->" + out, *shapes_left, shapes=True, optimize=opt)
+        self.steps += [(tuple(positions), step_eq) for positions, _, step_eq, _, _ in info.contraction_list]
+        self.largest = int(info.largest_intermediate)
+
+    def __call__(self, ops: list[np.ndarray]) -> np.ndarray:
+        arrays = list(ops)
+        if not self.steps:
+            return np.einsum(self.eq, *arrays)
+        for positions, step_eq in self.steps:
+            picked = [arrays[i] for i in positions]
+            for i in sorted(positions, reverse=True):
+                del arrays[i]
+            ins, out = step_eq.split("->")
+            terms = ins.split(",")
+            if len(picked) == 2:
+                arrays.append(_pairwise(picked[0], terms[0], picked[1], terms[1], out))
+            else:
+                arrays.append(np.einsum(step_eq, *picked))
+        (result,) = arrays
+        return result
+
+
+def _pairwise(a: np.ndarray, ta: str, b: np.ndarray, tb: str, out: str) -> np.ndarray:
+    """``einsum(f"{ta},{tb}->{out}", a, b)`` as one batched matrix product (or a broadcast product).
+
+    Axes are ordered as they lie in the larger operand, so that it is used in place (no transposed copy) whenever
+    its layout allows it; only the smaller operand and the result are rearranged.
+    """
+    def private_sum(x: np.ndarray, t: str, other: str) -> tuple[np.ndarray, str]:
+        drop = tuple(i for i, c in enumerate(t) if c not in other and c not in out)
+        if not drop:
+            return x, t
+        return x.sum(axis=drop), "".join(c for c in t if c in other or c in out)
+
+    a, ta = private_sum(a, ta, tb)
+    b, tb = private_sum(b, tb, ta)
+    if a.size < b.size:
+        a, ta, b, tb = b, tb, a, ta
+    size = {c: a.shape[i] for i, c in enumerate(ta)}
+    size.update({c: b.shape[i] for i, c in enumerate(tb)})
+    dims = lambda cs: [size[c] for c in cs]  # noqa: E731
+    prod = lambda cs: int(np.prod(dims(cs), dtype=np.int64))  # noqa: E731
+    batch = [c for c in ta if c in tb and c in out]
+    free_a = [c for c in ta if c not in tb]
+    free_b = [c for c in tb if c not in ta]
+    con = [c for c in ta if c in tb and c not in out]
+    if not con:
+        shared = [c for c in ta if c in tb]
+        y = b.transpose([tb.index(c) for c in shared + free_b])
+        y = y.reshape([size[c] if c in tb else 1 for c in ta] + dims(free_b))
+        res = a.reshape(a.shape + (1,) * len(free_b)) * y
+        order = list(ta) + free_b
+    else:
+        pos = {c: i for i, c in enumerate(ta)}
+        con_first = bool(free_a) and max(pos[c] for c in con) < min(pos[c] for c in free_a)
+        if con_first:   # a is laid out (batch, con, free_a): result^T = b^T a
+            x = a.transpose([pos[c] for c in batch + con + free_a]).reshape(prod(batch), prod(con), prod(free_a))
+            y = b.transpose([tb.index(c) for c in batch + free_b + con]).reshape(prod(batch), prod(free_b), prod(con))
+            res = np.matmul(y, x).reshape(dims(batch) + dims(free_b) + dims(free_a))
+            order = batch + free_b + free_a
+        else:           # a is laid out (batch, free_a, con)
+            x = a.transpose([pos[c] for c in batch + free_a + con]).reshape(prod(batch), prod(free_a), prod(con))
+            y = b.transpose([tb.index(c) for c in batch + con + free_b]).reshape(prod(batch), prod(con), prod(free_b))
+            res = np.matmul(x, y).reshape(dims(batch) + dims(free_a) + dims(free_b))
+            order = batch + free_a + free_b
+    return res if order == list(out) else res.transpose([order.index(c) for c in out])
 
 
 def _log_contract(eq: str, log_ops: list[np.ndarray]) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import EvidenceError, unknown_name_message
+from .exceptions import EvidenceError, shown, unknown_name_message
 from .spec import NetworkSpec
 
 __all__ = ["Evidence", "resolve_evidence", "parse_assignments"]
@@ -102,6 +102,9 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
                 problems.append(msg)
             else:
                 soft[name] = vec
+        elif isinstance(value, np.ndarray) and value.ndim != 1:
+            problems.append(f"soft evidence for {name} must be a flat list of {var.card} likelihoods "
+                            f"({', '.join(var.states)}), got an array of shape {value.shape}")
         elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (bytes, bytearray)):
             if len(value) != var.card:
                 problems.append(f"soft evidence for {name} needs {var.card} likelihoods ({', '.join(var.states)}), got {len(value)}")
@@ -114,7 +117,7 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
         else:
             problems.append(
                 f"{name}: evidence must be a state name ({', '.join(var.states)}) or likelihoods per state, "
-                f"got {type(value).__name__} {value!r}"
+                f"got {type(value).__name__} {shown(value)}"
             )
     if problems:
         raise EvidenceError("invalid evidence:\n  " + "\n  ".join(problems))
@@ -129,12 +132,15 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
 def _likelihoods(name: str, values: list[object]) -> tuple[np.ndarray, str | None]:
     bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))]
     if bad:
-        return np.empty(0), f"soft evidence for {name}: likelihoods must be numbers, got {bad[0]!r}"
-    vec = np.asarray(values, dtype=float)
+        return np.empty(0), f"soft evidence for {name}: likelihoods must be numbers, got {shown(bad[0])}"
+    try:
+        vec = np.array([float(v) for v in values], dtype=float)
+    except OverflowError:  # an int beyond the float range
+        return np.empty(0), f"soft evidence for {name}: likelihoods must be finite (no NaN or inf), got {shown(values)}"
     if not np.all(np.isfinite(vec)):
-        return vec, f"soft evidence for {name}: likelihoods must be finite (no NaN or inf), got {values}"
+        return vec, f"soft evidence for {name}: likelihoods must be finite (no NaN or inf), got {shown(values)}"
     if np.any(vec < 0):
-        return vec, f"soft evidence for {name}: likelihoods must be non-negative, got {values}"
+        return vec, f"soft evidence for {name}: likelihoods must be non-negative, got {shown(values)}"
     if not vec.max() > 0:
         return vec, f"soft evidence for {name}: at least one likelihood must be positive"
     return vec, None

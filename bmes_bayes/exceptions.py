@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ __all__ = [
     "Problem",
     "SpecError",
     "closest",
+    "shown",
 ]
 
 
@@ -66,14 +68,33 @@ class SpecError(BmesError, ValueError):
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the {what}:\n{lines}")
 
 
-def closest(word: str, options: Iterable[str]) -> str | None:
-    """The option most like ``word``, or None when nothing is close."""
-    matches = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.5)
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+
+
+def shown(value: object) -> str:
+    """A short, safe ``repr`` of a value a user passed in, for error messages.
+
+    Long strings and containers are abbreviated; a value whose ``repr`` fails (or an int too long to print) is shown
+    by its type, so that building an error message never raises a second error.
+    """
+    try:
+        return _REPR.repr(value)
+    except Exception:  # noqa: BLE001 - any failure of a foreign __repr__
+        return f"<{type(value).__name__}>"
+
+
+def closest(word: object, options: Iterable[str]) -> str | None:
+    """The option most like ``word``, or None when nothing is close (or ``word`` is not text)."""
+    if not isinstance(word, str):
+        return None
+    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
     return matches[0] if matches else None
 
 
 def unknown_name_message(kind: str, word: object, options: Sequence[str], where: str = "") -> str:
     """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller."""
-    near = closest(str(word), options)
+    near = closest(word, options)
     hint = f"; did you mean {near!r}?" if near else "."
-    return f"unknown {kind} {word!r}{where}{hint} Valid {kind}s: {', '.join(options)}"
+    return f"unknown {kind} {shown(word)}{where}{hint} Valid {kind}s: {', '.join(options)}"

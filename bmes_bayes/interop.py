@@ -6,14 +6,14 @@ It turns a compiled model into a ``pgmpy.models.DiscreteBayesianNetwork`` (for r
 
 from __future__ import annotations
 
-import os
-import tempfile
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ._io import atomic_write, write_new  # noqa: F401  (atomic_write: used to live here)
 from .exceptions import BmesError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["to_pgmpy", "export", "FORMATS", "pgmpy_tables"]
 
-Format = Literal["bif", "xmlbif"]
-FORMATS: dict[str, str] = {"bif": ".bif", "xmlbif": ".bifxml"}
+Format = Literal["bif", "xmlbif", "xdsl", "net", "uai"]
+#: Export formats and their file extensions (pyAgrum picks its reader by extension: XMLBIF must end in .bifxml).
+FORMATS: dict[str, str] = {"bif": ".bif", "xmlbif": ".bifxml", "xdsl": ".xdsl", "net": ".net", "uai": ".uai"}
 
 
 def _pgmpy():
@@ -124,7 +125,148 @@ def _xmlbif(model: "BmesModel") -> str:
     return "\n".join(out) + "\n"
 
 
-_WRITERS = {"bif": _bif, "xmlbif": _xmlbif}
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def _check_identifiers(model: "BmesModel", fmt: str) -> None:
+    """XDSL and Hugin NET need C-like identifiers for variables (and XDSL for states too)."""
+    bad = [v.name for v in model.network.variables if not _IDENTIFIER.match(v.name)]
+    if fmt == "xdsl":
+        bad += [f"{v.name}={s}" for v in model.network.variables for s in v.states if not _IDENTIFIER.match(s)]
+    if bad:
+        raise BmesError(f"cannot export to {fmt}: these names are not identifiers (a letter, then letters, digits "
+                        f"or underscores): {', '.join(bad)}")
+
+
+def _grid_positions(model: "BmesModel") -> dict[str, tuple[int, int]]:
+    """Node centres for tools that store a layout (GeNIe, Hugin): one row per role, findings by stage."""
+    net = model.network
+    rows: list[list[str]] = [
+        [v.name for v in net.variables if v.role == "context"],
+        [v.name for v in net.variables if v.role == "risk_factor"],
+        [v.name for v in net.variables if v.role == "diagnosis"],
+    ]
+    findings = [v.name for v in net.variables if v.role == "finding"]
+    rows += [findings[i:i + 10] for i in range(0, len(findings), 10)]
+    out = {}
+    for r, names in enumerate(rows):
+        for c, name in enumerate(names):
+            out[name] = (100 + 160 * c + (80 if len(names) < 10 else 0) * (10 - len(names)) // 2, 60 + 110 * r)
+    return out
+
+
+def _xdsl(model: "BmesModel") -> str:
+    """GeNIe/SMILE XDSL.
+
+    SMILE stores a CPT as a flattened array whose most significant coordinate is the first parent and whose least
+    significant is the node itself (BayesFusion, "SMILE Wrappers: Multidimensional arrays"): our
+    ``(*parents, node)`` layout in C order. Probabilities are one space-separated line with no trailing blank
+    (pgmpy's reader splits on single spaces; pyAgrum's reads one value past trailing whitespace).
+    """
+    from xml.sax.saxutils import escape, quoteattr
+
+    _check_identifiers(model, "xdsl")
+    net = model.network
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f"<!-- {escape(net.title)}: bmes-bayes {escape(model.info.package_version)}, network "
+           f"{escape(net.version)}, model {model.info.digest[:12]}. Not a clinical device. -->",
+           f'<smile version="1.0" id={quoteattr(net.name)} numsamples="10000" discsamples="10000">',
+           "  <nodes>"]
+    for v in net.variables:
+        out.append(f'    <cpt id="{v.name}">')
+        out += [f'      <state id="{s}" />' for s in v.states]
+        if v.parents:
+            out.append(f"      <parents>{' '.join(v.parents)}</parents>")
+        flat = np.asarray(model._tables.tables[v.name][0]).ravel()
+        out.append("      <probabilities>" + " ".join(_num(x) for x in flat) + "</probabilities>")
+        out.append("    </cpt>")
+    out += ["  </nodes>", "  <extensions>",
+            f'    <genie version="1.0" app={quoteattr("bmes-bayes " + model.info.package_version)} '
+            f"name={quoteattr(net.title)}>",
+            f"      <comment>{escape(' '.join(net.description.split()))}</comment>"]
+    pos = _grid_positions(model)
+    for v in net.variables:
+        x, y = pos[v.name]
+        # <name> stays the id: pyAgrum renames a variable to its <name> when they differ
+        out += [f'      <node id="{v.name}">', f"        <name>{v.name}</name>",
+                '        <interior color="e5f6f7" />', '        <outline color="000080" />',
+                '        <font color="000000" name="Arial" size="8" />',
+                f"        <position>{x - 70} {y - 20} {x + 70} {y + 20}</position>",
+                f"        <comment>{escape(v.description)}</comment>", "      </node>"]
+    out += ["    </genie>", "  </extensions>", "</smile>"]
+    return "\n".join(out) + "\n"
+
+
+def _net_label(text: str) -> str:
+    return '"' + " ".join(text.split()).replace("\\", "/").replace('"', "'") + '"'
+
+
+def _nested_lines(table: np.ndarray, fmt=None):
+    """Lines of a nested parenthesised table (Hugin NET ``data``): the first axis outermost, the last innermost."""
+    fmt = fmt or _num
+    shape = table.shape[:-1]
+    if not shape:
+        yield "(" + " ".join(fmt(x) for x in table) + ")"
+        return
+    for idx in np.ndindex(shape):
+        opens = 1 + next((len(idx) - j for j in range(len(idx)) if all(i == 0 for i in idx[j:])), 0)
+        closes = 1 + next((len(idx) - j for j in range(len(idx))
+                           if all(i == n - 1 for i, n in zip(idx[j:], shape[j:]))), 0)
+        yield "(" * opens + " ".join(fmt(x) for x in table[idx]) + ")" * closes
+
+
+def _hugin_net(model: "BmesModel") -> str:
+    """Hugin NET (the classic, "NET language" form).
+
+    ``potential (X | P1 ... Pn)`` lists ``data`` nested by P1 (outermost) to Pn, with the distribution of X
+    innermost (Hugin API Reference Manual, "The NET language": first parent varies slowest).
+    """
+    _check_identifiers(model, "net")
+    net = model.network
+    pos = _grid_positions(model)
+    out = [f"% {net.title}", f"% bmes-bayes {model.info.package_version}, network {net.version}, "
+           f"model {model.info.digest[:12]}. Educational and research model, not a clinical device.",
+           "net", "{", "    node_size = (140 40);", f"    label = {_net_label(net.title)};", "}", ""]
+    for v in net.variables:
+        x, y = pos[v.name]
+        out += [f"node {v.name}", "{", f"    label = {_net_label(v.description)};",
+                f"    position = ({x} {y});",
+                "    states = (" + " ".join(f'"{s}"' for s in v.states) + ");", "}", ""]
+    for v in net.variables:
+        head = f"potential ({v.name}" + (f" | {' '.join(v.parents)})" if v.parents else ")")
+        table = np.asarray(model._tables.tables[v.name][0])
+        out += [head, "{"]
+        if v.parents:
+            out.append(f"    % nested by {', '.join(v.parents)} (first slowest); innermost: {v.name}")
+        lines = list(_nested_lines(table))
+        lines[0] = "    data = " + lines[0]
+        lines[-1] = lines[-1] + ";"
+        out += [("    " + ln if i else ln) for i, ln in enumerate(lines)]
+        out += ["}", ""]
+    return "\n".join(out)
+
+
+def _uai(model: "BmesModel") -> str:
+    """UAI (the inference competitions' format, ``BAYES`` network).
+
+    Variables are numbered in network order (``bmes-bayes variables``) and states in their listed order; the
+    format carries no names. Each CPT's scope lists its parents then the child, and its table is listed with the
+    last variable of the scope changing fastest (UAI 2008/2014 evaluation "Model Format"): our layout in C order.
+    """
+    net = model.network
+    index = {n: i for i, n in enumerate(net.names)}
+    out = ["BAYES", str(len(net.variables)), " ".join(str(v.card) for v in net.variables), str(len(net.variables))]
+    for v in net.variables:
+        scope = [index[p] for p in v.parents] + [index[v.name]]
+        out.append(" ".join(str(x) for x in [len(scope), *scope]))
+    for v in net.variables:
+        table = np.asarray(model._tables.tables[v.name][0])
+        out += ["", str(table.size)]
+        out += [" " + " ".join(_num(x) for x in row) for row in table.reshape(-1, v.card)]
+    return "\n".join(out) + "\n"
+
+
+_WRITERS = {"bif": _bif, "xmlbif": _xmlbif, "xdsl": _xdsl, "net": _hugin_net, "uai": _uai}
 
 
 def export_text(model: "BmesModel", fmt: Format) -> str:
@@ -139,23 +281,4 @@ def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool
     path = Path(path)
     if path.exists() and not overwrite:
         raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
-    text = export_text(model, fmt)
-    atomic_write(path, text)
-    return path
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    return write_new(path, export_text(model, fmt), overwrite=overwrite)

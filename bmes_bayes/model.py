@@ -20,7 +20,11 @@ from .results import ModelInfo, Posterior, Vocabulary
 from .spec import NetworkSpec, PriorSpec, load_network, load_priors
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .drawing import Marginals
     from .sensitivity import Uncertainty
+    from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
 
@@ -58,6 +62,9 @@ class BmesModel:
         self._tables = FullTables(network, compile_all(priors, network, self._point))
         digest = hashlib.sha256((network.digest + priors.digest).encode()).hexdigest()
         self.info = ModelInfo(network.name, network.version, __version__, digest)
+        from .teaching import alert_config_for
+
+        self.alert_config = alert_config_for(network, priors)  # can't-miss alerts: priors/teaching/cant_miss.yaml
 
     # ------------------------------------------------------------------------------------- vocabulary
     @property
@@ -134,6 +141,8 @@ class BmesModel:
             evidence=ev.as_dict(),
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
+            alerts=self.alert_config.check(self.network[target].states, res.posterior[0])
+            if target == self.alert_config.variable else (),
         )
 
     def sensitivity(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
@@ -202,6 +211,250 @@ class BmesModel:
         return (f"<p><b>{html.escape(self.network.title)}</b><br>{html.escape(repr(self))}</p>"
                 + self.variables.to_html())
 
+    # ------------------------------------------------------------------------------------- drawing
+    def marginals(self, evidence: Mapping[str, object] | None = None) -> "Marginals":
+        """Exact posterior marginal of every variable given ``evidence`` (one query per variable).
+
+        Returns
+        -------
+        Marginals
+            With ``.to_frame()`` (long format) and ``.plot()`` (the network drawn).
+        """
+        from .drawing import Marginals
+
+        ev = self.resolve(evidence)
+        probs = {v.name: self.posterior(evidence, target=v.name).probabilities for v in self.network.variables}
+        observed = {n: self.network[n].states[i] for n, i in ev.hard.items()}
+        soft = {n: ev.labels[n] for n in ev.soft}
+        return Marginals(self.network.variables, probs, observed, soft, self.info)
+
+    def draw(self, evidence: Mapping[str, object] | None = None, *, ax: "Axes | None" = None) -> "Axes":
+        """The network laid out by role, each variable with its posterior as small bars, observed findings marked.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+            As for :meth:`posterior`.
+        ax : matplotlib Axes, optional
+            Default: a new 16 x 10 inch figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import bmes_bayes
+        >>> ax = bmes_bayes.load_model().draw({"joint": "hip", "mri_necrotic_segment": "present"})
+        """
+        from .drawing import draw_network
+
+        return draw_network(self.marginals(evidence), ax=ax)
+
+    # ------------------------------------------------------------------------------------- teaching
+    def workup(self, stages: "object", *, n_samples: int = 500, seed: None | int | np.random.Generator = None,
+               level: float = 0.9) -> "Workup":
+        """The posterior of the diagnosis after each stage of a work-up, with credible bands.
+
+        Parameters
+        ----------
+        stages : Scenario or sequence of (str, mapping)
+            A scenario (``bmes_bayes.scenarios.load("classic-toh")``) or ordered ``(stage name, evidence added)``
+            pairs. Evidence accumulates; a variable may be given in one stage only.
+        n_samples : int, default 500
+            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage).
+        seed : None, int or numpy Generator
+            Every stage uses the same seed, hence the same parameter sets: each draw is one plausible model's whole
+            trajectory. Without a seed one is drawn and recorded in ``Workup.seed``.
+        level : float, default 0.9
+            Credible level of the equal-tailed bands.
+
+        Returns
+        -------
+        Workup
+            ``.to_frame()`` (stage, stage_index, diagnosis, probability, lower, upper, p_top, alert), ``.plot()``.
+
+        Raises
+        ------
+        EvidenceError
+            A malformed stage, an unknown variable or state, a variable given in two stages, impossible evidence.
+
+        References
+        ----------
+        Van Allen et al. (2008), Artificial Intelligence 172:483-513 (the bands).
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> from bmes_bayes import scenarios
+        >>> model = bmes_bayes.load_model()
+        >>> w = model.workup(scenarios.load("classic-toh"), n_samples=50, seed=0)
+        >>> w.final.top[0]
+        'transient_bmes'
+        """
+        from .teaching import workup
+
+        return workup(self, stages, n_samples=n_samples, seed=seed, level=level)
+
+    def explain(self, evidence: Mapping[str, object] | None, *, target_state: str | None = None) -> "Explanation":
+        """Why the model believes what it believes: each observed item's weight of evidence, and what-if.
+
+        The weight of evidence of item ``e_i`` (network order) for diagnosis ``h`` against ``a`` is
+        ``ln P(e_i | h, e_<i) / P(e_i | a, e_<i)``; the weights add up exactly to the change from prior to posterior
+        log odds, against every other diagnosis and against all others together.
+
+        Parameters
+        ----------
+        evidence : mapping
+            As for :meth:`posterior`; at least one item.
+        target_state : str, optional
+            The diagnosis to explain (default: the most probable one).
+
+        Returns
+        -------
+        Explanation
+            ``.to_frame()`` (long: position, variable, state, role, stage, alternative, lr, woe, decibans,
+            direction), ``.what_if`` (posterior under every other state of each observed item), ``.plot()``.
+
+        References
+        ----------
+        Good IJ (1950), Probability and the Weighing of Evidence; Good IJ (1985), Weight of evidence: a brief survey,
+        Bayesian Statistics 2:249-270; Hugin, evidence sensitivity analysis.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> ex = bmes_bayes.load_model().explain({"joint": "hip", "mri_necrotic_segment": "present"})
+        >>> ex.target_state, ex.speaks_for[0]
+        ('osteonecrosis', 'mri_necrotic_segment=present')
+        """
+        from .teaching import explain
+
+        return explain(self, evidence, target_state=target_state)
+
+    def likelihood_ratio(self, finding: str, diagnosis: str, *, positive: str | None = None,
+                         context: Mapping[str, object] | None = None) -> "LikelihoodRatio":
+        """Positive and negative likelihood ratios of a finding for a diagnosis, in a context, with pre- and
+        post-test probabilities.
+
+        ``LR+ = P(f = positive | d, context) / P(f = positive | not d, context)``, the other diagnoses weighted by
+        their probability given the context; ``LR-`` likewise for ``f != positive``.
+
+        Parameters
+        ----------
+        finding : str
+            Any variable except the diagnosis, not in ``context``.
+        diagnosis : str
+            A state of the diagnosis.
+        positive : str, optional
+            The state counted as a positive result (required for findings with more than two states; default for
+            two-state findings: the second state, e.g. ``present`` or ``yes``).
+        context : mapping, optional
+            Evidence already known (the pre-test situation).
+
+        Returns
+        -------
+        LikelihoodRatio
+            ``.lr_positive``, ``.lr_negative``, ``.to_frame()``, ``.plot()`` (Fagan nomogram).
+
+        References
+        ----------
+        Fagan TJ (1975), Nomogram for Bayes's theorem, N Engl J Med 293:257.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> lr = bmes_bayes.load_model().likelihood_ratio("fever", "infection", context={"joint": "knee"})
+        >>> lr.lr_positive > 1 > lr.lr_negative
+        True
+        """
+        from .teaching import likelihood_ratio
+
+        return likelihood_ratio(self, finding, diagnosis, positive=positive, context=context)
+
+    def next_test(self, evidence: Mapping[str, object] | None = None, *, costs: Mapping[str, float] | None = None,
+                  candidates: "list[str] | tuple[str, ...] | None" = None,
+                  rank_by: str = "information") -> "NextTest":
+        """Which test next: unobserved findings ranked by the expected reduction of the entropy of the diagnosis.
+
+        For each candidate ``X``: the mutual information ``I(D; X | e)`` in bits (exactly 0 for an observed
+        variable, never negative), the expected absolute change of the can't-miss probabilities
+        (``self.alert_config``), and with ``costs`` the information per unit cost.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+            As for :meth:`posterior`.
+        costs : mapping, optional
+            ``{variable: positive cost}`` for every candidate, e.g. ``bmes_bayes.teaching.load_test_costs()``.
+        candidates : list of str, optional
+            Variables to rank (default: every finding and risk factor not yet observed: the history questions
+            not yet asked count as tests). An observed one gets value 0.
+        rank_by : {"information", "cant_miss", "value_per_cost"}
+
+        Returns
+        -------
+        NextTest
+            ``.to_frame()``, ``.best``, ``.outcomes`` (the posterior after each possible result), ``.plot()``.
+
+        References
+        ----------
+        Norsys Netica, sensitivity to findings (entropy reduction); Hugin, value of information analysis.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> nt = bmes_bayes.load_model().next_test({"joint": "hip", "age_group": "middle", "sex": "male"})
+        >>> bool(nt.to_frame()["entropy_reduction"].min() >= 0)
+        True
+        """
+        from .teaching import next_test
+
+        return next_test(self, evidence, costs=costs, candidates=candidates, rank_by=rank_by)  # type: ignore[arg-type]
+
+    def alerts(self, evidence: Mapping[str, object] | None = None, *,
+               config: "AlertConfig | str | Path | None" = None) -> "tuple[Alert, ...]":
+        """Can't-miss diagnoses at or above their threshold given ``evidence``, whatever their rank.
+
+        Parameters
+        ----------
+        config : AlertConfig or path, optional
+            Another alert set (default: ``self.alert_config``, from ``priors/teaching/cant_miss.yaml``).
+
+        Returns
+        -------
+        tuple of Alert
+            ``diagnosis, probability, threshold, reasoning``; most probable first. ``model.posterior`` carries the
+            same alerts in ``Posterior.alerts``.
+
+        References
+        ----------
+        Pauker SG, Kassirer JP (1980), The threshold approach to clinical decision making, N Engl J Med 302:1109-17.
+        """
+        from .teaching import alerts
+
+        return alerts(self, evidence, config=config)
+
+    def with_alerts(self, config: "AlertConfig | str | Path") -> "BmesModel":
+        """A copy of the model (sharing its compiled tables) that uses another can't-miss alert set.
+
+        Parameters
+        ----------
+        config : AlertConfig or path
+            An :class:`~bmes_bayes.teaching.AlertConfig` or a YAML file in the format of
+            ``priors/teaching/cant_miss.yaml`` (validated against this network).
+        """
+        import copy
+
+        from .teaching import AlertConfig, load_alert_config
+
+        cfg = config if isinstance(config, AlertConfig) else load_alert_config(config, network=self.network)
+        new = copy.copy(self)
+        new.alert_config = cfg
+        return new
+
 
 def load_model(path: str | Path | None = None, *, priors: str | Path | None = None) -> BmesModel:
     """Load, validate and compile a model.
@@ -223,6 +476,11 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
         net_path, prior_path = default_paths()
     else:
         p = Path(path)
+        try:
+            p.stat()
+        except (OSError, ValueError) as exc:  # missing, a name too long, an embedded NUL...
+            raise SpecError([Problem(str(p), None, "no such file or directory" if isinstance(exc, FileNotFoundError)
+                                     else f"cannot use this path: {exc}")]) from None
         if p.is_dir():
             nets = sorted((p / "networks").glob("*.yaml"))
             if len(nets) != 1:

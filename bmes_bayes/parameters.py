@@ -6,10 +6,11 @@ leading sample axis: a probability row has shape ``(S, K)``, an odds ratio ``(S,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .spec import OddsRatioPrior, PriorSpec, RowPrior
 
@@ -26,6 +27,10 @@ class Draws:
     @property
     def n_samples(self) -> int:
         return int(self.values[0].shape[0]) if self.values else 1
+
+    def subset(self, start: int, stop: int) -> "Draws":
+        """Parameter sets ``start:stop`` (views, no copy)."""
+        return Draws(self.spec, tuple(v[start:stop] for v in self.values))
 
     def replace(self, index: int, value: np.ndarray) -> "Draws":
         vals = list(self.values)
@@ -73,32 +78,37 @@ def n_uniform_inputs(p: RowPrior | OddsRatioPrior) -> int:
     return len(p.mean) if isinstance(p, RowPrior) else 1
 
 
-def draws_from_uniform(spec: PriorSpec, u: np.ndarray) -> Draws:
+def draws_from_uniform(spec: PriorSpec, u: np.ndarray, *, parameters: Sequence[int] | None = None) -> Draws:
     """Parameter sets from independent uniforms ``u`` of shape ``(S, total inputs)`` by inverse CDFs.
 
     A Dirichlet row uses one Gamma(alpha_k) quantile per state, normalised; an odds ratio its log-normal quantile.
     The joint distribution is exactly the prior's, so Sobol indices and quantile sweeps can use it.
+
+    Parameters
+    ----------
+    parameters : sequence of int, optional
+        Indices (into ``spec.parameters``) of the parameters that ``u`` drives, in this order; every other
+        parameter keeps its point value. Default: every parameter, in file order.
     """
     u = np.asarray(u, dtype=float)
     n = u.shape[0]
+    driven = range(len(spec.parameters)) if parameters is None else list(parameters)
+    point = point_draws(spec)
+    vals = [np.repeat(v, n, axis=0) for v in point.values]
     col = 0
-    vals = []
-    for p in spec.parameters:
+    for i in driven:
+        p = spec.parameters[i]
         k = n_uniform_inputs(p)
         block = u[:, col : col + k]
         col += k
+        if k == 0:
+            continue
         if isinstance(p, RowPrior):
-            if k == 0:
-                vals.append(np.broadcast_to(p.mean, (n, len(p.mean))).copy())
-            else:
-                g = stats.gamma.ppf(np.clip(block, 1e-12, 1 - 1e-12), p.alpha[None, :])
-                vals.append(g / g.sum(axis=1, keepdims=True))
+            g = special.gammaincinv(p.alpha[None, :], np.clip(block, 1e-12, 1 - 1e-12))
+            vals[i] = g / g.sum(axis=1, keepdims=True)
         else:
-            if k == 0:
-                vals.append(np.full(n, p.median))
-            else:
-                z = stats.norm.ppf(np.clip(block[:, 0], 1e-12, 1 - 1e-12))
-                vals.append(np.exp(np.log(p.median) + p.log_sd * z))
+            z = special.ndtri(np.clip(block[:, 0], 1e-12, 1 - 1e-12))
+            vals[i] = np.exp(np.log(p.median) + p.log_sd * z)
     if col != u.shape[1]:
         raise ValueError(f"expected {col} uniform inputs, got {u.shape[1]}")
     return Draws(spec, tuple(vals))

@@ -48,3 +48,176 @@ def interval_plot(frame: pd.DataFrame, *, label: str, level: float, title: str, 
     ax.set_title(title, fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------- teaching views
+def _diagnosis_colors(states) -> dict[str, object]:
+    """One fixed colour per diagnosis (network order), so every teaching plot uses the same colours."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return {s: cmap(i % 10) for i, s in enumerate(states)}
+
+
+def trajectory_plot(frame: pd.DataFrame, *, states, diagnoses, level: float, title: str, bands: int = 3,
+                    ax: "Axes | None" = None) -> "Axes":
+    """Work-up trajectory from a long frame (``stage_index, stage, diagnosis, probability, lower, upper, alert``):
+    one line per diagnosis across the stages, the credible band shaded for the ``bands`` most probable diagnoses
+    at the last stage (more bands overlap into a blur), a red ring where a can't-miss alert fires."""
+    ax = new_axes(ax, size=(8.0, 4.6))
+    colors = _diagnosis_colors(states)
+    stages = frame.drop_duplicates("stage_index").sort_values("stage_index")
+    x = stages["stage_index"].to_numpy()
+    last_stage = frame[frame["stage_index"] == x.max()].set_index("diagnosis")["probability"]
+    banded = set(last_stage[list(diagnoses)].sort_values(ascending=False).index[:bands])
+    for d in diagnoses:
+        part = frame[frame["diagnosis"] == d].sort_values("stage_index")
+        c = colors[d]
+        if d in banded:
+            ax.fill_between(part["stage_index"], part["lower"], part["upper"], color=c, alpha=0.15, lw=0)
+        ax.plot(part["stage_index"], part["probability"], "-o", color=c, lw=2, ms=4, label=d)
+        flagged = part[part["alert"]]
+        if len(flagged):
+            ax.plot(flagged["stage_index"], flagged["probability"], "o", ms=11, mfc="none", mec="#C44E52", mew=1.6)
+    # final values at the right edge (those of 0.05 or more, or alerted), nudged apart so that they never overlap
+    alerted = set(frame[(frame["stage_index"] == x.max()) & frame["alert"]]["diagnosis"])
+    placed: list[float] = []
+    for d in last_stage[list(diagnoses)].sort_values(ascending=False).index:
+        p = float(last_stage[d])
+        if p < 0.05 and d not in alerted:
+            continue
+        y = min(p, placed[-1] - 0.04) if placed else p
+        placed.append(y)
+        ax.annotate(f"{p:.2f}", (x.max(), p), xytext=(x.max() + 0.12, y), textcoords="data", va="center",
+                    fontsize=8, color=colors[d])
+    ax.plot([], [], "o", ms=11, mfc="none", mec="#C44E52", mew=1.6, label="can't-miss alert")
+    ax.fill_between([], [], [], color="grey", alpha=0.25, label=f"{level:.0%} band (top {bands})")
+    ax.set_xticks(x, [f"{i}\n{s.replace('_', ' ')}" for i, s in zip(x, stages["stage"])])
+    ax.set_xlim(x.min() - 0.3, x.max() + 0.5)
+    ax.set_ylim(min([0.0] + [y - 0.02 for y in placed]), 1)
+    ax.set_ylabel("P(diagnosis | evidence so far)")
+    ax.set_xlabel("work-up stage (evidence accumulates)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    return ax
+
+
+def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Diverging bars of weight of evidence (columns ``variable, state, value, lr``), first item on top:
+    right (green) speaks for the hypothesis, left (red) against."""
+    import numpy as np
+
+    ax = new_axes(ax, size=(7.5, 0.45 * max(len(frame), 3) + 1.6))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    values = data["value"].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    span = max(float(np.abs(finite).max()) if finite.size else 1.0, 1.0) * 1.35
+    shown = np.clip(values, -span, span)
+    colors = ["#55A868" if v > 0 else "#C44E52" for v in values]
+    y = np.arange(len(data))
+    ax.barh(y, shown, color=colors, alpha=0.85)
+    for yi, v, s, lr in zip(y, values, shown, data["lr"]):
+        text = (f"{v:+.1f}" if np.isfinite(v) else ("+inf" if v > 0 else "-inf")) + f"  (LR {lr:.3g})"
+        ax.text(s + (0.02 if s >= 0 else -0.02) * span, yi, text, va="center", ha="left" if s >= 0 else "right",
+                fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(list(y), [f"{v} = {s}" for v, s in zip(data["variable"], data["state"])], fontsize=8)
+    ax.set_xlim(-span * 1.45, span * 1.45)
+    ax.set_xlabel(f"weight of evidence ({unit}); right: for, left: against")
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def what_if_plot(frame: pd.DataFrame, *, target: str, actual: float, ax: "Axes | None" = None) -> "Axes":
+    """What-if dots (columns ``variable, state, observed, possible, p_target``): P(target) under each state of each
+    observed item; the observed state is a filled diamond, alternatives open circles labelled with their state."""
+    ax = new_axes(ax, size=(7.5, 0.5 * max(frame["variable"].nunique(), 3) + 1.6))
+    variables = list(dict.fromkeys(frame["variable"]))[::-1]
+    for yi, var in enumerate(variables):
+        part = frame[(frame["variable"] == var) & frame["possible"]]
+        ax.hlines(yi, part["p_target"].min(), part["p_target"].max(), color="#BBBBBB", lw=1)
+        alternatives = part[~part["observed"]].sort_values("p_target")
+        for r in part[part["observed"]].itertuples():
+            ax.plot(r.p_target, yi, "D", color="black", ms=7, zorder=3)
+        for n, r in enumerate(alternatives.itertuples()):
+            ax.plot(r.p_target, yi, "o", mfc="white", mec="#4C72B0", ms=7, zorder=3)
+            ax.annotate(str(r.state), (r.p_target, yi), xytext=(0, 7 if n % 2 == 0 else -12),
+                        textcoords="offset points", ha="center", fontsize=7, color="#4C72B0")
+    ax.axvline(actual, color="black", lw=0.8, ls=":")
+    ax.set_yticks(range(len(variables)), variables, fontsize=8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.7, len(variables) - 0.3)
+    ax.set_xlabel(f"P({target}) if this one item had been different (diamond: as observed)")
+    ax.set_title(f"What if? P({target}) under each state of each observed item", fontsize=10)
+    return ax
+
+
+def fagan_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Fagan nomogram from a likelihood-ratio frame (columns ``result, state, lr, pre_test, post_test``).
+
+    Left axis: pre-test probability (reversed logit scale); middle: likelihood ratio (at half its log); right:
+    post-test probability (logit scale). Pre-test, LR and post-test lie on one straight line, because
+    logit(post) = logit(pre) + ln LR.
+    """
+    import numpy as np
+
+    ax = new_axes(ax, size=(5.5, 6.5))
+
+    def logit(p):
+        p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+        return np.log(p / (1 - p))
+
+    probs = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999]
+    lrs = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    top = float(logit(0.999))
+    for x in (0, 1, 2):
+        ax.vlines(x, -top, top, color="black", lw=1)
+    for p in probs:
+        ax.hlines(-logit(p), -0.04, 0, color="black", lw=0.8)
+        ax.text(-0.06, -logit(p), f"{100 * p:g}", ha="right", va="center", fontsize=7)
+        ax.hlines(logit(p), 2, 2.04, color="black", lw=0.8)
+        ax.text(2.06, logit(p), f"{100 * p:g}", ha="left", va="center", fontsize=7)
+    for lr in lrs:
+        y = np.log(lr) / 2
+        ax.hlines(y, 0.97, 1.03, color="black", lw=0.8)
+        ax.text(1.05, y, f"{lr:g}", ha="left", va="center", fontsize=7)
+    colors = {"positive": "#C44E52", "negative": "#4C72B0"}
+    for r in frame.itertuples():
+        y0, y2 = -logit(r.pre_test), logit(r.post_test)
+        ax.plot([0, 2], [y0, y2], "-", color=colors.get(r.result, "grey"), lw=1.6,
+                label=f"{r.result} ({r.state}): LR {r.lr:.3g}, post-test {r.post_test:.1%}")
+        ax.plot([0, 1, 2], [y0, (y0 + y2) / 2, y2], "o", color=colors.get(r.result, "grey"), ms=4)
+    ax.text(0, top + 0.5, "pre-test\nprobability (%)", ha="center", fontsize=8)
+    ax.text(1, top + 0.5, "likelihood\nratio", ha="center", fontsize=8)
+    ax.text(2, top + 0.5, "post-test\nprobability (%)", ha="center", fontsize=8)
+    pre = float(frame["pre_test"].iloc[0])
+    ax.set_title(f"Fagan nomogram: {title}\npre-test probability {pre:.1%}", fontsize=10)
+    ax.set_xlim(-0.6, 2.6)
+    ax.set_ylim(-top - 0.5, top + 1.6)
+    ax.axis("off")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.12), fontsize=7, frameon=False)
+    return ax
+
+
+def next_test_plot(frame: pd.DataFrame, *, entropy: float, ax: "Axes | None" = None) -> "Axes":
+    """Which test next (columns ``finding, stage, entropy_reduction, cant_miss_change``): bars of the expected
+    entropy reduction in bits, best on top, with the expected can't-miss change as dots on a second axis."""
+    import numpy as np
+
+    ax = new_axes(ax, size=(7.5, 0.4 * max(len(frame), 3) + 1.6))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(data))
+    ax.barh(y, data["entropy_reduction"], color="#4C72B0", alpha=0.85, label="expected entropy reduction (bits)")
+    ax.set_yticks(list(y), [f"{f}  [{s.replace('_', ' ')}]" for f, s in zip(data["finding"], data["stage"])],
+                  fontsize=8)
+    ax.set_xlabel(f"expected reduction of the diagnosis entropy (bits; now {entropy:.2f})")
+    ax.set_xlim(0, max(float(data["entropy_reduction"].max()) if len(data) else 0.0, 1e-3) * 1.15)
+    twin = ax.twiny()
+    twin.plot(data["cant_miss_change"], y, "D", color="#C44E52", ms=5, label="expected can't-miss change")
+    twin.set_xlim(0, max(float(data["cant_miss_change"].max()) if len(data) else 0.0, 1e-3) * 1.15)
+    twin.set_xlabel("expected absolute change of the can't-miss probabilities (red diamonds)", color="#C44E52",
+                    fontsize=8)
+    twin.tick_params(axis="x", colors="#C44E52", labelsize=8)
+    ax.set_title("Which test next?", fontsize=10)
+    return ax

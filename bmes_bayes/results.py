@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .spec import Variable
+    from .teaching import Alert
 
 __all__ = ["ModelInfo", "Posterior", "Vocabulary", "ResultDisplay"]
 
@@ -44,7 +45,11 @@ class ResultDisplay:
         try:
             return self._html_body()
         except Exception:  # a display must never fail: show the text form instead
-            return f"<pre>{html.escape(repr(self))}</pre>"
+            try:
+                text = repr(self)
+            except Exception as exc:  # the text form may rest on the same broken part (e.g. to_frame)
+                text = f"<{type(self).__name__}: cannot be displayed ({type(exc).__name__}: {exc})>"
+            return f"<pre>{html.escape(text)}</pre>"
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -59,6 +64,27 @@ def _evidence_html(evidence: dict[str, object]) -> str:
         return "<p><b>Evidence:</b> none (prior)</p>"
     items = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}" for k, v in evidence.items())
     return f"<p><b>Evidence:</b> {items}</p>"
+
+
+def _alert_lines(alerts) -> list[str]:
+    """Text lines for can't-miss alerts (none when there are none, so other output is unchanged)."""
+    if not alerts:
+        return []
+    import textwrap
+
+    lines = ["can't-miss alerts (at or above threshold, whatever the rank):"]
+    for a in alerts:
+        lines.append(f"  ! {a.diagnosis:<34} {a.probability:7.3f}  (threshold {a.threshold:g})")
+        lines += textwrap.wrap(a.reasoning, width=110, initial_indent="      ", subsequent_indent="      ")
+    return lines
+
+
+def _alerts_html(alerts) -> str:
+    if not alerts:
+        return ""
+    items = "".join(f"<li><b>{html.escape(a.diagnosis)}</b> {a.probability:.3f} (threshold {a.threshold:g}): "
+                    f"{html.escape(a.reasoning)}</li>" for a in alerts)
+    return f"<p><b>Can't-miss alerts</b> (at or above threshold, whatever the rank)</p><ul>{items}</ul>"
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +104,9 @@ class Posterior(ResultDisplay):
     log_evidence : float
         Natural log of P(evidence) under the point model.
     model : ModelInfo
+    alerts : tuple of Alert
+        Can't-miss diagnoses at or above their threshold (``priors/teaching/cant_miss.yaml``), most probable first,
+        whatever their rank; empty for other targets. See :mod:`bmes_bayes.teaching`.
     """
 
     target: str
@@ -86,6 +115,7 @@ class Posterior(ResultDisplay):
     evidence: dict[str, object]
     log_evidence: float
     model: ModelInfo
+    alerts: tuple["Alert", ...] = ()
 
     def to_series(self) -> pd.Series:
         """Probabilities as a Series indexed by state name (named after the target)."""
@@ -108,12 +138,14 @@ class Posterior(ResultDisplay):
     def __repr__(self) -> str:
         state, p = self.top
         n = len(self.evidence)
+        alerts = f"; alerts: {', '.join(a.diagnosis for a in self.alerts)}" if self.alerts else ""
         return (f"<Posterior of {self.target}: {len(self.states)} states | {n} finding{'s' if n != 1 else ''} "
-                f"observed; top = {state} {p:.3f}>")
+                f"observed; top = {state} {p:.3f}{alerts}>")
 
     def __str__(self) -> str:
         lines = [f"P({self.target} | evidence)", *(f"  {s:<36} {p:7.3f}" for s, p in
                  zip(self.to_frame()["state"], self.to_frame()["probability"]))]
+        lines += _alert_lines(self.alerts)
         ev = ", ".join(f"{k}={v}" for k, v in self.evidence.items()) or "none (prior)"
         lines += [f"evidence: {ev}", f"model: {self.model.short}", DISCLAIMER]
         return "\n".join(lines)
@@ -122,7 +154,7 @@ class Posterior(ResultDisplay):
         frame = self.to_frame()[["state", "probability"]]
         return (
             f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence)</b></p>"
-            f"{_frame_html(frame)}{_evidence_html(self.evidence)}"
+            f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_evidence_html(self.evidence)}"
             f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>"
         )
 

@@ -87,13 +87,23 @@ def _network() -> NetworkSpec:
     return load_network(default_paths()[0])
 
 
+def _unknown(mapping: dict, allowed: tuple[str, ...], file: str, what: str) -> list[Problem]:
+    out = []
+    for key in mapping:
+        if key not in allowed:
+            near = closest(str(key), allowed)
+            hint = f"; did you mean {near!r}?" if near else f" (allowed: {', '.join(allowed)})"
+            out.append(Problem(file, line_of(mapping, key), f"unknown key {key!r} in {what}{hint}"))
+    return out
+
+
 def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]]:
     file = str(path)
     data, problems = load_yaml(path)
     if data is None:
         return None, problems
     if not isinstance(data, dict):
-        return None, [Problem(file, line_of(data), "a scenario must be a mapping")]
+        return None, [Problem(file, line_of(data) or 1, "a scenario must be a mapping of " + ", ".join(_KEYS))]
     for key in data:
         if key not in _KEYS:
             near = closest(str(key), _KEYS)
@@ -109,12 +119,19 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
                                 + " (textbook: a typical presentation; challenge: a mimic or misleading case)"))
     diag = net["diagnosis"].states if "diagnosis" in net else ()
     expected = data.get("expected") or {}
+    if isinstance(expected, dict):
+        problems += _unknown(expected, ("leading", "cant_miss"), file, "expected")
+    else:
+        problems.append(Problem(file, line_of(data, "expected"), "'expected' must be a mapping with 'leading' (and 'cant_miss')"))
     leading = expected.get("leading") if isinstance(expected, dict) else None
     if leading not in diag:
         problems.append(Problem(file, line_of(expected, "leading") or line_of(data, "expected"),
                                 unknown_name_message("diagnosis", leading, diag)))
     cant = expected.get("cant_miss", []) if isinstance(expected, dict) else []
-    for d in cant or []:
+    if not isinstance(cant, list):
+        problems.append(Problem(file, line_of(expected, "cant_miss"), "'cant_miss' must be a list of diagnoses"))
+        cant = []
+    for d in cant:
         if d not in diag:
             problems.append(Problem(file, line_of(expected, "cant_miss"), unknown_name_message("diagnosis", d, diag)))
     stages: list[Stage] = []
@@ -128,6 +145,7 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
         if not isinstance(item, dict) or not isinstance(item.get("evidence"), dict):
             problems.append(Problem(file, line_of(item) or line_of(raw), "each stage needs 'stage' and an 'evidence' mapping"))
             continue
+        problems += _unknown(item, ("stage", "evidence"), file, "a stage")
         name = item.get("stage")
         if name not in STAGES:
             problems.append(Problem(file, line_of(item, "stage"), unknown_name_message("stage", name, STAGES[:-1])))
@@ -172,9 +190,8 @@ def load(name_or_path: str | Path, *, network: NetworkSpec | None = None) -> Sce
                             "scenario library")
         p = scenario_dir() / f"{name_or_path}.yaml"
     scenario, problems = _parse(p, net)
-    if problems:
+    if problems or scenario is None:
         raise SpecError(problems, "scenario file")
-    assert scenario is not None
     return scenario
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._seed import as_generator
 from .cpt import DrawnTables
-from .exceptions import BmesError
+from .exceptions import BmesError, shown
 from .parameters import sample_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _frame_html
 
@@ -52,7 +52,7 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
                     seed: None | int | np.random.Generator, progress: bool | None = None) -> np.ndarray:
     """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``."""
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise BmesError(f"n_samples must be a positive integer, got {n_samples!r}")
+        raise BmesError(f"n_samples must be a positive integer, got {shown(n_samples)}")
     model._check_target(target)
     ev = model.resolve(evidence)
     rng = as_generator(seed)
@@ -175,9 +175,9 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
                 threshold: float = 0.9, progress: bool | None = None) -> Uncertainty:
     """See :meth:`bmes_bayes.BmesModel.sensitivity`."""
     if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {level!r}")
+        raise BmesError(f"level must be a float strictly between 0 and 1, got {shown(level)}")
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
-        raise BmesError(f"threshold must be in (0, 1], got {threshold!r}")
+        raise BmesError(f"threshold must be in (0, 1], got {shown(threshold)}")
     point = model.posterior(evidence, target=target)
     samples = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress)
     return Uncertainty(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,11 @@ ROLES = ("context", "risk_factor", "diagnosis", "finding")
 STAGES = ("history", "examination", "xray_and_labs", "mri", "immediate_checks", "followup", "diagnosis")
 TOLERANCE = 1e-9
 Z95 = 1.959963984540054  # a "range" is read as the central 95% interval
+MAX_TABLE_ENTRIES = 10_000_000  # one CPT (a state per parent configuration); the shipped diagnosis has 331,776
+ODDS_RATIO_LIMITS = (1e-6, 1e6)  # beyond these an effect is deterministic: state it with fixed probabilities instead
+# names of the network, its variables and states: used as `variable=state` on the command line, in soft evidence
+# (`state:likelihood,...`), in file names of exports and in BIF files, so no spaces, quotes, '=', ':', ',' or '/'
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 
 
 # --------------------------------------------------------------------------------------------- network
@@ -107,6 +112,33 @@ def _is_text(x: Any) -> bool:
     return isinstance(x, str) and x.strip() != ""
 
 
+def _is_name(x: Any) -> bool:
+    return isinstance(x, str) and NAME.fullmatch(x) is not None
+
+
+def _name_rule() -> str:
+    return "letters, digits, '_', '.', '+' or '-', not starting with '.', '+' or '-'"
+
+
+def _number(x: Any) -> float | None:
+    """``x`` as a finite float, or None for text, booleans, NaN, infinities and integers too large for a float."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    try:
+        value = float(x)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _pair(x: Any) -> tuple[float, float] | None:
+    """A ``[low, high]`` list of two finite numbers, or None."""
+    if not isinstance(x, list) or len(x) != 2:
+        return None
+    lo, hi = _number(x[0]), _number(x[1])
+    return None if lo is None or hi is None else (lo, hi)
+
+
 def load_network(path: str | Path) -> NetworkSpec:
     """Read and validate a network structure file.
 
@@ -121,11 +153,18 @@ def load_network(path: str | Path) -> NetworkSpec:
     if data is None:
         raise SpecError(problems, "network file")
     if not isinstance(data, dict):
-        raise SpecError([Problem(file, line_of(data), "the network file must be a mapping")], "network file")
+        raise SpecError([Problem(file, line_of(data) or 1, "the network file must be a mapping of "
+                                 + ", ".join(_NETWORK_KEYS))], "network file")
     problems += _unknown_keys(data, _NETWORK_KEYS, file, "the network file")
     for key in ("name", "version"):
         if not _is_text(data.get(key)):
-            problems.append(Problem(file, line_of(data, key), f"'{key}' must be a non-empty string"))
+            hint = ' (quote a number: version: "1")' if isinstance(data.get(key), (int, float)) else ""
+            problems.append(Problem(file, line_of(data, key), f"'{key}' must be a non-empty string{hint}"))
+    if _is_text(data.get("name")) and not _is_name(data["name"]):
+        problems.append(Problem(file, line_of(data, "name"), f"network name {data['name']!r} must use {_name_rule()}"))
+    for key in ("title", "description"):
+        if key in data and not _is_text(data[key]):
+            problems.append(Problem(file, line_of(data, key), f"'{key}' must be non-empty text"))
     raw_vars = data.get("variables")
     if not isinstance(raw_vars, dict) or not raw_vars:
         problems.append(Problem(file, line_of(data, "variables"), "'variables' must be a non-empty mapping"))
@@ -135,7 +174,9 @@ def load_network(path: str | Path) -> NetworkSpec:
     variables: dict[str, Variable] = {}
     for name, body in raw_vars.items():
         line = line_of(raw_vars, name)
-        name = str(name)
+        if not _is_name(name):
+            problems.append(Problem(file, line, f"variable name {name!r} must be text of {_name_rule()}"))
+            continue
         if not isinstance(body, dict):
             problems.append(Problem(file, line, f"variable {name!r} must be a mapping of {', '.join(_VARIABLE_KEYS)}"))
             continue
@@ -148,9 +189,13 @@ def load_network(path: str | Path) -> NetworkSpec:
         else:
             bad = [s for s in states if not _is_text(s)]
             if bad:
-                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: states must be non-empty strings, got {bad!r} (quote yes/no)"))
+                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: states must be non-empty strings, got {bad!r} (quote numbers and yes/no)"))
                 ok = False
-            dup = sorted({s for s in states if states.count(s) > 1}, key=str)
+            odd = [s for s in states if _is_text(s) and not _is_name(s)]
+            if odd:
+                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: state names {odd!r} must use {_name_rule()}"))
+                ok = False
+            dup = sorted({s for s in states if _is_text(s) and states.count(s) > 1})
             if dup:
                 problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: duplicate states {dup!r}"))
                 ok = False
@@ -188,6 +233,13 @@ def load_network(path: str | Path) -> NetworkSpec:
                 role=str(role),
                 stage=stage,
             )
+
+    for v in variables.values():
+        entries = v.card * math.prod(variables[p].card for p in v.parents if p in variables)
+        if entries > MAX_TABLE_ENTRIES:
+            problems.append(Problem(file, line_of(raw_vars[v.name], "parents"),
+                                    f"variable {v.name!r}: {len(v.parents)} parents give a table of {entries:,} entries "
+                                    f"(at most {MAX_TABLE_ENTRIES:,}); combine parents or drop some"))
 
     graph = nx.DiGraph()
     graph.add_nodes_from(variables)
@@ -351,6 +403,7 @@ class _PriorReader:
         self, body: Any, file: str, line: int | None, node: str, states: tuple[str, ...],
         given: tuple[tuple[str, str], ...], kind: str = "cpt_row",
     ) -> RowPrior | None:
+        """One probability row: its values, its uncertainty and its provenance, every problem of each reported."""
         label = f"{node} | " + ", ".join(f"{p}={s}" for p, s in given) if given else node
         if kind == "base_rate":
             label = f"{node} base rates" + (" | " + ", ".join(f"{p}={s}" for p, s in given) if given else "")
@@ -358,136 +411,159 @@ class _PriorReader:
         if not isinstance(body, dict):
             self.problem(file, line, f"{what} must be a mapping with value, an uncertainty and a source")
             return None
+        deeper = [k for k, v in body.items() if isinstance(v, dict) and "value" in v]
+        if "value" not in body and deeper:
+            self.problem(file, line, f"{what}: found rows under {', '.join(map(repr, deeper))} instead of value, "
+                                     "uncertainty and source: nested one level too deep?")
+            return None
         before = len(self.problems)
         self.problems += _unknown_keys(body, _ROW_KEYS, file, what)
-        value = body.get("value")
         vline = line_of(body, "value") or line_of(body)
-        if not isinstance(value, dict) or not value:
-            self.problem(file, vline, f"{what}: 'value' must map states to probabilities")
-            return None
-        for s in value:
-            if s not in states:
-                near = closest(str(s), states)
-                hint = f"; did you mean {near!r}?" if near else ""
-                self.problem(file, vline, f"{what}: unknown state {s!r}{hint} (states: {', '.join(states)})")
-        nums = {}
-        for s, v in value.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                self.problem(file, vline, f"{what}: probability of {s!r} must be a number, got {v!r}")
-            elif not 0.0 <= v <= 1.0:
-                self.problem(file, vline, f"{what}: probability of {s!r} is {v}, outside [0, 1]")
-            else:
-                nums[s] = float(v)
-        focus = None
-        if len(self.problems) == before:
-            if len(states) == 2 and len(value) == 1:
-                (s, p), = nums.items()
-                focus = states.index(s)
-                mean = np.array([1 - p, p]) if focus == 1 else np.array([p, 1 - p])
-            else:
-                missing = [s for s in states if s not in value]
-                if missing:
-                    self.problem(file, vline, f"{what}: missing probabilities for {', '.join(missing)}")
-                    return None
-                mean = np.array([nums[s] for s in states])
-                if abs(mean.sum() - 1.0) > TOLERANCE:
-                    self.problem(file, vline, f"{what}: probabilities sum to {mean.sum():.12g}, not 1 (tolerance 1e-9)")
-                    return None
-                mean = mean / mean.sum()
-        else:
-            return None
-
-        modes = [k for k in ("range", "concentration", "fixed") if k in body]
-        if len(modes) != 1:
-            self.problem(file, line_of(body), f"{what}: give exactly one of range, concentration or fixed (found {modes or 'none'})")
-            return None
-        mode = modes[0]
-        concentration: float | None = None
-        stated_range = None
-        if mode == "fixed":
-            if body["fixed"] is not True:
-                self.problem(file, line_of(body, "fixed"), f"{what}: 'fixed' must be true")
-                return None
-        elif mode == "concentration":
-            c = body["concentration"]
-            if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
-                self.problem(file, line_of(body, "concentration"), f"{what}: concentration must be a positive number, got {c!r}")
-                return None
-            concentration = float(c)
-        else:
-            rng = body["range"]
-            rline = line_of(body, "range")
-            if focus is None:
-                self.problem(file, rline, f"{what}: 'range' is for a two-state row stated by one probability; use concentration")
-                return None
-            ok = (isinstance(rng, list) and len(rng) == 2
-                  and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in rng))
-            if not ok:
-                self.problem(file, rline, f"{what}: range must be [low, high], got {rng!r}")
-                return None
-            lo, hi = map(float, rng)
-            p = float(mean[focus])
-            if not 0.0 <= lo < hi <= 1.0:
-                self.problem(file, rline, f"{what}: range [{lo}, {hi}] must satisfy 0 <= low < high <= 1")
-                return None
-            if not lo <= p <= hi:
-                self.problem(file, rline, f"{what}: value {p} lies outside its range [{lo}, {hi}]")
-                return None
-            sd = (hi - lo) / (2 * Z95)
-            n = p * (1 - p) / sd**2 - 1
-            if not n > 0:
-                self.problem(file, rline, f"{what}: range [{lo}, {hi}] is too wide for a Beta with mean {p}")
-                return None
-            concentration, stated_range = n, (lo, hi)
-        if concentration is not None and np.any(mean <= 0):
-            zero = [s for s, m in zip(states, mean) if m <= 0]
-            self.problem(file, vline, f"{what}: a probability of 0 ({', '.join(zero)}) needs 'fixed: true'; an uncertain row must be positive")
-            return None
+        mean, focus = self._row_values(body, file, vline, what, states)
+        concentration, stated_range = self._row_uncertainty(body, file, vline, what, states, mean, focus)
         prov = self.provenance(body, file, what)
-        if prov is None:
+        if len(self.problems) > before or mean is None or prov is None:
             return None
         return RowPrior(
             id=label, node=node, states=states, given=given, mean=mean, concentration=concentration,
             provenance=prov, focus=focus, stated_range=stated_range, kind=kind,
         )
 
+    def _row_values(self, body: LinedDict, file: str, vline: int | None, what: str,
+                    states: tuple[str, ...]) -> tuple[np.ndarray | None, int | None]:
+        """The row's probabilities in state order (None after a problem) and, for a two-state row stated by one
+        probability, the index of that state."""
+        value = body.get("value")
+        if not isinstance(value, dict) or not value:
+            self.problem(file, vline, f"{what}: 'value' must map states to probabilities")
+            return None, None
+        before = len(self.problems)
+        for s in value:
+            if s not in states:
+                near = closest(str(s), states)
+                hint = f"; did you mean {near!r}?" if near else ""
+                self.problem(file, vline, f"{what}: unknown state {s!r}{hint} (states: {', '.join(states)})")
+        only = next(iter(value))
+        focus = states.index(only) if len(states) == 2 and len(value) == 1 and only in states else None
+        nums = {}
+        for s, v in value.items():
+            x = _number(v)
+            if x is None:
+                self.problem(file, vline, f"{what}: probability of {s!r} must be a finite number, got {v!r}")
+            elif not 0.0 <= x <= 1.0:
+                self.problem(file, vline, f"{what}: probability of {s!r} is {v}, outside [0, 1]")
+            else:
+                nums[s] = x
+        if len(self.problems) > before:
+            return None, focus
+        if focus is not None:
+            p = nums[states[focus]]
+            return (np.array([1 - p, p]) if focus == 1 else np.array([p, 1 - p])), focus
+        missing = [s for s in states if s not in value]
+        if missing:
+            self.problem(file, vline, f"{what}: missing probabilities for {', '.join(missing)}")
+            return None, None
+        mean = np.array([nums[s] for s in states])
+        if abs(mean.sum() - 1.0) > TOLERANCE:
+            self.problem(file, vline, f"{what}: probabilities sum to {mean.sum():.12g}, not 1 (tolerance 1e-9)")
+            return None, None
+        return mean / mean.sum(), None
+
+    def _row_uncertainty(self, body: LinedDict, file: str, vline: int | None, what: str, states: tuple[str, ...],
+                         mean: np.ndarray | None, focus: int | None) -> tuple[float | None, tuple[float, float] | None]:
+        """Dirichlet concentration (None for a fixed row) and the stated range; checked even when the values are not."""
+        modes = [k for k in ("range", "concentration", "fixed") if k in body]
+        if len(modes) != 1:
+            self.problem(file, line_of(body), f"{what}: give exactly one of range, concentration or fixed (found {modes or 'none'})")
+            return None, None
+        mode = modes[0]
+        concentration: float | None = None
+        stated_range = None
+        if mode == "fixed":
+            if body["fixed"] is not True:
+                self.problem(file, line_of(body, "fixed"), f"{what}: 'fixed' must be true")
+            return None, None
+        if mode == "concentration":
+            c = _number(body["concentration"])
+            if c is None or c <= 0:
+                self.problem(file, line_of(body, "concentration"),
+                             f"{what}: concentration must be a positive number, got {body['concentration']!r}")
+                return None, None
+            concentration = c
+        else:
+            rline = line_of(body, "range")
+            value = body.get("value")
+            if len(states) != 2 or (isinstance(value, dict) and len(value) != 1):
+                self.problem(file, rline, f"{what}: 'range' is for a two-state row stated by one probability; use concentration")
+                return None, None
+            pair = _pair(body["range"])
+            if pair is None:
+                self.problem(file, rline, f"{what}: range must be [low, high] (two finite numbers), got {body['range']!r}")
+                return None, None
+            lo, hi = pair
+            if not 0.0 <= lo < hi <= 1.0:
+                self.problem(file, rline, f"{what}: range [{lo}, {hi}] must satisfy 0 <= low < high <= 1")
+                return None, None
+            if mean is None or focus is None:
+                return None, None
+            p = float(mean[focus])
+            if not lo <= p <= hi:
+                self.problem(file, rline, f"{what}: value {p} lies outside its range [{lo}, {hi}]")
+                return None, None
+            sd = (hi - lo) / (2 * Z95)
+            n = p * (1 - p) / sd**2 - 1
+            if not n > 0:
+                self.problem(file, rline, f"{what}: range [{lo}, {hi}] is too wide for a Beta with mean {p}")
+                return None, None
+            concentration, stated_range = n, (lo, hi)
+        if mean is not None and np.any(mean <= 0):
+            zero = [s for s, m in zip(states, mean) if m <= 0]
+            self.problem(file, vline, f"{what}: a probability of 0 ({', '.join(zero)}) needs 'fixed: true'; an uncertain row must be positive")
+        return concentration, stated_range
+
     def nested_rows(
         self, rows: Any, file: str, line: int | None, node: str, parents: Sequence[str], kind: str = "cpt_row",
     ) -> tuple[RowPrior, ...] | None:
-        """Rows nested by ``parents`` in order, returned in C order of the parents' states."""
+        """Rows nested by ``parents`` in order, returned in C order of the parents' states.
+
+        Walks the mapping as written (so the work grows with the file, not with the number of parent
+        configurations) and reports each misplaced level once, with its line: a row where a level keyed by a parent
+        was expected, a missing state, a key that is no state.
+        """
         var = self.net[node]
         out: list[RowPrior | None] = []
-        states_of = [self.net[p].states for p in parents]
         ok = True
-        for combo in product(*states_of):
-            cur, cur_line, path = rows, line, []
-            for p, s in zip(parents, combo):
-                if not isinstance(cur, dict):
-                    self.problem(file, cur_line, f"{node}: rows under {'/'.join(path) or 'rows'} must be a mapping keyed by {p}")
-                    return None
-                if s not in cur:
-                    where = " under " + "/".join(path) if path else ""
-                    self.problem(file, line_of(cur), f"{node}: missing row for {p}={s}{where}")
-                    ok = False
-                    break
-                cur_line = line_of(cur, s)
-                cur = cur[s]
-                path.append(s)
-            else:
-                out.append(self.row(cur, file, cur_line, node, var.states, tuple(zip(parents, combo)), kind))
-        # keys that name no state
-        def check_keys(level: Any, depth: int, path: list[str]) -> None:
-            if depth == len(parents) or not isinstance(level, dict):
+
+        def walk(level: Any, level_line: int | None, depth: int, given: tuple[tuple[str, str], ...]) -> None:
+            nonlocal ok
+            if depth == len(parents):
+                out.append(self.row(level, file, level_line, node, var.states, given, kind))
                 return
-            valid = self.net[parents[depth]].states
-            for k, v in level.items():
-                if k not in valid:
-                    near = closest(str(k), valid)
+            p = parents[depth]
+            states = self.net[p].states
+            under = " under " + "/".join(s for _, s in given) if given else ""
+            if not isinstance(level, dict):
+                self.problem(file, level_line, f"{node}: rows{under} must be a mapping keyed by the states of {p}")
+                ok = False
+                return
+            if "value" in level and not any(k in states for k in level):
+                self.problem(file, line_of(level), f"{node}: a row is given{under} where rows keyed by {p} "
+                             f"({', '.join(states)}) are expected; nest one level per parent: {', '.join(parents[depth:])}")
+                ok = False
+                return
+            for k in level:
+                if k not in states:
+                    near = closest(str(k), states)
                     hint = f"; did you mean {near!r}?" if near else ""
-                    self.problem(file, line_of(level, k), f"{node}: {k!r} is not a state of {parents[depth]}{hint} (states: {', '.join(valid)})")
+                    self.problem(file, line_of(level, k), f"{node}: {k!r} is not a state of {p}{hint} (states: {', '.join(states)})")
+            for s in states:
+                if s in level:
+                    walk(level[s], line_of(level, s), depth + 1, (*given, (p, s)))
                 else:
-                    check_keys(v, depth + 1, [*path, str(k)])
-        check_keys(rows, 0, [])
+                    self.problem(file, line_of(level), f"{node}: missing row for {p}={s}{under}")
+                    ok = False
+
+        walk(rows, line, 0, ())
         if not ok or any(r is None for r in out):
             return None
         return tuple(out)  # type: ignore[arg-type]
@@ -596,42 +672,47 @@ class _PriorReader:
         return LogLinearCPD(node, var.parents, ordered, base_rows, reference, tuple(effects))
 
     def odds_ratio(self, spec: Any, file: str, line: int | None, node: str, parent: str, pstate: str, target: str) -> OddsRatioPrior | None:
+        """One odds ratio: its value, its uncertainty and its provenance, every problem of each reported."""
         what = f"odds ratio of {node}={target} for {parent}={pstate}"
         if not isinstance(spec, dict):
             self.problem(file, line, f"{what} must be a mapping with value, range (or fixed) and a source")
             return None
         before = len(self.problems)
         self.problems += _unknown_keys(spec, _OR_KEYS, file, what)
-        v = spec.get("value")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            self.problem(file, line_of(spec, "value") or line, f"{what}: value must be a positive number, got {v!r}")
-            return None
+        v = _number(spec.get("value"))
+        lo_or, hi_or = ODDS_RATIO_LIMITS
+        vline = line_of(spec, "value") or line
+        if v is None or v <= 0:
+            self.problem(file, vline, f"{what}: value must be a positive number, got {spec.get('value')!r}")
+            v = None
+        elif not lo_or <= v <= hi_or:
+            self.problem(file, vline, f"{what}: value {v:g} is outside [{lo_or:g}, {hi_or:g}]; "
+                         "state a deterministic effect as a table with fixed probabilities")
+            v = None
         modes = [k for k in ("range", "fixed") if k in spec]
+        log_sd, stated = 0.0, None
         if len(modes) != 1:
             self.problem(file, line_of(spec) or line, f"{what}: give exactly one of range or fixed")
-            return None
-        log_sd, stated = 0.0, None
-        if modes[0] == "fixed":
+        elif modes[0] == "fixed":
             if spec["fixed"] is not True:
                 self.problem(file, line_of(spec, "fixed"), f"{what}: 'fixed' must be true")
-                return None
         else:
             rng = spec["range"]
-            ok = (isinstance(rng, list) and len(rng) == 2
-                  and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in rng))
-            if not ok:
-                self.problem(file, line_of(spec, "range"), f"{what}: range must be [low, high], got {rng!r}")
-                return None
-            lo, hi = map(float, rng)
-            if not 0 < lo < hi:
-                self.problem(file, line_of(spec, "range"), f"{what}: range [{lo}, {hi}] must satisfy 0 < low < high")
-                return None
-            if not lo <= v <= hi:
-                self.problem(file, line_of(spec, "range"), f"{what}: value {v} lies outside its range [{lo}, {hi}]")
-                return None
-            log_sd, stated = (math.log(hi) - math.log(lo)) / (2 * Z95), (lo, hi)
+            rline = line_of(spec, "range")
+            pair = _pair(rng)
+            if pair is None:
+                self.problem(file, rline, f"{what}: range must be [low, high] (two finite numbers), got {rng!r}")
+            elif not 0 < pair[0] < pair[1]:
+                self.problem(file, rline, f"{what}: range [{pair[0]}, {pair[1]}] must satisfy 0 < low < high")
+            elif not lo_or <= pair[0] < pair[1] <= hi_or:
+                self.problem(file, rline, f"{what}: range [{pair[0]:g}, {pair[1]:g}] must lie within [{lo_or:g}, {hi_or:g}]")
+            elif v is not None and not pair[0] <= v <= pair[1]:
+                self.problem(file, rline, f"{what}: value {v} lies outside its range [{pair[0]}, {pair[1]}]")
+            else:
+                lo, hi = pair
+                log_sd, stated = (math.log(hi) - math.log(lo)) / (2 * Z95), (lo, hi)
         prov = self.provenance(spec, file, what)
-        if prov is None or len(self.problems) > before:
+        if prov is None or v is None or len(self.problems) > before:
             return None
         return OddsRatioPrior(
             id=f"{node}: OR {parent}={pstate} -> {target}", node=node, parent=parent, parent_state=pstate,
@@ -654,6 +735,9 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
     SpecError
         Listing every problem in every file, each with its file and line.
     """
+    if isinstance(priors, (str, Path)) and not Path(priors).exists():
+        raise SpecError([Problem(str(priors), None, "no prior files: no such file or directory "
+                                                    "(expected a directory of *.yaml files or one file)")], "prior files")
     files = _prior_files(priors)
     reader = _PriorReader(network)
     if not files:

@@ -1,0 +1,1298 @@
+"""Teaching differential reasoning: the work-up trajectory, why the model believes what it believes, likelihood
+ratios with a Fagan view, which test next, and can't-miss alerts.
+
+Everything here is exact inference on the point model (the same engine as :meth:`BmesModel.posterior`), except the
+credible bands of the work-up, which come from :meth:`BmesModel.sensitivity` (exact inference for each parameter set
+drawn from the priors). Every clinical number (the can't-miss set, its thresholds and reasoning, test costs) is read
+from ``priors/teaching/``; none is written here.
+
+Weight of evidence (the additive form)
+--------------------------------------
+Take the observed items ``e_1 .. e_n`` in network order (context, risk factors, then the findings in work-up order).
+The weight of evidence of ``e_i`` for a diagnosis ``h`` against an alternative ``a`` is Good's
+
+    W_i(h : a) = ln P(e_i | h, e_1..e_{i-1}) - ln P(e_i | a, e_1..e_{i-1}),
+
+the log of a likelihood ratio conditional on the items before it. By the chain rule the weights add up exactly:
+
+    ln O(h : a | e_1..e_n) = ln O(h : a) + sum_i W_i(h : a),
+
+where ``O(h : a) = P(h) / P(a)`` is the prior odds (no evidence at all). Against "all others" the alternative is the
+composite ``not h``, as in Good's W(h : e) and Hugin's evidence sensitivity analysis. A finding whose only parent is
+the diagnosis has ``P(e_i | h, e_<i) = P(e_i | h)``, so its weight does not depend on the order; the order matters only
+for items that depend on each other given the diagnosis (context and risk factors, which are its parents).
+Weights are reported in nats (``woe``), in decibans (``10 log10 LR``, Good and Turing's unit) and as the
+likelihood ratio itself.
+
+Which test next
+---------------
+For an unobserved variable ``X`` the expected reduction of the entropy of the diagnosis ``D`` is the mutual
+information ``I(D; X | e) = H(D | e) - sum_x P(x | e) H(D | e, x)`` (in bits), Netica's "entropy reduction". It is
+zero for an observed variable and never negative. The can't-miss measure is the expected absolute change
+``sum_c sum_x P(x | e) |P(c | e, x) - P(c | e)|`` summed over the can't-miss diagnoses ``c`` (the expected signed
+change is zero: a posterior is a martingale).
+
+References
+----------
+Good IJ (1950). *Probability and the Weighing of Evidence*. London: Griffin.
+Good IJ (1985). Weight of evidence: a brief survey. In *Bayesian Statistics 2*, 249-270.
+Hugin Expert. Evidence sensitivity analysis (which findings speak for or against a hypothesis; what if a finding
+had been different). https://download.hugin.com/webdocs/manuals/8.8/Htmlhelp/pages/Manual/MethodsOfAnalysis/EvidenceSensitivityAnalysis.html
+Norsys Netica. Sensitivity to findings (entropy reduction / mutual information).
+https://www.norsys.com/WebHelp/NETICA/X_Sensitivity_Analysis.htm
+Fagan TJ (1975). Nomogram for Bayes's theorem. *N Engl J Med* 293:257.
+Pauker SG, Kassirer JP (1980). The threshold approach to clinical decision making. *N Engl J Med* 302:1109-1117.
+Van Allen T, Singh A, Greiner R, Hooper P (2008). Quantifying the uncertainty of a belief net response.
+*Artificial Intelligence* 172:483-513.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._yaml import line_of, load_yaml
+from .evidence import Evidence
+from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, closest,
+                         unknown_name_message)
+from .results import DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _evidence_html, _frame_html, frame_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .model import BmesModel
+    from .scenarios import Scenario
+    from .spec import NetworkSpec, PriorSpec
+
+__all__ = [
+    "ALL_OTHERS",
+    "Alert",
+    "AlertConfig",
+    "AlertRule",
+    "Explanation",
+    "LikelihoodRatio",
+    "NextTest",
+    "WhatIf",
+    "Workup",
+    "alert_config_for",
+    "alerts",
+    "explain",
+    "likelihood_ratio",
+    "load_alert_config",
+    "load_test_costs",
+    "next_test",
+    "workup",
+]
+
+ALL_OTHERS = "all_others"        # the composite alternative "not h" in weight-of-evidence tables
+DECIBANS_PER_NAT = 10.0 / math.log(10.0)
+BITS_PER_NAT = 1.0 / math.log(2.0)
+NEUTRAL = 1e-9                   # |weight| in nats below which a finding is called neutral
+ROUNDOFF = 1e-12                 # information values above -ROUNDOFF are round-off of zero
+CANDIDATE_ROLES = ("risk_factor", "finding")  # default "which test next" candidates: history questions and tests
+
+
+# ======================================================================================= helpers
+def diagnosis_variable(net: "NetworkSpec") -> str:
+    """The network's diagnosis: the one variable whose role is ``diagnosis``."""
+    found = [v.name for v in net.variables if v.role == "diagnosis"]
+    if len(found) != 1:
+        raise BmesError(f"the teaching views need exactly one variable with role 'diagnosis'; found {len(found)}")
+    return found[0]
+
+
+def _sorted_labels(model: "BmesModel", labels: Mapping[str, str]) -> dict[str, str]:
+    order = {n: i for i, n in enumerate(model.network.names)}
+    return {k: labels[k] for k in sorted(labels, key=order.__getitem__)}
+
+
+def _with_hard(model: "BmesModel", ev: Evidence, var: str, index: int) -> Evidence:
+    """``ev`` with ``var`` observed in state ``index`` (replacing any evidence already on ``var``)."""
+    labels = {k: v for k, v in ev.labels.items() if k != var}
+    labels[var] = model.network[var].states[index]
+    return Evidence({**{k: v for k, v in ev.hard.items() if k != var}, var: index},
+                    {k: v for k, v in ev.soft.items() if k != var}, _sorted_labels(model, labels))
+
+
+def _with_soft(model: "BmesModel", ev: Evidence, var: str, likelihood: np.ndarray, label: str) -> Evidence:
+    labels = {k: v for k, v in ev.labels.items() if k != var}
+    labels[var] = label
+    return Evidence({k: v for k, v in ev.hard.items() if k != var},
+                    {**{k: v for k, v in ev.soft.items() if k != var}, var: np.asarray(likelihood, float)},
+                    _sorted_labels(model, labels))
+
+
+def _dist(model: "BmesModel", ev: Evidence, target: str) -> np.ndarray:
+    """Exact P(target | ev) under the point model, as a 1-d array."""
+    return np.asarray(model.query(ev, target).posterior[0], dtype=float)
+
+
+def _entropy_bits(p: np.ndarray) -> float:
+    p = np.asarray(p, dtype=float)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def _label(evidence: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in evidence.items()) or "none (prior)"
+
+
+def _check_variable(model: "BmesModel", name: object, what: str = "variable") -> str:
+    if not isinstance(name, str) or name not in model.network:
+        raise EvidenceError(unknown_name_message(what, name, model.network.names))
+    return name
+
+
+def _check_state(model: "BmesModel", var: str, state: object, where: str = "") -> int:
+    states = model.network[var].states
+    if not isinstance(state, str) or state not in states:
+        raise EvidenceError(unknown_name_message("state", state, states, where=where or f" for {var}"))
+    return states.index(state)
+
+
+# ======================================================================================= can't-miss alerts
+_ALERT_TOP_KEYS = ("variable", "alerts", "note")
+_ALERT_KEYS = ("threshold", "reasoning", "red_flags", "source", "expert_judgement", "note")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One can't-miss diagnosis: flag it whenever its posterior reaches ``threshold``.
+
+    Attributes
+    ----------
+    diagnosis : str
+    threshold : float
+        In (0, 1). The alert fires when P(diagnosis | evidence) >= threshold.
+    reasoning : str
+        The red-flag reasoning in words, shown with the alert.
+    red_flags : tuple of str
+        The findings that should raise suspicion, in words.
+    source, expert_judgement : str
+        Where the threshold and reasoning come from.
+    """
+
+    diagnosis: str
+    threshold: float
+    reasoning: str
+    red_flags: tuple[str, ...] = ()
+    source: str = ""
+    expert_judgement: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A can't-miss diagnosis at or above its threshold in one posterior (whatever its rank)."""
+
+    diagnosis: str
+    probability: float
+    threshold: float
+    reasoning: str
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis} {self.probability:.3f} (threshold {self.threshold:g})"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"diagnosis": self.diagnosis, "probability": self.probability, "threshold": self.threshold,
+                "reasoning": self.reasoning}
+
+
+@dataclass(frozen=True, eq=False)
+class AlertConfig(ResultDisplay):
+    """The configurable set of can't-miss diagnoses, with thresholds and reasoning read from a data file.
+
+    Build with :func:`load_alert_config`; the model's own is ``model.alert_config`` (from
+    ``priors/teaching/cant_miss.yaml`` beside the prior files). ``AlertConfig(())`` is an empty set (no alerts).
+    """
+
+    rules: tuple[AlertRule, ...]
+    variable: str = "diagnosis"
+    path: str | None = None
+
+    @property
+    def diagnoses(self) -> tuple[str, ...]:
+        return tuple(r.diagnosis for r in self.rules)
+
+    def __getitem__(self, diagnosis: str) -> AlertRule:
+        for r in self.rules:
+            if r.diagnosis == diagnosis:
+                return r
+        raise KeyError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
+
+    def check(self, states: Sequence[str], probabilities: Sequence[float]) -> tuple[Alert, ...]:
+        """Alerts for a posterior over ``states``: every rule whose diagnosis has P >= its threshold, most probable first."""
+        p = dict(zip(states, np.asarray(probabilities, dtype=float)))
+        out = [Alert(r.diagnosis, float(p[r.diagnosis]), r.threshold, r.reasoning)
+               for r in self.rules if p[r.diagnosis] >= r.threshold]
+        return tuple(sorted(out, key=lambda a: -a.probability))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per can't-miss diagnosis: ``diagnosis, threshold, reasoning, red_flags, source, expert_judgement``."""
+        return pd.DataFrame({
+            "diagnosis": list(self.diagnoses),
+            "threshold": [r.threshold for r in self.rules],
+            "reasoning": [r.reasoning for r in self.rules],
+            "red_flags": ["; ".join(r.red_flags) for r in self.rules],
+            "source": [r.source for r in self.rules],
+            "expert_judgement": [r.expert_judgement for r in self.rules],
+        }, columns=["diagnosis", "threshold", "reasoning", "red_flags", "source", "expert_judgement"])
+
+    def __repr__(self) -> str:
+        if not self.rules:
+            return "<AlertConfig: no can't-miss alerts configured>"
+        items = ", ".join(f"{r.diagnosis} >= {r.threshold:g}" for r in self.rules)
+        where = f" from {self.path}" if self.path else ""
+        return f"<AlertConfig: {len(self.rules)} can't-miss diagnoses ({items}){where}>"
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>Can't-miss diagnoses</b> (flagged at or above the threshold)</p>"
+                f"{_frame_html(self.to_frame()[['diagnosis', 'threshold', 'reasoning']])}</div>")
+
+
+def _default_alert_path() -> Path:
+    from .model import default_paths
+
+    return default_paths()[1] / "teaching" / "cant_miss.yaml"
+
+
+def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec") -> AlertConfig:
+    """Read and validate a can't-miss alert file against ``network``.
+
+    Parameters
+    ----------
+    path : path, optional
+        A YAML file in the format of ``priors/teaching/cant_miss.yaml``. Default: the shipped file.
+    network : NetworkSpec
+        The network whose diagnosis states the file must name (``model.network``).
+
+    Returns
+    -------
+    AlertConfig
+
+    Raises
+    ------
+    SpecError
+        Listing every problem with its line: an unknown diagnosis (with the closest name), a threshold outside (0, 1),
+        missing reasoning or provenance, unknown keys.
+    """
+    p = Path(path) if path is not None else _default_alert_path()
+    file = str(p)
+    data, problems = load_yaml(p)
+    if data is None:
+        raise SpecError(problems, "can't-miss alert file")
+    if not isinstance(data, dict):
+        raise SpecError([Problem(file, line_of(data), "an alert file must be a mapping with an 'alerts' mapping")],
+                        "can't-miss alert file")
+    for key in data:
+        if key not in _ALERT_TOP_KEYS:
+            near = closest(str(key), _ALERT_TOP_KEYS)
+            problems.append(Problem(file, line_of(data, key),
+                                    f"unknown key {key!r}" + (f"; did you mean {near!r}?" if near else "")))
+    variable = data.get("variable")
+    if variable is None:
+        try:
+            variable = diagnosis_variable(network)
+        except BmesError as exc:
+            problems.append(Problem(file, line_of(data), str(exc)))
+            raise SpecError(problems, "can't-miss alert file") from None
+    elif variable not in network:
+        problems.append(Problem(file, line_of(data, "variable"), unknown_name_message("variable", variable, network.names)))
+        raise SpecError(problems, "can't-miss alert file")
+    states = network[variable].states
+    body = data.get("alerts")
+    if not isinstance(body, dict):
+        problems.append(Problem(file, line_of(data, "alerts") or line_of(data),
+                                "'alerts' must be a mapping of diagnosis -> {threshold, reasoning, source}"))
+        raise SpecError(problems, "can't-miss alert file")
+    rules: list[AlertRule] = []
+    for diag, item in body.items():
+        line = line_of(body, diag)
+        before = len(problems)
+        if diag not in states:
+            problems.append(Problem(file, line, unknown_name_message("diagnosis", diag, states)))
+        if not isinstance(item, dict):
+            problems.append(Problem(file, line, f"{diag}: expected a mapping with threshold, reasoning and source"))
+            continue
+        for key in item:
+            if key not in _ALERT_KEYS:
+                near = closest(str(key), _ALERT_KEYS)
+                problems.append(Problem(file, line_of(item, key), f"{diag}: unknown key {key!r}"
+                                        + (f"; did you mean {near!r}?" if near else "")))
+        thr = item.get("threshold")
+        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (0 < float(thr) < 1) or not math.isfinite(thr):
+            problems.append(Problem(file, line_of(item, "threshold") or line,
+                                    f"{diag}: threshold must be a number strictly between 0 and 1, got {thr!r}"))
+        reasoning = item.get("reasoning")
+        if not isinstance(reasoning, str) or not reasoning.strip():
+            problems.append(Problem(file, line_of(item, "reasoning") or line, f"{diag}: 'reasoning' must be non-empty text"))
+        flags = item.get("red_flags", [])
+        if not isinstance(flags, list) or not all(isinstance(f, str) and f.strip() for f in flags):
+            problems.append(Problem(file, line_of(item, "red_flags") or line, f"{diag}: 'red_flags' must be a list of text"))
+            flags = []
+        source, expert = item.get("source"), item.get("expert_judgement")
+        texts = [t for t in (source, expert) if t is not None]
+        if not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+            problems.append(Problem(file, line, f"{diag}: give a 'source' or an 'expert_judgement' (non-empty text)"))
+        if len(problems) == before:
+            rules.append(AlertRule(str(diag), float(thr), " ".join(str(reasoning).split()),
+                                   tuple(" ".join(f.split()) for f in flags),
+                                   " ".join(str(source or "").split()), " ".join(str(expert or "").split())))
+    if problems:
+        raise SpecError(problems, "can't-miss alert file")
+    return AlertConfig(tuple(rules), variable=str(variable), path=file)
+
+
+def alert_config_for(network: "NetworkSpec", priors: "PriorSpec") -> AlertConfig:
+    """The alert set that belongs with a model: ``teaching/cant_miss.yaml`` beside its prior files.
+
+    A model whose prior directory has no such file has no can't-miss alerts (``repr`` says so); a file that exists
+    but is malformed raises :class:`SpecError`.
+    """
+    if not priors.files:
+        return AlertConfig(())
+    path = Path(priors.files[0]).parent / "teaching" / "cant_miss.yaml"
+    if not path.is_file():
+        return AlertConfig(())
+    return load_alert_config(path, network=network)
+
+
+def _as_config(model: "BmesModel", config: "AlertConfig | str | Path | None") -> AlertConfig:
+    if config is None:
+        return model.alert_config
+    if isinstance(config, AlertConfig):
+        return config
+    return load_alert_config(config, network=model.network)
+
+
+def alerts(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
+           config: "AlertConfig | str | Path | None" = None) -> tuple[Alert, ...]:
+    """See :meth:`bmes_bayes.BmesModel.alerts`."""
+    cfg = _as_config(model, config)
+    if not cfg.rules:
+        return ()
+    post = model.posterior(evidence, target=cfg.variable)
+    return cfg.check(post.states, post.probabilities)
+
+
+# ======================================================================================= test costs
+def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | None" = None) -> dict[str, float]:
+    """Relative costs of observing each finding, from ``priors/teaching/test_costs.yaml`` (or ``path``).
+
+    Returns
+    -------
+    dict
+        ``{variable: cost}``, every cost a positive finite number (relative units; see the file).
+
+    Raises
+    ------
+    SpecError
+        Every problem with its line: unknown variable (with the closest name), a cost that is not a positive number,
+        a cost without provenance.
+    """
+    if path is None:
+        from .model import default_paths
+
+        p = default_paths()[1] / "teaching" / "test_costs.yaml"
+    else:
+        p = Path(path)
+    if network is None:
+        from .model import default_paths
+        from .spec import load_network
+
+        network = load_network(default_paths()[0])
+    file = str(p)
+    data, problems = load_yaml(p)
+    if data is None:
+        raise SpecError(problems, "test cost file")
+    costs_node = data.get("costs") if isinstance(data, dict) else None
+    if not isinstance(costs_node, dict):
+        raise SpecError(problems + [Problem(file, line_of(data), "a test cost file must hold a 'costs' mapping")],
+                        "test cost file")
+    for key in data:
+        if key not in ("costs", "unit", "note"):
+            problems.append(Problem(file, line_of(data, key), f"unknown key {key!r}"))
+    out: dict[str, float] = {}
+    for var, item in costs_node.items():
+        line = line_of(costs_node, var)
+        if var not in network:
+            problems.append(Problem(file, line, unknown_name_message("variable", var, network.names)))
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(file, line, f"{var}: expected a mapping with 'cost' and 'source' or 'expert_judgement'"))
+            continue
+        cost = item.get("cost")
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost <= 0:
+            problems.append(Problem(file, line_of(item, "cost") or line, f"{var}: cost must be a positive number, got {cost!r}"))
+            continue
+        if not (item.get("source") or item.get("expert_judgement")):
+            problems.append(Problem(file, line, f"{var}: give a 'source' or an 'expert_judgement'"))
+            continue
+        out[str(var)] = float(cost)
+    if problems:
+        raise SpecError(problems, "test cost file")
+    return out
+
+
+# ======================================================================================= work-up trajectory
+def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple[str, dict[str, object]]]]:
+    """(name, [(stage name, evidence added)]) from a Scenario or a sequence of (name, evidence) pairs."""
+    from .scenarios import Scenario
+
+    if isinstance(stages, Scenario):
+        return stages.name, [(st.stage, dict(st.evidence)) for st in stages.stages]
+    if isinstance(stages, (str, bytes, Mapping)) or not isinstance(stages, Sequence):
+        raise EvidenceError("stages must be a Scenario or an ordered list of (stage name, evidence mapping) pairs, "
+                            f"such as [('history', {{'joint': 'hip'}}), ('mri', {{...}})]; got {type(stages).__name__}")
+    items: list[tuple[str, dict[str, object]]] = []
+    for i, item in enumerate(stages, start=1):
+        if hasattr(item, "stage") and hasattr(item, "evidence"):
+            name, ev = item.stage, item.evidence
+        elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)) and len(item) == 2:
+            name, ev = item
+        else:
+            raise EvidenceError(f"stage {i}: expected a (stage name, evidence mapping) pair, got {item!r}")
+        if not isinstance(name, str) or not name.strip():
+            raise EvidenceError(f"stage {i}: the stage name must be non-empty text, got {name!r}")
+        if not isinstance(ev, Mapping):
+            raise EvidenceError(f"stage {i} ({name}): evidence must be a mapping of variable to state, "
+                                f"got {type(ev).__name__}")
+        items.append((name, dict(ev)))
+    if not items:
+        raise EvidenceError("stages is empty: give at least one (stage name, evidence) pair")
+    return "work-up", items
+
+
+def _int_seed(seed: None | int | np.random.Generator) -> int:
+    """An int seed to share across stages (so every stage uses the same parameter sets), recorded for reuse."""
+    from ._seed import as_generator
+
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63 - 1))
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**63 - 1))
+    as_generator(seed)  # validates (bool, float, negative -> BmesError)
+    return int(seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Workup(ResultDisplay):
+    """The posterior of the diagnosis after each stage of a work-up, with credible bands.
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name, or "work-up".
+    stages : tuple of str
+        Stage names, in order.
+    added : tuple of dict
+        The evidence each stage adds.
+    posteriors : tuple of Posterior
+        The exact (point-model) posterior after each stage, on all evidence so far (with its can't-miss alerts).
+    samples : numpy.ndarray
+        ``(n_stages, n_samples, K)``: exact posteriors for parameter sets drawn from the priors; every stage uses the
+        same parameter sets (the same seed), so each row is one plausible model's whole trajectory.
+    level : float
+        Credible level of the bands (equal-tailed).
+    seed : int
+        The seed used (drawn at random and recorded when none was given), so the run can be repeated.
+    """
+
+    name: str
+    stages: tuple[str, ...]
+    added: tuple[dict[str, object], ...]
+    posteriors: tuple[Posterior, ...]
+    samples: np.ndarray
+    level: float
+    seed: int
+    model: ModelInfo
+
+    @property
+    def target(self) -> str:
+        return self.posteriors[0].target
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return self.posteriors[0].states
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def final(self) -> Posterior:
+        """The posterior after the last stage (all the evidence)."""
+        return self.posteriors[-1]
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """Can't-miss alerts on the final posterior."""
+        return self.final.alerts
+
+    @property
+    def evidence(self) -> dict[str, object]:
+        """All evidence of all stages."""
+        return dict(self.final.evidence)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format, one row per stage and diagnosis.
+
+        Columns: ``stage_index`` (1 for the first stage), ``stage``, ``diagnosis``, ``probability`` (point model),
+        ``lower``, ``upper`` (equal-tailed ``level`` band over the parameter sets), ``p_top`` (share of parameter
+        sets in which the diagnosis is first at that stage) and ``alert`` (a can't-miss alert fires).
+        """
+        lo, hi = (1 - self.level) / 2, (1 + self.level) / 2
+        frames = []
+        k = len(self.states)
+        for i, (stage, post) in enumerate(zip(self.stages, self.posteriors)):
+            q = np.quantile(self.samples[i], [lo, hi], axis=0)
+            top = np.bincount(self.samples[i].argmax(axis=1), minlength=k) / self.n_samples
+            flagged = {a.diagnosis for a in post.alerts}
+            frames.append(pd.DataFrame({
+                "stage_index": i + 1, "stage": stage, "diagnosis": list(self.states),
+                "probability": post.probabilities, "lower": q[0], "upper": q[1], "p_top": top,
+                "alert": [s in flagged for s in self.states],
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def table(self) -> pd.DataFrame:
+        """Wide text view: one row per diagnosis (most probable at the end first), one column per stage,
+        cells ``"0.31 [0.18, 0.45]"`` with ``!`` marking a can't-miss alert."""
+        frame = self.to_frame()
+        order = list(self.final.to_frame()["state"])
+        cols = {}
+        for i, stage in enumerate(self.stages, start=1):
+            part = frame[frame["stage_index"] == i].set_index("diagnosis")
+            cols[f"{i} {stage}"] = [f"{part.at[d, 'probability']:.2f} [{part.at[d, 'lower']:.2f}, {part.at[d, 'upper']:.2f}]"
+                                    + ("!" if part.at[d, "alert"] else " ") for d in order]
+        return pd.DataFrame({"diagnosis": order, **cols})
+
+    def __repr__(self) -> str:
+        first, last = self.posteriors[0], self.final
+        top, p = last.top
+        i = self.states.index(top)
+        lo, hi = np.quantile(self.samples[-1][:, i], [(1 - self.level) / 2, (1 + self.level) / 2])
+        alert = ", ".join(a.diagnosis for a in last.alerts) or "none"
+        return (f"<Workup {self.name}: {len(self.stages)} stages, {len(self.states)} diagnoses, "
+                f"{self.n_samples} parameter sets; {top} {first[top]:.2f} -> {p:.2f} [{lo:.2f}, {hi:.2f}]; "
+                f"alerts at the end: {alert}>")
+
+    def __str__(self) -> str:
+        lines = [f"Work-up {self.name}: P({self.target} | evidence so far), point value "
+                 f"[{self.level:.0%} band over {self.n_samples} parameter sets, seed {self.seed}]; ! = can't-miss alert"]
+        for i, (stage, added) in enumerate(zip(self.stages, self.added), start=1):
+            lines.append(f"  stage {i} {stage}: {_label(added)}")
+        lines += ["", frame_text(self.table()), "", f"model: {self.model.short}", DISCLAIMER]
+        return "\n".join(lines)
+
+    def _html_body(self) -> str:
+        stages = "".join(f"<li><b>{html.escape(s)}</b>: {html.escape(_label(a))}</li>"
+                         for s, a in zip(self.stages, self.added))
+        return (f"<div class='bmes-result'><p><b>Work-up {html.escape(self.name)}</b>: P({html.escape(self.target)} | "
+                f"evidence so far), {self.level:.0%} bands over {self.n_samples} parameter sets (seed {self.seed}); "
+                f"! marks a can't-miss alert</p><ol>{stages}</ol>{_frame_html(self.table())}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, diagnoses: Sequence[str] | None = None,
+             min_probability: float = 0.05, bands: int = 3) -> "Axes":
+        """Trajectory of each diagnosis across the stages: lines for the point model, shaded credible bands,
+        a red ring where a can't-miss alert fires. Returns the Axes.
+
+        Parameters
+        ----------
+        diagnoses : sequence of str, optional
+            Which diagnoses to draw. Default: those reaching ``min_probability`` at some stage, plus any alert.
+        bands : int, default 3
+            Shade the credible band of this many diagnoses (the most probable at the last stage).
+        """
+        from .plotting import trajectory_plot
+
+        frame = self.to_frame()
+        if diagnoses is None:
+            peak = frame.groupby("diagnosis")["probability"].max()
+            flagged = set(frame.loc[frame["alert"], "diagnosis"])
+            diagnoses = [d for d in self.states if peak[d] >= min_probability or d in flagged]
+        else:
+            for d in diagnoses:
+                if d not in self.states:
+                    raise EvidenceError(unknown_name_message("diagnosis", d, self.states))
+        return trajectory_plot(frame, states=self.states, diagnoses=list(diagnoses), level=self.level, bands=bands,
+                               ax=ax,
+                               title=f"Work-up {self.name}: P({self.target} | evidence so far)")
+
+
+def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_samples: int = 500,
+           seed: None | int | np.random.Generator = None, level: float = 0.9) -> Workup:
+    """See :meth:`bmes_bayes.BmesModel.workup`."""
+    if not (isinstance(level, float) and 0 < level < 1):
+        raise BmesError(f"level must be a float strictly between 0 and 1, got {level!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise BmesError(f"n_samples must be a positive integer, got {n_samples!r}")
+    name, items = _stage_items(stages)
+    target = diagnosis_variable(model.network)
+    seen: dict[str, str] = {}
+    cumulative: list[dict[str, object]] = []
+    acc: dict[str, object] = {}
+    for i, (stage, ev) in enumerate(items, start=1):
+        for var in ev:
+            if var in seen:
+                raise EvidenceError(f"{var} is given again in stage {i} ({stage}); it was first given in {seen[var]}")
+            seen[var] = f"stage {i} ({stage})"
+        acc = {**acc, **ev}
+        cumulative.append(dict(acc))
+    seed_int = _int_seed(seed)
+    posteriors, samples = [], []
+    for ev in cumulative:
+        posteriors.append(model.posterior(ev, target=target))
+        res = model.sensitivity(ev, target=target, n_samples=int(n_samples), seed=seed_int, level=level,
+                                progress=False)
+        samples.append(res.samples)
+    return Workup(name=name, stages=tuple(s for s, _ in items), added=tuple(ev for _, ev in items),
+                  posteriors=tuple(posteriors), samples=np.stack(samples), level=level, seed=seed_int,
+                  model=model.info)
+
+
+# ======================================================================================= explanation
+@dataclass(frozen=True, eq=False)
+class WhatIf(ResultDisplay):
+    """The posterior had one observed item been different (every other state of every hard evidence item).
+
+    ``to_frame()`` columns: ``variable, observed_state, state, observed, possible, diagnosis, probability``;
+    ``probability`` is NaN where the changed evidence is impossible.
+    """
+
+    target_state: str
+    states: tuple[str, ...]
+    evidence: dict[str, object]
+    frame: pd.DataFrame
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per variable and state: ``variable, observed_state, state, observed, possible, p_target, top,
+        p_top, change`` (``change`` = P(target) under that state minus the actual posterior), largest swing first."""
+        rows = []
+        for (var, state), part in self.frame.groupby(["variable", "state"], sort=False):
+            part = part.set_index("diagnosis")
+            actual = self.frame[(self.frame["variable"] == var) & self.frame["observed"]].set_index("diagnosis")
+            p_t = part.at[self.target_state, "probability"]
+            possible = bool(part["possible"].iloc[0])
+            top = part["probability"].idxmax() if possible else ""
+            rows.append({"variable": var, "observed_state": part["observed_state"].iloc[0], "state": state,
+                         "observed": bool(part["observed"].iloc[0]), "possible": possible, "p_target": p_t,
+                         "top": top, "p_top": part["probability"].max() if possible else float("nan"),
+                         "change": p_t - actual.at[self.target_state, "probability"]})
+        out = pd.DataFrame(rows, columns=["variable", "observed_state", "state", "observed", "possible", "p_target",
+                                          "top", "p_top", "change"])
+        swing = out.groupby("variable")["change"].transform(lambda c: c.abs().max())
+        return (out.assign(_swing=swing).sort_values(["_swing", "variable", "observed"], ascending=[False, True, False],
+                                                      kind="stable").drop(columns="_swing").reset_index(drop=True))
+
+    def __repr__(self) -> str:
+        n = self.frame["variable"].nunique() if len(self.frame) else 0
+        s = self.summary()
+        alt = s[~s["observed"] & s["possible"]]
+        if len(alt):
+            big = alt.iloc[alt["change"].abs().argmax()]
+            most = f"; largest swing: {big['variable']}={big['state']} moves {self.target_state} by {big['change']:+.2f}"
+        else:
+            most = ""
+        return f"<WhatIf for {self.target_state}: {n} observed items{most}>"
+
+    def __str__(self) -> str:
+        return "\n".join(self.text())
+
+    def text(self, *, limit: int | None = None) -> list[str]:
+        """Lines of text, largest swing first; ``limit`` keeps that many alternatives."""
+        s = self.summary()
+        alternatives = s[~s["observed"]]
+        lines = [f"What if one observed item had been different? P({self.target_state}) now "
+                 f"{self._actual():.3f}; each line changes one item and keeps the rest"]
+        shown = alternatives if limit is None else alternatives.head(limit)
+        for _, r in shown.iterrows():
+            if not r["possible"]:
+                lines.append(f"  {r['variable']}={r['state']} (instead of {r['observed_state']}): impossible with the rest")
+            else:
+                lines.append(f"  {r['variable']}={r['state']} (instead of {r['observed_state']}): "
+                             f"{self.target_state} {r['p_target']:.3f} ({r['change']:+.3f}); top {r['top']} {r['p_top']:.3f}")
+        if len(shown) < len(alternatives):
+            lines.append(f"  ... {len(alternatives) - len(shown)} more (smaller swings)")
+        return lines
+
+    def _actual(self) -> float:
+        obs = self.frame[self.frame["observed"] & (self.frame["diagnosis"] == self.target_state)]
+        return float(obs["probability"].iloc[0]) if len(obs) else float("nan")
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>What if one observed item had been different?</b> "
+                f"P({html.escape(self.target_state)}) under each alternative state</p>"
+                f"{_frame_html(self.summary())}</div>")
+
+    def plot(self, ax: "Axes | None" = None) -> "Axes":
+        """P(target) under each state of each observed item; the observed state is the filled diamond."""
+        from .plotting import what_if_plot
+
+        return what_if_plot(self.summary(), target=self.target_state, actual=self._actual(), ax=ax)
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation(ResultDisplay):
+    """Why the model believes what it believes: each observed item's weight of evidence for ``target_state``.
+
+    See the module docstring for the exact definition (sequential conditional likelihood ratios in network order, so
+    that ``log posterior odds = log prior odds + sum of weights`` holds exactly against every alternative).
+
+    Attributes
+    ----------
+    target_state : str
+        The diagnosis explained (the most probable one unless chosen).
+    variables, labels, roles, stages : tuple of str
+        The evidence items in network order, their states, roles and work-up stages.
+    steps : numpy.ndarray
+        ``(n + 1, K)``: P(diagnosis | first i items) for i = 0 (no evidence) .. n (all the evidence).
+    what_if : WhatIf
+        The posterior had each observed item been different.
+    """
+
+    target: str
+    target_state: str
+    states: tuple[str, ...]
+    variables: tuple[str, ...]
+    labels: tuple[str, ...]
+    roles: tuple[str, ...]
+    stages: tuple[str, ...]
+    steps: np.ndarray
+    what_if: WhatIf
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    @property
+    def prior(self) -> np.ndarray:
+        """P(diagnosis) with no evidence at all."""
+        return self.steps[0]
+
+    @property
+    def posterior(self) -> np.ndarray:
+        """P(diagnosis | all the evidence)."""
+        return self.steps[-1]
+
+    def _log_odds(self, row: np.ndarray, alternative: str) -> float:
+        t = self.states.index(self.target_state)
+        with np.errstate(divide="ignore"):
+            if alternative == ALL_OTHERS:
+                return float(np.log(row[t]) - np.log(row.sum() - row[t] if row.sum() - row[t] > 0 else 0.0))
+            return float(np.log(row[t]) - np.log(row[self.states.index(alternative)]))
+
+    def _check_alternative(self, alternative: str) -> None:
+        options = [ALL_OTHERS, *[s for s in self.states if s != self.target_state]]
+        if alternative not in options:
+            raise EvidenceError(unknown_name_message("alternative", alternative, options))
+
+    def log_prior_odds(self, alternative: str = ALL_OTHERS) -> float:
+        """ln [P(target) / P(alternative)] with no evidence (natural log)."""
+        self._check_alternative(alternative)
+        return self._log_odds(self.steps[0], alternative)
+
+    def log_posterior_odds(self, alternative: str = ALL_OTHERS) -> float:
+        """ln [P(target | e) / P(alternative | e)] on all the evidence (natural log)."""
+        self._check_alternative(alternative)
+        return self._log_odds(self.steps[-1], alternative)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format, one row per evidence item and alternative.
+
+        Columns: ``position`` (1 = first item in network order), ``variable``, ``state``, ``role``, ``stage``,
+        ``alternative`` (a diagnosis, or ``"all_others"`` for the composite not-target), ``lr`` (the conditional
+        likelihood ratio), ``woe`` (its natural log), ``decibans`` (10 log10 lr) and ``direction``
+        ("for", "against" or "neutral").
+        """
+        alternatives = [ALL_OTHERS, *[s for s in self.states if s != self.target_state]]
+        rows = []
+        for alt in alternatives:
+            lo = np.array([self._log_odds(r, alt) for r in self.steps])
+            with np.errstate(invalid="ignore"):
+                w = np.diff(lo)
+            for i, weight in enumerate(w):
+                rows.append({
+                    "position": i + 1, "variable": self.variables[i], "state": self.labels[i], "role": self.roles[i],
+                    "stage": self.stages[i], "alternative": alt, "lr": float(np.exp(weight)), "woe": float(weight),
+                    "decibans": float(weight * DECIBANS_PER_NAT),
+                    "direction": "for" if weight > NEUTRAL else ("against" if weight < -NEUTRAL else "neutral"),
+                })
+        cols = ["position", "variable", "state", "role", "stage", "alternative", "lr", "woe", "decibans", "direction"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def weights(self, alternative: str = ALL_OTHERS) -> pd.DataFrame:
+        """The rows of :meth:`to_frame` for one alternative, in network order."""
+        self._check_alternative(alternative)
+        frame = self.to_frame()
+        return frame[frame["alternative"] == alternative].reset_index(drop=True)
+
+    @property
+    def runner_up(self) -> str:
+        """The most probable diagnosis other than the target."""
+        order = np.argsort(-self.posterior, kind="stable")
+        return next(self.states[i] for i in order if self.states[i] != self.target_state)
+
+    @property
+    def speaks_for(self) -> tuple[str, ...]:
+        """Items with a positive weight for the target against all others, strongest first."""
+        w = self.weights().sort_values("woe", ascending=False, kind="stable")
+        return tuple(f"{r.variable}={r.state}" for r in w.itertuples() if r.direction == "for")
+
+    @property
+    def speaks_against(self) -> tuple[str, ...]:
+        """Items with a negative weight for the target against all others, strongest first."""
+        w = self.weights().sort_values("woe", kind="stable")
+        return tuple(f"{r.variable}={r.state}" for r in w.itertuples() if r.direction == "against")
+
+    def __repr__(self) -> str:
+        t = self.states.index(self.target_state)
+        return (f"<Explanation of {self.target_state}: {len(self.variables)} items; P {self.prior[t]:.3f} -> "
+                f"{self.posterior[t]:.3f}; for: {len(self.speaks_for)}, against: {len(self.speaks_against)}>")
+
+    def weights_text(self, alternative: str = ALL_OTHERS) -> list[str]:
+        """Lines of text: prior odds, each item's weight (dB and LR), posterior odds, against ``alternative``."""
+        w = self.weights(alternative)
+        t = self.states.index(self.target_state)
+        if alternative == ALL_OTHERS:
+            head = f"{self.target_state} against all other diagnoses"
+            p0, p1 = self.prior[t], self.posterior[t]
+            odds = f"P {p0:.3f} -> {p1:.3f}"
+        else:
+            a = self.states.index(alternative)
+            head = f"{self.target_state} against {alternative}"
+            odds = f"P {self.prior[t]:.3f} : {self.prior[a]:.3f} -> {self.posterior[t]:.3f} : {self.posterior[a]:.3f}"
+        lines = [f"Weight of evidence, {head} (decibans = 10 log10 LR; +10 dB = LR 10, +3 dB = LR 2); {odds}",
+                 f"  {'prior odds (no evidence)':<44} {self.log_prior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB"]
+        for r in w.itertuples():
+            lines.append(f"  {(r.variable + '=' + r.state):<44} {r.decibans:+8.1f} dB  LR {r.lr:9.3g}  {r.direction}")
+        lines.append(f"  {'= posterior odds':<44} {self.log_posterior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB")
+        return lines
+
+    def __str__(self) -> str:
+        lines = [f"Why {self.target_state}? Evidence: {_label(self.evidence)}"]
+        lines += self.weights_text(ALL_OTHERS)
+        lines.append("")
+        lines += self.weights_text(self.runner_up)
+        lines += ["", str(self.what_if), "", f"model: {self.model.short}", DISCLAIMER]
+        return "\n".join(lines)
+
+    def _html_body(self) -> str:
+        w = self.weights()[["variable", "state", "decibans", "lr", "direction"]]
+        t = self.states.index(self.target_state)
+        return (f"<div class='bmes-result'><p><b>Why {html.escape(self.target_state)}?</b> Weight of evidence against "
+                f"all other diagnoses, in decibans; P {self.prior[t]:.3f} (no evidence) -> {self.posterior[t]:.3f}. "
+                f"Prior odds {self.log_prior_odds() * DECIBANS_PER_NAT:+.1f} dB + weights = posterior odds "
+                f"{self.log_posterior_odds() * DECIBANS_PER_NAT:+.1f} dB.</p>{_frame_html(w, '{:.2f}')}"
+                f"{self.what_if._html_body()}{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, versus: str = ALL_OTHERS,
+             unit: Literal["decibans", "bits"] = "decibans") -> "Axes":
+        """Diverging horizontal bars: each item's weight of evidence for the target against ``versus``.
+
+        Bars to the right speak for the target, to the left against it; labelled with the value and the likelihood
+        ratio; the title gives prior and posterior odds, which the bars add up to exactly. Returns the Axes.
+        """
+        from .plotting import woe_plot
+
+        if unit not in ("decibans", "bits"):
+            raise BmesError(unknown_name_message("unit", unit, ("decibans", "bits")))
+        w = self.weights(versus)
+        scale = 1.0 if unit == "decibans" else BITS_PER_NAT / DECIBANS_PER_NAT
+        vs = "all other diagnoses" if versus == ALL_OTHERS else versus
+        prior = self.log_prior_odds(versus) * DECIBANS_PER_NAT * scale
+        post = self.log_posterior_odds(versus) * DECIBANS_PER_NAT * scale
+        title = (f"Weight of evidence for {self.target_state} vs {vs}\n"
+                 f"prior odds {prior:+.1f} + sum of bars = posterior odds {post:+.1f} ({unit})")
+        return woe_plot(w.assign(value=w["decibans"] * scale), unit=unit, title=title, ax=ax)
+
+
+def _what_if(model: "BmesModel", ev: Evidence, target: str, target_state: str, final: np.ndarray) -> WhatIf:
+    states = model.network[target].states
+    rows = []
+    for var in ev.labels:
+        if var not in ev.hard:
+            continue  # soft evidence has no single alternative state
+        idx = ev.hard[var]
+        vstates = model.network[var].states
+        for j, s in enumerate(vstates):
+            if j == idx:
+                probs, possible = final, True
+            else:
+                try:
+                    probs, possible = _dist(model, _with_hard(model, ev, var, j), target), True
+                except ImpossibleEvidenceError:
+                    probs, possible = np.full(len(states), np.nan), False
+            for d, p in zip(states, probs):
+                rows.append({"variable": var, "observed_state": vstates[idx], "state": s, "observed": j == idx,
+                             "possible": possible, "diagnosis": d, "probability": float(p)})
+    frame = pd.DataFrame(rows, columns=["variable", "observed_state", "state", "observed", "possible", "diagnosis",
+                                        "probability"])
+    return WhatIf(target_state=target_state, states=states, evidence=ev.as_dict(), frame=frame, model=model.info)
+
+
+def explain(model: "BmesModel", evidence: Mapping[str, object] | None, *, target_state: str | None = None) -> Explanation:
+    """See :meth:`bmes_bayes.BmesModel.explain`."""
+    target = diagnosis_variable(model.network)
+    ev = model.resolve(evidence)
+    if len(ev) == 0:
+        raise EvidenceError("nothing to explain: the evidence is empty (give at least one finding)")
+    items = list(ev.labels)  # network order
+    steps = np.stack([_dist(model, ev.without(items[i:]), target) for i in range(len(items) + 1)])
+    states = model.network[target].states
+    if target_state is None:
+        target_state = states[int(np.argmax(steps[-1]))]
+    else:
+        _check_state(model, target, target_state, where=f" for {target}")
+    what_if = _what_if(model, ev, target, target_state, steps[-1])
+    net = model.network
+    return Explanation(
+        target=target, target_state=target_state, states=states, variables=tuple(items),
+        labels=tuple(str(ev.labels[v]) for v in items), roles=tuple(net[v].role for v in items),
+        stages=tuple(net[v].stage or "" for v in items), steps=steps, what_if=what_if, evidence=ev.as_dict(),
+        model=model.info,
+    )
+
+
+# ======================================================================================= likelihood ratios
+@dataclass(frozen=True, eq=False)
+class LikelihoodRatio(ResultDisplay):
+    """Positive and negative likelihood ratios of one finding for one diagnosis, in a context.
+
+    ``P(f | not d, context)`` averages the other diagnoses by their probability given the context. The pre-test
+    probability is ``P(d | context)``; the post-test probabilities are exact posteriors, and
+    ``post-test odds = pre-test odds x LR`` holds exactly.
+
+    Attributes
+    ----------
+    finding, positive, diagnosis : str
+        The finding, the state called a positive result, the diagnosis.
+    finding_states : tuple of str
+    p_given_diagnosis, p_given_other : numpy.ndarray
+        P(finding = state | diagnosis, context) and P(finding = state | other diagnoses, context), per state.
+    pre_test : float
+        P(diagnosis | context).
+    post_test : numpy.ndarray
+        P(diagnosis | context, finding = state), per state.
+    post_test_negative : float
+        P(diagnosis | context, finding != positive).
+    """
+
+    finding: str
+    positive: str
+    diagnosis: str
+    finding_states: tuple[str, ...]
+    context: dict[str, object]
+    p_given_diagnosis: np.ndarray
+    p_given_other: np.ndarray
+    pre_test: float
+    post_test: np.ndarray
+    post_test_negative: float
+    model: ModelInfo
+
+    @property
+    def _k(self) -> int:
+        return self.finding_states.index(self.positive)
+
+    @property
+    def sensitivity(self) -> float:
+        """P(positive | diagnosis, context)."""
+        return float(self.p_given_diagnosis[self._k])
+
+    @property
+    def specificity(self) -> float:
+        """P(not positive | other diagnoses, context)."""
+        return float(1.0 - self.p_given_other[self._k])
+
+    @property
+    def lr_positive(self) -> float:
+        """LR+ = P(positive | d) / P(positive | not d), in the context."""
+        return float(self.p_given_diagnosis[self._k] / self.p_given_other[self._k])
+
+    @property
+    def lr_negative(self) -> float:
+        """LR- = P(not positive | d) / P(not positive | not d), in the context."""
+        return float((1.0 - self.p_given_diagnosis[self._k]) / (1.0 - self.p_given_other[self._k]))
+
+    @property
+    def negative(self) -> str:
+        """The label of a negative result: the other state of a two-state finding, or ``not <positive>``."""
+        if len(self.finding_states) == 2:
+            return self.finding_states[1 - self._k]
+        return f"not {self.positive}"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Two rows, ``result`` positive and negative. Columns: ``result, finding, state, diagnosis,
+        p_given_diagnosis, p_given_other, lr, pre_test, post_test``."""
+        k = self._k
+        return pd.DataFrame({
+            "result": ["positive", "negative"], "finding": self.finding, "state": [self.positive, self.negative],
+            "diagnosis": self.diagnosis,
+            "p_given_diagnosis": [self.p_given_diagnosis[k], 1.0 - self.p_given_diagnosis[k]],
+            "p_given_other": [self.p_given_other[k], 1.0 - self.p_given_other[k]],
+            "lr": [self.lr_positive, self.lr_negative], "pre_test": self.pre_test,
+            "post_test": [float(self.post_test[k]), self.post_test_negative],
+        })
+
+    def to_state_frame(self) -> pd.DataFrame:
+        """One row per state of the finding: ``state, p_given_diagnosis, p_given_other, lr, pre_test, post_test``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = self.p_given_diagnosis / self.p_given_other
+        return pd.DataFrame({"state": list(self.finding_states), "p_given_diagnosis": self.p_given_diagnosis,
+                             "p_given_other": self.p_given_other, "lr": lr, "pre_test": self.pre_test,
+                             "post_test": self.post_test})
+
+    def __repr__(self) -> str:
+        return (f"<LikelihoodRatio {self.finding}={self.positive} for {self.diagnosis}: LR+ {self.lr_positive:.3g}, "
+                f"LR- {self.lr_negative:.3g}; pre-test {self.pre_test:.3f} -> {self.post_test[self._k]:.3f} if "
+                f"positive, {self.post_test_negative:.3f} if negative>")
+
+    def __str__(self) -> str:
+        return "\n".join([
+            f"Likelihood ratios of {self.finding}={self.positive} for {self.diagnosis} (context: {_label(self.context)})",
+            frame_text(self.to_frame()), "",
+            f"LR+ {self.lr_positive:.3g}, LR- {self.lr_negative:.3g}: pre-test {self.pre_test:.3f} -> "
+            f"{self.post_test[self._k]:.3f} if {self.positive}, {self.post_test_negative:.3f} if {self.negative}",
+            f"model: {self.model.short}", DISCLAIMER])
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>Likelihood ratios of {html.escape(self.finding)}="
+                f"{html.escape(self.positive)} for {html.escape(self.diagnosis)}</b></p>{_frame_html(self.to_frame())}"
+                f"{_evidence_html(self.context)}<p style='font-size:smaller'>{html.escape(self.model.short)}. "
+                f"{DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None) -> "Axes":
+        """Fagan nomogram: pre-test probability, likelihood ratio, post-test probability on one straight line,
+        for the positive and the negative result. Returns the Axes."""
+        from .plotting import fagan_plot
+
+        return fagan_plot(self.to_frame(), title=f"{self.finding}={self.positive} for {self.diagnosis}", ax=ax)
+
+
+def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, *, positive: str | None = None,
+                     context: Mapping[str, object] | None = None) -> LikelihoodRatio:
+    """See :meth:`bmes_bayes.BmesModel.likelihood_ratio`."""
+    target = diagnosis_variable(model.network)
+    _check_variable(model, finding, "variable")
+    if finding == target:
+        raise EvidenceError(f"{finding} is the diagnosis itself; give a finding (see model.variables)")
+    d = _check_state(model, target, diagnosis, where=f" for {target}")
+    ctx = model.resolve(context)
+    if finding in ctx.labels:
+        raise EvidenceError(f"{finding} is already in the context ({finding}={ctx.labels[finding]}); "
+                            f"remove it from the context to see its likelihood ratio")
+    fstates = model.network[finding].states
+    if positive is None:
+        if len(fstates) != 2:
+            raise EvidenceError(f"{finding} has {len(fstates)} states ({', '.join(fstates)}); say which result counts "
+                                f"as positive, e.g. positive={fstates[-1]!r}")
+        positive = fstates[1]
+    k = _check_state(model, finding, positive)
+    pf = _dist(model, ctx, finding)                 # P(f = s | ctx)
+    pd_ = float(_dist(model, ctx, target)[d])       # P(d | ctx)
+    if not 0.0 < pd_ < 1.0:
+        raise EvidenceError(f"P({diagnosis} | context) = {pd_:g}: a likelihood ratio needs a diagnosis that is "
+                            f"possible but not certain in this context")
+    post = np.full(len(fstates), np.nan)
+    for j in range(len(fstates)):
+        if pf[j] > 0:
+            post[j] = _dist(model, _with_hard(model, ctx, finding, j), target)[d]
+    joint = np.where(pf > 0, pf * np.nan_to_num(post), 0.0)   # P(f = s, d | ctx)
+    p_given_d = joint / pd_
+    p_given_other = (pf - joint) / (1.0 - pd_)
+    neg = np.ones(len(fstates))
+    neg[k] = 0.0
+    label = fstates[1 - k] if len(fstates) == 2 else f"not {positive}"
+    try:
+        post_neg = float(_dist(model, _with_soft(model, ctx, finding, neg, label), target)[d])
+    except ImpossibleEvidenceError:
+        post_neg = float("nan")
+    return LikelihoodRatio(finding=finding, positive=positive, diagnosis=diagnosis, finding_states=fstates,
+                           context=ctx.as_dict(), p_given_diagnosis=p_given_d, p_given_other=p_given_other,
+                           pre_test=pd_, post_test=post, post_test_negative=post_neg, model=model.info)
+
+
+# ======================================================================================= which test next
+def _outcome_values(model: "BmesModel", ev: Evidence, var: str, target: str, watch: Sequence[int]
+                    ) -> tuple[float, float, list[tuple[str, float, np.ndarray]]]:
+    """Raw expected entropy reduction (bits), expected absolute change of the watched diagnoses, and per outcome
+    (state, P(state | e), P(D | e, state)). Exact, by enumerating the states of ``var``."""
+    now = _dist(model, ev, target)
+    px = _dist(model, ev, var)
+    outcomes = []
+    for j, s in enumerate(model.network[var].states):
+        if px[j] <= 0:
+            continue
+        outcomes.append((s, float(px[j]), _dist(model, _with_hard(model, ev, var, j), target)))
+    expected_h = sum(p * _entropy_bits(post) for _, p, post in outcomes)
+    raw = _entropy_bits(now) - expected_h
+    change = sum(p * float(np.abs(post[list(watch)] - now[list(watch)]).sum()) for _, p, post in outcomes)
+    return raw, change, outcomes
+
+
+@dataclass(frozen=True, eq=False)
+class NextTest(ResultDisplay):
+    """Unobserved findings ranked by what observing them is expected to do to the diagnosis.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per candidate (see :meth:`to_frame`).
+    outcomes : pandas.DataFrame
+        Per candidate, state and diagnosis: ``finding, state, p_state, diagnosis, probability, change`` -- what the
+        posterior would be after each possible result, and how likely that result is now.
+    current : numpy.ndarray
+        P(diagnosis | evidence) now.
+    entropy : float
+        H(diagnosis | evidence) now, in bits.
+    cant_miss : tuple of str
+        The can't-miss diagnoses watched by ``cant_miss_change``.
+    """
+
+    states: tuple[str, ...]
+    evidence: dict[str, object]
+    current: np.ndarray
+    entropy: float
+    cant_miss: tuple[str, ...]
+    rank_by: str
+    frame: pd.DataFrame
+    outcomes: pd.DataFrame
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per candidate, best first. Columns: ``rank, finding, stage, observed, entropy_reduction``
+        (expected, bits), ``cant_miss_change`` (expected absolute change of the can't-miss probabilities, summed),
+        ``cost`` and ``value_per_cost`` (entropy reduction per unit cost; NaN without costs)."""
+        return self.frame.copy()
+
+    @property
+    def best(self) -> str | None:
+        """The top-ranked unobserved candidate (None when nothing is left to observe)."""
+        open_ = self.frame[~self.frame["observed"]]
+        return None if open_.empty else str(open_["finding"].iloc[0])
+
+    def __repr__(self) -> str:
+        n = int((~self.frame["observed"]).sum())
+        if self.best is None:
+            return f"<NextTest: nothing left to observe; H = {self.entropy:.2f} bits>"
+        r = self.frame.iloc[0]
+        return (f"<NextTest: {n} candidates ranked by {self.rank_by}; best = {self.best} "
+                f"({r['entropy_reduction']:.3f} of {self.entropy:.2f} bits, can't-miss change {r['cant_miss_change']:.3f})>")
+
+    def outcome_text(self, finding: str, *, limit: int = 3) -> list[str]:
+        """What each result of ``finding`` would do: its probability now and the diagnoses that move most."""
+        part = self.outcomes[self.outcomes["finding"] == finding]
+        lines = []
+        for state, sub in part.groupby("state", sort=False):
+            sub = sub.reindex(sub["change"].abs().sort_values(ascending=False).index)
+            moves = ", ".join(f"{r.diagnosis} {r.probability - r.change:.2f}->{r.probability:.2f}"
+                              for r in sub.head(limit).itertuples())
+            lines.append(f"    if {finding}={state} (P {sub['p_state'].iloc[0]:.2f}): {moves}")
+        return lines
+
+    def __str__(self, *, limit: int = 8) -> str:
+        cols = ["rank", "finding", "stage", "entropy_reduction", "cant_miss_change", "cost", "value_per_cost"]
+        frame = self.frame[~self.frame["observed"]][cols].head(limit)
+        if frame["cost"].isna().all():
+            frame = frame.drop(columns=["cost", "value_per_cost"])
+        lines = [f"Which test next? Expected reduction of the entropy of the diagnosis (now {self.entropy:.2f} bits) "
+                 f"and expected change of the can't-miss probabilities ({', '.join(self.cant_miss) or 'none set'}); "
+                 f"ranked by {self.rank_by}"]
+        if frame.empty:
+            lines.append("  nothing left to observe")
+        else:
+            lines.append(frame_text(frame))
+            lines.append(f"  best: {self.best}")
+            lines += self.outcome_text(self.best)
+        return "\n".join(lines)
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>Which test next?</b> Expected entropy reduction of the diagnosis "
+                f"(now {self.entropy:.2f} bits), ranked by {html.escape(self.rank_by)}</p>"
+                f"{_frame_html(self.frame[~self.frame['observed']])}{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, limit: int = 12) -> "Axes":
+        """Bars of the expected entropy reduction (bits) of the best ``limit`` candidates, with the can't-miss
+        change as dots on a second axis. Returns the Axes."""
+        from .plotting import next_test_plot
+
+        return next_test_plot(self.frame[~self.frame["observed"]].head(limit), entropy=self.entropy, ax=ax)
+
+
+_RANK_COLUMN = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
+
+
+def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
+              costs: Mapping[str, float] | None = None, candidates: Sequence[str] | None = None,
+              rank_by: Literal["information", "cant_miss", "value_per_cost"] = "information") -> NextTest:
+    """See :meth:`bmes_bayes.BmesModel.next_test`."""
+    target = diagnosis_variable(model.network)
+    if rank_by not in _RANK_COLUMN:
+        raise BmesError(unknown_name_message("rank_by", rank_by, tuple(_RANK_COLUMN)))
+    if rank_by == "value_per_cost" and costs is None:
+        raise BmesError("rank_by='value_per_cost' needs costs (e.g. costs=bmes_bayes.teaching.load_test_costs())")
+    ev = model.resolve(evidence)
+    net = model.network
+    if candidates is None:
+        candidates = [v.name for v in net.variables if v.role in CANDIDATE_ROLES and v.name not in ev.labels]
+    else:
+        if isinstance(candidates, str):
+            raise EvidenceError("candidates must be a list of variable names, not one string")
+        candidates = list(dict.fromkeys(candidates))
+        for c in candidates:
+            _check_variable(model, c)
+            if c == target:
+                raise EvidenceError(f"{c} is the diagnosis itself, not a test")
+    if costs is not None:
+        if not isinstance(costs, Mapping):
+            raise BmesError(f"costs must be a mapping of variable to a positive cost, got {type(costs).__name__}")
+        missing = [c for c in candidates if c not in costs]
+        bad = [f"{k}={v!r}" for k, v in costs.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0]
+        if missing or bad:
+            parts = ([f"no cost for {', '.join(missing)}"] if missing else []) + (
+                [f"costs must be positive numbers ({', '.join(bad)})"] if bad else [])
+            raise BmesError("invalid costs: " + "; ".join(parts))
+    cfg = model.alert_config if model.alert_config.variable == target else AlertConfig(())
+    states = net[target].states
+    watch = [states.index(d) for d in cfg.diagnoses]
+    now = _dist(model, ev, target)
+    rows, out_rows = [], []
+    for c in candidates:
+        observed = c in ev.labels
+        if observed:
+            info, change = 0.0, 0.0
+        else:
+            raw, change, outcomes = _outcome_values(model, ev, c, target, watch)
+            if raw < -ROUNDOFF:  # pragma: no cover - mutual information is never negative
+                raise BmesError(f"internal: negative expected entropy reduction {raw!r} for {c}; please report it")
+            info = max(raw, 0.0)
+            for s, p, post in outcomes:
+                for d, q, q0 in zip(states, post, now):
+                    out_rows.append({"finding": c, "state": s, "p_state": p, "diagnosis": d, "probability": float(q),
+                                     "change": float(q - q0)})
+        cost = float(costs[c]) if costs is not None else float("nan")
+        rows.append({"finding": c, "stage": net[c].stage or "", "observed": observed, "entropy_reduction": info,
+                     "cant_miss_change": change, "cost": cost,
+                     "value_per_cost": info / cost if costs is not None else float("nan")})
+    cols = ["rank", "finding", "stage", "observed", "entropy_reduction", "cant_miss_change", "cost", "value_per_cost"]
+    frame = pd.DataFrame(rows, columns=cols[1:])
+    if len(frame):
+        key = _RANK_COLUMN[rank_by]
+        frame = frame.sort_values(["observed", key, "entropy_reduction"], ascending=[True, False, False],
+                                  kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    outcomes = pd.DataFrame(out_rows, columns=["finding", "state", "p_state", "diagnosis", "probability", "change"])
+    return NextTest(states=states, evidence=ev.as_dict(), current=now, entropy=_entropy_bits(now),
+                    cant_miss=cfg.diagnoses, rank_by=rank_by, frame=frame, outcomes=outcomes, model=model.info)

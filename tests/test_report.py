@@ -1,0 +1,193 @@
+"""HTML reports: self-contained, escaped, complete, refused overwrites, and the copies in reports/ current."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import pytest
+
+from bmes_bayes import scenarios
+from bmes_bayes.cli import main
+from bmes_bayes.report import (Figure, build_report, canonical_scenarios, default_report_path, fingerprint_of,
+                               result_section)
+
+from .conftest import ROOT
+
+CASE = "steroid-osteonecrosis-sle"
+IMAGE = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+TINY_PNG = bytes.fromhex(  # a 1 x 1 white PNG
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fe"
+    "a7d6a4a70000000049454e44ae426082")
+
+
+@pytest.fixture(scope="module")
+def report(model):
+    return build_report(model, scenario=CASE)
+
+
+@pytest.fixture(scope="module")
+def page(report):
+    return report.to_html()
+
+
+@pytest.fixture
+def quick_figures(monkeypatch):
+    """Skip drawing (the slow part) in tests about text."""
+    from bmes_bayes.report import Report
+
+    monkeypatch.setattr(Report, "figures", lambda self: {
+        "posterior": Figure(TINY_PNG, "posterior"), "network": Figure(TINY_PNG, "network")})
+
+
+def _external_references(text: str) -> list[str]:
+    """Anything a browser would fetch or follow off this file: src/href/url() that is not data: or a #fragment."""
+    refs = re.findall(r"""(?:src|href|action|poster|srcset)\s*=\s*["']?([^"'\s>]+)""", text, flags=re.I)
+    refs += re.findall(r"url\(\s*['\"]?([^'\")]+)", text, flags=re.I)
+    refs += re.findall(r"@import\s+['\"]?([^'\";]+)", text, flags=re.I)
+    return [r for r in refs if not r.startswith(("data:", "#"))]
+
+
+def test_report_holds_evidence_every_diagnosis_and_provenance(model, report, page):
+    case = scenarios.load(CASE)
+    for stage in case.stages:
+        for var, state in stage.evidence.items():
+            assert f"<code>{var}</code>" in page
+            assert state.replace("_", " ") in page
+    for d in model.states("diagnosis"):
+        assert f"<td>{d.replace('_', ' ')}</td>" in page
+    assert model.priors.digest in page and model.info.digest in page and model.network.digest in page
+    assert f"bmes-bayes {model.info.package_version}" in page
+    assert "not a clinical device" in page
+    assert html.escape(case.narrative, quote=False) in page
+    assert report.uncertainty.verdict in page
+    assert page.count('src="data:image/png;base64,') == 2
+    assert f"bmes-bayes report --scenario {CASE}" in page
+    assert f'<meta name="bmes-bayes-fingerprint" content="{report.fingerprint}">' in page
+
+
+def test_report_is_self_contained(page):
+    assert _external_references(page) == []
+    assert "<script" not in page.lower() and "<link" not in page.lower()
+    assert "default-src 'none'" in page  # the browser itself refuses to load anything else
+    assert page.startswith("<!DOCTYPE html>")
+
+
+def test_report_escapes_every_user_string(model, tmp_path, quick_figures):
+    evil = "<script>alert('x')</script> & \"quoted\""
+    import yaml
+
+    data = yaml.safe_load((scenarios.scenario_dir() / "classic-toh.yaml").read_text(encoding="utf-8"))
+    data.update(title=evil, narrative=evil, teaching_point=evil, source=evil)
+    path = tmp_path / "classic-toh.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    case = scenarios.load(path, network=model.network)
+    assert case.title == evil and case.source == evil
+    page = build_report(model, scenario=case, n_samples=50).to_html()
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quoted&#34;") >= 4
+
+
+def test_free_evidence_with_soft_findings(model, quick_figures):
+    ev = {"joint": "knee", "age_group": "older", "fever": {"no": 0.3, "yes": 0.7}, "mri_fracture_line": "present"}
+    rep = build_report(model, ev, n_samples=50)
+    page = rep.to_html()
+    stages = [s for s, _ in rep.evidence]
+    assert stages == ["history", "examination", "mri"]
+    assert "soft(no:0.3, yes:0.7)" in page
+    assert rep.command == ("bmes-bayes report --evidence joint=knee age_group=older fever=no:0.3,yes:0.7 "
+                           "mri_fracture_line=present --samples 50 --seed 0 --level 0.9")
+    assert default_report_path(evidence=ev).name.startswith("evidence-")
+    assert default_report_path(evidence=ev) == default_report_path(evidence=dict(reversed(ev.items())))
+
+
+def test_optional_sections_plug_in_from_any_result(model, quick_figures):
+    """Phase-2 hook: tornado, next test and alerts are any result with to_html() (and plot())."""
+
+    class FakeResult:
+        def to_html(self):
+            return "<table class='fake'><tr><td>finding &amp; weight</td></tr></table>"
+
+    rep = build_report(model, {"joint": "hip"}, n_samples=20, tornado=FakeResult(), alerts=FakeResult())
+    page = rep.to_html()
+    assert page.count("<table class='fake'>") == 2
+    assert page.index('id="alerts"') < page.index('id="tornado"') < page.index('id="network"')
+    assert page.index('id="posterior"') < page.index('id="alerts"')
+    assert "Which test next" not in page
+    with pytest.raises(ValueError, match="unknown section"):
+        result_section("tea_leaves", FakeResult())
+
+
+def test_report_write_refuses_to_overwrite_and_is_atomic(report, tmp_path, quick_figures):
+    out = tmp_path / "r.html"
+    out.write_text("precious")
+    with pytest.raises(Exception, match="exists"):
+        report.write(out)
+    assert out.read_text() == "precious"
+    report.write(out, overwrite=True)
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_cli_report_exit_codes_and_overwrite_refusal(tmp_path, capsys, quick_figures):
+    out = tmp_path / "case.html"
+    assert main(["report", "--scenario", "classic-toh", "--samples", "20", "-o", str(out)]) == 0
+    assert out.is_file() and "wrote" in capsys.readouterr().out
+    before = out.read_text()
+    assert main(["report", "--scenario", "classic-toh", "--samples", "20", "-o", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err and out.read_text() == before
+    assert main(["report", "--scenario", "classic-toh", "--samples", "20", "-o", str(out), "--force"]) == 0
+    assert main(["report", "--scenario", "clasic-toh", "-o", str(tmp_path / "x.html")]) == 2
+    assert "did you mean 'classic-toh'" in capsys.readouterr().err
+    assert main(["report", "--evidence", "joint=elbow", "-o", str(tmp_path / "y.html")]) == 2
+    assert "joint" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists() and not (tmp_path / "y.html").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--scenario", "classic-toh", "--evidence", "joint=hip"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["report"])
+    assert exc.value.code == 2
+
+
+# -------------------------------------------------------------------------------- the copies in reports/
+
+def _fix(name: str) -> str:
+    return f"run `bmes-bayes report --canonical --force` (or `bmes-bayes report --scenario {name} --force`)"
+
+
+def test_reports_directory_holds_every_canonical_scenario():
+    kept = {p.stem for p in (ROOT / "reports").glob("*.html")}
+    expected = set(canonical_scenarios())
+    assert expected <= kept, f"missing reports for {sorted(expected - kept)}: {_fix('NAME')}"
+    assert kept <= expected | {p.stem for p in (ROOT / "reports").glob("evidence-*.html")}, \
+        f"reports of no canonical scenario: {sorted(kept - expected)}"
+
+
+@pytest.mark.parametrize("name", canonical_scenarios())
+def test_stored_report_is_not_stale(model, name):
+    """Each stored report records the fingerprint of its inputs: model files, package, scenario, options, templates."""
+    path = ROOT / "reports" / f"{name}.html"
+    if not path.exists():
+        pytest.fail(f"reports/{name}.html is missing: {_fix(name)}")
+    stored = re.search(r'<meta name="bmes-bayes-fingerprint" content="([0-9a-f]{64})">', path.read_text("utf-8"))
+    fresh = fingerprint_of(model, scenario=scenarios.load(name), n_samples=2000, seed=0, level=0.9)
+    assert stored and stored.group(1) == fresh, f"reports/{name}.html is stale: {_fix(name)}"
+
+
+def test_one_stored_report_matches_a_fresh_build_word_for_word(page):
+    """What the fingerprint cannot see (a change in code) shows here; images compared by presence only, since
+    their pixels depend on the matplotlib and font versions."""
+    stored = (ROOT / "reports" / f"{CASE}.html").read_text("utf-8")
+    assert IMAGE.sub("IMAGE", stored) == IMAGE.sub("IMAGE", page), f"reports/{CASE}.html is stale: {_fix(CASE)}"
+
+
+def test_canonical_writes_into_a_directory(model, tmp_path, quick_figures, monkeypatch):
+    import bmes_bayes.report as rep
+
+    monkeypatch.setattr(rep, "canonical_scenarios", lambda: ["classic-toh", "knee-oa-classic"])
+    assert main(["report", "--canonical", "--samples", "10", "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classic-toh.html", "knee-oa-classic.html"]
+    assert main(["report", "--canonical", "--samples", "10", "-o", str(tmp_path)]) == 2
+    shutil.rmtree(tmp_path)
