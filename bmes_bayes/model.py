@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .drawing import Marginals
-    from .sensitivity import Uncertainty
+    from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
     from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
@@ -60,11 +60,17 @@ class BmesModel:
         self._engine = Engine(network)
         self._point = point_draws(priors)
         self._tables = FullTables(network, compile_all(priors, network, self._point))
-        digest = hashlib.sha256((network.digest + priors.digest).encode()).hexdigest()
-        self.info = ModelInfo(network.name, network.version, __version__, digest)
         from .teaching import alert_config_for
 
         self.alert_config = alert_config_for(network, priors)  # can't-miss alerts: priors/teaching/cant_miss.yaml
+        self.info = self._identity()
+
+    def _identity(self) -> ModelInfo:
+        """Name, versions and one hash over everything that shapes a result: network, priors and alert set."""
+        alerts = self.alert_config.path
+        alert_digest = hashlib.sha256(Path(alerts).read_bytes()).hexdigest() if alerts else repr(self.alert_config)
+        digest = hashlib.sha256((self.network.digest + self.priors.digest + alert_digest).encode()).hexdigest()
+        return ModelInfo(self.network.name, self.network.version, __version__, digest)
 
     # ------------------------------------------------------------------------------------- vocabulary
     @property
@@ -181,6 +187,238 @@ class BmesModel:
 
         return uncertainty(self, evidence, target=target, n_samples=n_samples, level=level, seed=seed,
                            threshold=threshold, progress=progress)
+
+    def one_way(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
+                target: str = "diagnosis", level: float = 0.95) -> "OneWay":
+        """One-way sensitivity: the target posterior at both ends of each clinical parameter's plausible range.
+
+        Every uncertain parameter of ``priors/`` is moved alone, the others kept at their point values: a row
+        entry to the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of its Beta marginal
+        ``Beta(alpha_k, alpha_0 - alpha_k)`` (the rest of the row co-varied proportionally; for a two-state row only
+        the stated state), an odds ratio to the same quantiles of its log-normal. All ``2 x n`` parameter sets are
+        evaluated in one batched exact query.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+            As for :meth:`posterior`.
+        target_state : str, optional
+            The state whose posterior is followed; default the point model's most probable state.
+        target : str, default "diagnosis"
+        level : float, default 0.95
+            Central probability of the plausible range of each parameter.
+
+        Returns
+        -------
+        OneWay
+            ``.to_frame()`` (one row per parameter, largest swing first), ``.plot()`` (a tornado), ``.verdict``.
+
+        References
+        ----------
+        Coupé & van der Gaag (2002), Ann. Math. AI 36:323-356 (one-way analysis); Laskey (1995), IEEE SMC 25:901-909
+        (proportional co-variation).
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> ow = bmes_bayes.load_model().one_way({"joint": "hip", "mri_necrotic_segment": "present"})
+        >>> list(ow.to_frame().columns[:4])
+        ['parameter', 'kind', 'node', 'state']
+        """
+        from .sensitivity import one_way
+
+        return one_way(self, evidence, target_state=target_state, target=target, level=level)
+
+    def sensitivity_function(self, evidence: Mapping[str, object] | None, node: str,
+                             parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
+                             target: str = "diagnosis",
+                             covariation: Literal["proportional", "uniform", "order_preserving"] = "proportional",
+                             ) -> "SensitivityFunction":
+        """The exact sensitivity function of P(target = target_state | evidence) to one CPT entry.
+
+        With ``x = P(node = state | parent_states)`` and the rest of its row co-varied, P(y, e) and P(e) are linear
+        in ``x``, so ``f(x) = (c1 x + c2) / (c3 x + c4)``; the coefficients come from exact batched evaluations at
+        two values of ``x`` (per piece: order-preserving co-variation is piecewise linear, split at ``x0``).
+
+        Parameters
+        ----------
+        evidence : mapping or None
+            As for :meth:`posterior`.
+        node : str
+            The variable whose CPT entry is varied (for the diagnosis: an entry of the compiled CPT).
+        parent_states : mapping or None
+            The state of every parent of ``node`` (the CPT row); None for a node without parents.
+        state : str
+            The state of ``node`` whose probability is ``x``.
+        target_state : str
+            The state of ``target`` whose posterior is ``f``.
+        target : str, default "diagnosis"
+        covariation : {"proportional", "uniform", "order_preserving"}, default "proportional"
+            How the rest of the row follows ``x``: proportional (Laskey 1995), uniform, or order-preserving
+            (Renooij 2014, admissible up to ``1/(1 + K - s)``).
+
+        Returns
+        -------
+        SensitivityFunction
+            ``c1..c4``, ``x0``, ``value`` = f(x0), ``sensitivity_value`` = |f'(x0)|, ``second_derivative()``,
+            ``vertex``, ``admissible``, ``.plot()``.
+
+        Raises
+        ------
+        EvidenceError
+            Unknown node, parent or state, or parent states missing.
+        BmesError
+            An entry the scheme cannot move (proportional: an entry of 1; order-preserving: the row's largest).
+
+        References
+        ----------
+        Castillo, Gutiérrez & Hadi (1997), IEEE SMC-A 27:412-423; Coupé & van der Gaag (2002); van der Gaag, Renooij
+        & Coupé (2007) (vertex); Renooij (2014), IJAR 55:1022-1042 (co-variation).
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> sf = bmes_bayes.load_model().sensitivity_function(
+        ...     {"joint": "hip", "fever": "yes"}, "fever", {"diagnosis": "infection"}, "yes", target_state="infection")
+        >>> bool(sf.derivative() > 0)
+        True
+        """
+        from .sensitivity import sensitivity_function
+
+        return sensitivity_function(self, evidence, node, parent_states, state, target_state=target_state,
+                                    target=target, covariation=covariation)
+
+    def admissible_deviation(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
+                             node: str | None = None) -> "AdmissibleDeviation":
+        """How far each parameter can move, alone, before the most probable state of ``target`` changes.
+
+        By default over every uncertain clinical parameter that can move the posterior (a row entry with its row
+        co-varied proportionally, searched within [1e-9, 1 - 1e-9]; an odds ratio within 1e-4 to 1e4 times its
+        median): the posterior is scanned on a grid in logit/log scale, then each change of the top state is
+        bisected on the batched exact engine to about 1e-12 of the search scale (a flip that reverts between two
+        grid points would be missed). With ``node``, over the raw CPT entries of that node compatible with the
+        evidence, exactly, from the crossings of the sensitivity functions' numerators
+        ``x = (c2_b - c2_a) / (c1_a - c1_b)``.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+        target : str, default "diagnosis"
+        node : str, optional
+            Analyse the raw CPT entries of this node instead of the clinical parameters.
+
+        Returns
+        -------
+        AdmissibleDeviation
+            ``.to_frame()`` (value, lower, upper, which state takes over, prior probability of staying inside),
+            ``.fragile``, ``.verdict``, ``.plot()``.
+
+        References
+        ----------
+        van der Gaag & Renooij (2001), "Analysing sensitivity data from probabilistic networks", UAI, arXiv 1301.2314.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> ad = bmes_bayes.load_model().admissible_deviation(
+        ...     {"joint": "hip", "fever": "yes"}, node="fever")
+        >>> bool((ad.to_frame()["lower"] <= ad.to_frame()["value"]).all())
+        True
+        """
+        from .sensitivity import admissible_deviation
+
+        return admissible_deviation(self, evidence, target=target, node=node)
+
+    def tune(self, evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
+             target: str = "diagnosis") -> "Tuning":
+        """Single CPT-entry changes that make P(target = target_state | evidence) at least ``at_least``.
+
+        Searched: the target's own CPT row when the evidence selects one (all its parents observed), and every row,
+        given each state of the target, of the CPT of each observed child of the target (the findings). Each entry
+        is moved with proportional co-variation to ``x* = (p c4 - c2) / (c1 - p c3)`` from its exact sensitivity
+        function, kept if in [0, 1], and the candidates are ranked by the Chan-Darwiche distance
+        ``|ln O'(x|u) - ln O(x|u)|`` between the old and new joint distributions, as SamIam and bnmonitor's
+        ``sensquery`` do.
+
+        Parameters
+        ----------
+        evidence : mapping or None
+        target_state : str
+        at_least : float
+            The probability to reach, in (0, 1).
+        target : str, default "diagnosis"
+
+        Returns
+        -------
+        Tuning
+            ``.to_frame()`` (parameter, x0, x_new, change, cd_distance, ...), ``.verdict``, ``.notes``, ``.plot()``.
+
+        References
+        ----------
+        Chan & Darwiche (2002), JAIR 17:265-287; Chan & Darwiche (2004), UAI (SamIam); Leonelli, bnmonitor
+        R/sensquery.R.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> t = bmes_bayes.load_model().tune({"joint": "hip", "fever": "yes", "age_group": "middle", "sex": "male"},
+        ...                                  "infection", at_least=0.8)
+        >>> list(t.to_frame().columns[:2])
+        ['parameter', 'node']
+        """
+        from .sensitivity import tune
+
+        return tune(self, evidence, target_state, at_least=at_least, target=target)
+
+    def sobol(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
+              target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
+              groups: Literal["parameter", "node"] = "parameter", level: float = 0.95,
+              progress: bool | None = None) -> "Sobol":
+        """Global sensitivity: first-order and total Sobol indices of a posterior over the uncertain parameters.
+
+        Independent uniforms are mapped through the priors' inverse CDFs (a Dirichlet row is a group of Gamma
+        inputs), so the joint distribution is exactly the priors'; SALib draws a Sobol' sample (``n (G + 2)``
+        evaluations for G factors), the batched exact engine evaluates it, and SALib estimates the indices with
+        bootstrap confidence intervals. Parameters that cannot move the posterior (barren nodes, rows the evidence
+        excludes) are left out: their indices are exactly 0.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+        target_state : str, optional
+            Default: the point model's most probable state.
+        target : str, default "diagnosis"
+        n : int, default 1024
+            Base sample size, a power of 2.
+        seed : None, int or numpy Generator
+        groups : {"parameter", "node"}, default "parameter"
+            One factor per clinical parameter, or per node (far fewer evaluations).
+        level : float, default 0.95
+            Confidence level of the bootstrap intervals.
+        progress : bool, optional
+            Progress bar (default: only for long runs).
+
+        Returns
+        -------
+        Sobol
+            ``.to_frame()`` (factor, S1, S1_low, S1_high, ST, ST_low, ST_high), ``.plot()``, ``.verdict``.
+
+        References
+        ----------
+        Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017), SALib, JOSS 2:97.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> s = bmes_bayes.load_model().sobol({"joint": "hip", "age_group": "middle", "sex": "male",
+        ...                                    "mri_necrotic_segment": "present"}, n=64, seed=0, groups="node")
+        >>> list(s.to_frame().columns)
+        ['factor', 'S1', 'S1_low', 'S1_high', 'ST', 'ST_low', 'ST_high']
+        """
+        from .sensitivity import sobol
+
+        return sobol(self, evidence, target_state=target_state, target=target, n=n, seed=seed, groups=groups,
+                     level=level, progress=progress)
 
     def _impossible(self, ev: Evidence, source: TableSource) -> ImpossibleEvidenceError:
         """Shrink impossible evidence to a smallest conflicting set (each member is needed for the conflict)."""
@@ -453,6 +691,7 @@ class BmesModel:
         cfg = config if isinstance(config, AlertConfig) else load_alert_config(config, network=self.network)
         new = copy.copy(self)
         new.alert_config = cfg
+        new.info = new._identity()
         return new
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["bar_posterior", "new_axes"]
+__all__ = ["bar_posterior", "new_axes", "interval_plot", "alert_plot", "tornado_plot", "function_plot",
+           "admissible_plot", "tuning_plot", "sobol_plot"]
 
 
 def new_axes(ax: "Axes | None", size: tuple[float, float] = (6.0, 3.6)) -> "Axes":
@@ -220,4 +221,120 @@ def next_test_plot(frame: pd.DataFrame, *, entropy: float, ax: "Axes | None" = N
                     fontsize=8)
     twin.tick_params(axis="x", colors="#C44E52", labelsize=8)
     ax.set_title("Which test next?", fontsize=10)
+    return ax
+
+
+def alert_plot(frame: pd.DataFrame, *, level: float, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Can't-miss diagnoses (columns ``diagnosis, threshold, probability, lower, upper, alert``), first row on top:
+    the probability as a dot with its credible interval, the threshold as a vertical bar, log scale; red rows fire."""
+    import numpy as np
+
+    ax = new_axes(ax, size=(7.5, 0.45 * max(len(frame), 3) + 1.4))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(data))
+    floor = 1e-4
+    colors = ["#C44E52" if a else "#4C72B0" for a in data["alert"]]
+    clip = lambda v: np.clip(np.asarray(v, dtype=float), floor, 1.0)  # noqa: E731
+    ax.hlines(y, clip(data["lower"]), clip(data["upper"]), color=colors, lw=3, alpha=0.5,
+              label=f"{level:.0%} interval")
+    ax.scatter(clip(data["probability"]), y, color=colors, s=36, zorder=3, label="point model (red: alert fires)")
+    ax.scatter(data["threshold"], y, marker="|", s=260, color="black", linewidths=2, zorder=4, label="threshold")
+    for yi, p in zip(y, data["probability"]):
+        ax.annotate(f"{p:.3f}" if p >= 1e-3 else f"{p:.0e}", (float(clip(p)), yi), xytext=(0, 7),
+                    textcoords="offset points", ha="center", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(floor, 1.5)
+    ax.set_ylim(-0.7, len(data) - 0.3)
+    ax.set_yticks(list(y), [d.replace("_", " ") for d in data["diagnosis"]], fontsize=8)
+    ax.set_xlabel("posterior probability (log scale)")
+    ax.grid(axis="x", alpha=0.3, which="major")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7, frameon=False)
+    return ax
+
+
+def tornado_plot(frame: pd.DataFrame, *, point: float, title: str, ax: "Axes | None" = None) -> "Axes":
+    """One bar per parameter from ``p_low`` to ``p_high`` (columns ``parameter, p_low, p_high``), widest on top,
+    with the point posterior as a vertical line."""
+    ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = list(range(len(data)))
+    lo = data[["p_low", "p_high"]].min(axis=1)
+    width = (data["p_high"] - data["p_low"]).abs()
+    up = data["p_high"] >= data["p_low"]
+    ax.barh(y, width, left=lo, color=["#C44E52" if u else "#4C72B0" for u in up], alpha=0.8)
+    ax.axvline(point, color="black", lw=1, label="point model")
+    ax.set_yticks(y, data["parameter"], fontsize=7)
+    ax.set_xlabel("posterior probability (red: high end of the parameter raises it)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def function_plot(curve: pd.DataFrame, *, x0: float, y0: float, xlabel: str, ylabel: str, title: str,
+                  ax: "Axes | None" = None) -> "Axes":
+    """A sensitivity function (columns ``x, probability``) with the current value marked."""
+    ax = new_axes(ax)
+    ax.plot(curve["x"], curve["probability"], color="#4C72B0", label="f(x)")
+    ax.plot([x0], [y0], "o", color="#C44E52", label=f"x0 = {x0:.3g}")
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def admissible_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Each parameter's admissible interval ``[lower, upper]`` divided by its ``value`` (log scale), flips in red."""
+    import numpy as np
+
+    ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(data))
+    lo = np.clip(data["lower"] / data["value"], 1e-6, None)
+    hi = np.clip(data["upper"] / data["value"], None, 1e6)
+    flips = data["flips_below"] | data["flips_above"]
+    ax.hlines(y, lo, hi, color=["#C44E52" if f else "#4C72B0" for f in flips], lw=4, alpha=0.8)
+    ax.axvline(1.0, color="black", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(list(y), data["parameter"], fontsize=7)
+    ax.set_xlabel("admissible value / current value (red: the top state changes at the end)")
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def tuning_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Arrows from ``x0`` to ``x_new`` per candidate change, smallest distance on top."""
+    ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    for i, row in data.iterrows():
+        ax.annotate("", xy=(row["x_new"], i), xytext=(row["x0"], i),
+                    arrowprops={"arrowstyle": "->", "color": "#4C72B0"})
+    ax.plot(data["x0"], range(len(data)), "o", color="#C44E52", label="current value")
+    ax.set_yticks(list(range(len(data))), data["parameter"], fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("CPT entry")
+    ax.set_title(title, fontsize=10)
+    if len(data):
+        ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def sobol_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Horizontal bars of first-order (S1) and total (ST) Sobol indices with their confidence intervals."""
+    import numpy as np
+
+    ax = new_axes(ax, (7.0, max(2.5, 0.4 * len(frame) + 1.2)))
+    data = frame.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(data))
+    h = 0.38
+    ax.barh(y + h / 2, data["ST"], height=h, color="#C44E52", label="total (ST)",
+            xerr=[data["ST"] - data["ST_low"], data["ST_high"] - data["ST"]], error_kw={"lw": 0.8})
+    ax.barh(y - h / 2, data["S1"], height=h, color="#4C72B0", label="first order (S1)",
+            xerr=[data["S1"] - data["S1_low"], data["S1_high"] - data["S1"]], error_kw={"lw": 0.8})
+    ax.set_yticks(list(y), data["factor"], fontsize=7)
+    ax.set_xlabel("share of the variance")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
     return ax

@@ -5,34 +5,50 @@ distributions stated in ``priors/`` (Dirichlet rows, log-normal odds ratios), co
 same exact batched engine as single queries, in fixed-size chunks so that memory stays bounded and a given seed
 gives bit-identical results whatever the chunking of the caller or the order of the evidence.
 
+One-way analysis (:func:`one_way`: each clinical parameter at the ends of its plausible range, a tornado), exact
+sensitivity functions of raw CPT entries under proportional, uniform or order-preserving co-variation
+(:func:`sensitivity_function`), admissible deviations (:func:`admissible_deviation`: how far a parameter can move
+before the top state changes), tuning to a constraint ranked by Chan-Darwiche distance (:func:`tune`) and Sobol
+indices computed with SALib (:func:`sobol`) all run on the same batched exact engine: every parameter set they need
+is one row of a batch.
+
 References
 ----------
 Van Allen, Singh, Greiner & Hooper (2008), "Quantifying the uncertainty of a belief net response: Bayesian
 error-bars for belief net inference", Artificial Intelligence 172(4-5):483-513.
+Coupé & van der Gaag (2002), Ann. Math. AI 36:323-356; van der Gaag & Renooij (2001), UAI; Chan & Darwiche (2002),
+JAIR 17:265-287; Renooij (2014), IJAR 55:1022-1042; Saltelli et al. (2010), CPC 181:259-270.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from itertools import product
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ._seed import as_generator
 from .cpt import DrawnTables
-from .exceptions import BmesError, shown
-from .parameters import sample_draws
+from .exceptions import BmesError, EvidenceError, shown, unknown_name_message
+from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _frame_html
+from .spec import OddsRatioPrior, RowPrior
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .model import BmesModel
 
-__all__ = ["Uncertainty", "uncertainty", "CHUNK"]
+__all__ = [
+    "Uncertainty", "uncertainty", "CHUNK", "OneWay", "one_way", "SensitivityFunction", "sensitivity_function",
+    "covary", "admissible_range", "AdmissibleDeviation", "admissible_deviation", "Tuning", "tune", "cd_distance",
+    "Sobol", "sobol", "sobol_indices", "relevant_parameters",
+]
 
 CHUNK = 500  # parameter sets per batch: fixed, so results never depend on how work is split
 
@@ -185,3 +201,1008 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
         threshold=float(threshold), seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
         model=model.info,
     )
+
+
+# ============================================================================================== shared helpers
+
+Covariation = Literal["proportional", "uniform", "order_preserving"]
+COVARIATIONS = ("proportional", "uniform", "order_preserving")
+
+
+def _target_index(model: "BmesModel", target: str, target_state: str | None, ev) -> tuple[int, np.ndarray]:
+    """Index of ``target_state`` (default: the point model's top state) and the point posterior."""
+    model._check_target(target)
+    point = model.query(ev, target).posterior[0]
+    states = model.network[target].states
+    if target_state is None:
+        return int(np.argmax(point)), point
+    if target_state not in states:
+        raise EvidenceError(unknown_name_message("state", target_state, states, where=f" of {target}"))
+    return states.index(target_state), point
+
+
+def _check_level(level: object, name: str = "level") -> float:
+    if not (isinstance(level, float) and 0 < level < 1):
+        raise BmesError(f"{name} must be a float strictly between 0 and 1, got {level!r}")
+    return float(level)
+
+
+def relevant_parameters(model: "BmesModel", ev, target: str) -> list[int]:
+    """Indices of the uncertain parameters that can move P(target | evidence) at all.
+
+    A parameter cannot when its node is outside the ancestral set of the target and the evidence (a barren node),
+    when its row or odds ratio belongs to a parent state that the evidence excludes, or when the node and all its
+    parents are observed (a constant factor). Every other parameter is kept, even if d-separation makes it
+    irrelevant too (its indices then come out as zero).
+    """
+    plan = model._engine._plan(target, frozenset(ev.hard), frozenset(ev.soft))
+    keep_nodes = set(plan.nodes)
+    net = model.network
+    hard = ev.hard
+    out = []
+    for i, p in enumerate(model.priors.parameters):
+        if p.fixed or p.node not in keep_nodes:
+            continue
+        var = net[p.node]
+        if p.node in hard and all(q in hard for q in var.parents):
+            continue
+        if isinstance(p, RowPrior):
+            if any(q in hard and net[q].states[hard[q]] != s for q, s in p.given):
+                continue
+        elif p.parent in hard and net[p.parent].states[hard[p.parent]] != p.parent_state:
+            continue
+        out.append(i)
+    return out
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One clinical parameter as a scalar: a row entry (proportional co-variation of the rest) or an odds ratio."""
+
+    index: int          # into spec.parameters
+    entry: int | None   # state index for a row, None for an odds ratio
+    label: str
+    kind: str           # "probability", "base_rate" or "odds_ratio"
+    node: str
+    state: str
+
+
+def _entries(model: "BmesModel", indices: Sequence[int]) -> list[_Entry]:
+    out = []
+    for i in indices:
+        p = model.priors.parameters[i]
+        if isinstance(p, OddsRatioPrior):
+            out.append(_Entry(i, None, f"OR of {p.node}={p.target} for {p.parent}={p.parent_state}", "odds_ratio",
+                              p.node, p.target))
+            continue
+        given = ", ".join(f"{q}={s}" for q, s in p.given)
+        if len(p.states) == 2:
+            ks = [p.focus if p.focus is not None else 1]
+        else:
+            ks = list(range(len(p.states)))
+        for k in ks:
+            if p.kind == "base_rate":
+                label = f"base rate {p.node}={p.states[k]}" + (f" | {given}" if given else "")
+            else:
+                label = f"P({p.node}={p.states[k]}" + (f" | {given})" if given else ")")
+            out.append(_Entry(i, k, label, "base_rate" if p.kind == "base_rate" else "probability", p.node,
+                              p.states[k]))
+    return out
+
+
+def _row_with(row: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
+    """Rows ``(len(x), K)``: entry k set to x, the others scaled proportionally (their ratios kept)."""
+    x = np.asarray(x, dtype=float)
+    rest = 1.0 - row[k]
+    scale = (1.0 - x) / rest
+    out = row[None, :] * scale[:, None]
+    out[:, k] = x
+    return out
+
+
+def _entry_draws(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarray) -> Draws:
+    """A Draws with one parameter set per ``(entry, value)`` pair: the point model with that one value changed."""
+    point = model._point
+    n = len(entries)
+    vals = [np.repeat(v, n, axis=0) for v in point.values]
+    for row_i, (e, x) in enumerate(zip(entries, values)):
+        if e.entry is None:
+            vals[e.index][row_i] = x
+        else:
+            vals[e.index][row_i] = _row_with(point.values[e.index][0], e.entry, np.array([x]))[0]
+    return Draws(model.priors, tuple(vals))
+
+
+def _plausible_range(model: "BmesModel", e: _Entry, level: float) -> tuple[float, float]:
+    """Marginal quantiles (1-level)/2 and (1+level)/2 of the parameter: Beta(a_k, a0 - a_k) or log-normal."""
+    p = model.priors.parameters[e.index]
+    q = np.array([(1 - level) / 2, (1 + level) / 2])
+    if isinstance(p, OddsRatioPrior):
+        lo, hi = np.exp(np.log(p.median) + p.log_sd * stats.norm.ppf(q))
+    else:
+        a = p.alpha
+        lo, hi = stats.beta.ppf(q, a[e.entry], a.sum() - a[e.entry])
+    return float(lo), float(hi)
+
+
+def _entry_cdf(model: "BmesModel", e: _Entry, x: float) -> float:
+    p = model.priors.parameters[e.index]
+    if isinstance(p, OddsRatioPrior):
+        if x <= 0:
+            return 0.0
+        return float(stats.norm.cdf((np.log(x) - np.log(p.median)) / p.log_sd)) if np.isfinite(x) else 1.0
+    a = p.alpha
+    return float(stats.beta.cdf(x, a[e.entry], a.sum() - a[e.entry]))
+
+
+def _point_value(model: "BmesModel", e: _Entry) -> float:
+    v = model._point.values[e.index][0]
+    return float(v if e.entry is None else v[e.entry])
+
+
+# ============================================================================================== one-way
+
+
+@dataclass(frozen=True, eq=False)
+class OneWay(ResultDisplay):
+    """One-way sensitivity: the target posterior at both ends of each clinical parameter's plausible range.
+
+    Each uncertain parameter that can move the posterior (see :func:`relevant_parameters`; the others have a swing
+    of exactly 0 and are left out) is moved alone, the others kept at their point values: a row entry to the
+    ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of its Beta marginal (the rest of its row co-varied
+    proportionally), an odds ratio to the same quantiles of its log-normal. Sorted by swing (a tornado).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per parameter (see :meth:`to_frame`).
+    """
+
+    target: str
+    target_state: str
+    point: float
+    point_top: str
+    level: float
+    frame: pd.DataFrame
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``parameter, kind, node, state, low_value, point_value, high_value, p_low, p_point, p_high,
+        swing, top_low, top_high``; largest swing first."""
+        return self.frame.copy()
+
+    @property
+    def flips(self) -> pd.DataFrame:
+        """The parameters at whose range end the top state changes."""
+        f = self.frame
+        return f[(f["top_low"] != self.point_top) | (f["top_high"] != self.point_top)].reset_index(drop=True)
+
+    @property
+    def verdict(self) -> str:
+        n = len(self.frame)
+        flips = self.flips
+        head = (f"P({self.target_state} | evidence) = {self.point:.2f}; moving each of {n} parameters alone across "
+                f"its {self.level:.0%} range")
+        if len(flips) == 0:
+            return f"{head}, {self.point_top} stays first at every range end."
+        shown = ", ".join(flips["parameter"].head(3))
+        return (f"{head}, {self.point_top} is no longer first at an end of {len(flips)} parameter range(s): "
+                f"{shown}{' ...' if len(flips) > 3 else ''}.")
+
+    def __repr__(self) -> str:
+        top = self.frame.iloc[0] if len(self.frame) else None
+        widest = f"; widest = {top['parameter']} ({top['p_low']:.2f}-{top['p_high']:.2f})" if top is not None else ""
+        return (f"<OneWay of P({self.target}={self.target_state}) = {self.point:.3f}: {len(self.frame)} parameters at "
+                f"their {self.level:.0%} range ends{widest}; {len(self.flips)} flip the top>")
+
+    def _html_body(self) -> str:
+        frame = self.frame.head(25)
+        return (f"<div class='bmes-result'><p><b>One-way sensitivity of P({html.escape(self.target)}="
+                f"{html.escape(self.target_state)} | evidence), {self.level:.0%} ranges (top 25 by swing)</b></p>"
+                f"{_frame_html(frame)}<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
+        """Tornado: a bar per parameter from the posterior at the low end to the high end, widest on top.
+
+        Returns the Axes."""
+        from .plotting import tornado_plot
+
+        return tornado_plot(self.frame.head(n), point=self.point, ax=ax,
+                            title=f"P({self.target_state} | evidence): one-way, {self.level:.0%} ranges")
+
+
+def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
+            target: str = "diagnosis", level: float = 0.95) -> OneWay:
+    """See :meth:`bmes_bayes.BmesModel.one_way`."""
+    level = _check_level(level)
+    ev = model.resolve(evidence)
+    ti, point = _target_index(model, target, target_state, ev)
+    indices = relevant_parameters(model, ev, target)
+    entries = _entries(model, indices)
+    ranges = np.array([_plausible_range(model, e, level) for e in entries]).reshape(-1, 2)
+    both = [e for e in entries for _ in (0, 1)]
+    if entries:
+        post = model.query(ev, target, DrawnTables(model.priors, model.network,
+                                                   _entry_draws(model, both, ranges.ravel()))).posterior
+    else:
+        post = np.empty((0, len(point)))
+    p = post[:, ti].reshape(-1, 2)
+    tops = post.argmax(axis=1).reshape(-1, 2)
+    states = model.network[target].states
+    frame = pd.DataFrame({
+        "parameter": [e.label for e in entries], "kind": [e.kind for e in entries],
+        "node": [e.node for e in entries], "state": [e.state for e in entries],
+        "low_value": ranges[:, 0], "point_value": [_point_value(model, e) for e in entries],
+        "high_value": ranges[:, 1], "p_low": p[:, 0], "p_point": point[ti], "p_high": p[:, 1],
+        "swing": np.abs(p[:, 1] - p[:, 0]),
+        "top_low": [states[i] for i in tops[:, 0]], "top_high": [states[i] for i in tops[:, 1]],
+    })
+    frame = frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    return OneWay(target=target, target_state=states[ti], point=float(point[ti]),
+                  point_top=states[int(np.argmax(point))], level=level, frame=frame, evidence=ev.as_dict(),
+                  model=model.info)
+
+
+# ============================================================================================== raw CPT entries
+
+
+def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation = "proportional") -> np.ndarray:
+    """CPT rows with entry ``k`` set to each value of ``x`` and the other entries co-varied: ``(len(x), K)``.
+
+    proportional: the others scaled by ``(1 - x) / (1 - x0)`` (Laskey 1995); uniform: each ``(1 - x) / (K - 1)``;
+    order_preserving: Renooij (2014), as bnmonitor's ``orderp_covar``: the entries below ``x0`` in the row's order
+    shrink with ``x`` towards 0, those above are pulled towards ``x_T = 1 / (1 + K - s)`` (``s`` the rank of entry k),
+    so the order of the row is kept for every admissible ``x``.
+
+    References
+    ----------
+    Laskey (1995), IEEE Trans. SMC 25(6):901-909; Renooij (2014), IJAR 55(4):1022-1042; bnmonitor R/covariation.R.
+    """
+    row = np.asarray(row, dtype=float)
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    n, x0 = len(row), float(row[k])
+    if scheme == "proportional":
+        if x0 >= 1.0:
+            raise BmesError("proportional co-variation cannot move an entry of 1 (the rest of its row is 0); "
+                            "use covariation='uniform'")
+        out = row[None, :] * ((1.0 - x) / (1.0 - x0))[:, None]
+    elif scheme == "uniform":
+        out = np.repeat(((1.0 - x) / (n - 1))[:, None], n, axis=1)
+    elif scheme == "order_preserving":
+        rank = np.empty(n, dtype=int)
+        rank[np.argsort(row, kind="stable")] = np.arange(1, n + 1)
+        s = rank[k]
+        if s == n:
+            raise BmesError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
+        x_t = 1.0 / (1 + n - s)
+        m_t = float(row[rank > s].sum())
+        below = x[:, None] <= x0
+        lower = rank < s
+        out = np.empty((len(x), n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shrink = np.where(x0 > 0, x / x0, 1.0)[:, None]
+            out[:, lower] = np.where(below, row[lower] * shrink, row[lower] / (x_t - x0) * (x_t - x)[:, None])
+            up = rank > s
+            out[:, up] = np.where(below, row[up] / m_t - row[up] * (1 - m_t) / m_t * shrink,
+                                  (row[up] - x_t) / (x_t - x0) * (x_t - x)[:, None] + x_t)
+    else:
+        raise BmesError(f"unknown covariation {scheme!r}; choose one of {', '.join(COVARIATIONS)}")
+    out[:, k] = x
+    return out
+
+
+def admissible_range(row: np.ndarray, k: int, scheme: Covariation = "proportional") -> tuple[float, float]:
+    """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014)."""
+    if scheme == "order_preserving":
+        n = len(row)
+        rank = np.empty(n, dtype=int)
+        rank[np.argsort(row, kind="stable")] = np.arange(1, n + 1)
+        if rank[k] == n:
+            raise BmesError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
+        return 0.0, 1.0 / (1 + n - rank[k])
+    if scheme not in COVARIATIONS:
+        raise BmesError(f"unknown covariation {scheme!r}; choose one of {', '.join(COVARIATIONS)}")
+    return 0.0, 1.0
+
+
+def _row_index(model: "BmesModel", node: str, parent_states: Mapping[str, str] | None) -> tuple[int, ...]:
+    net = model.network
+    if not isinstance(node, str) or node not in net:
+        raise EvidenceError(unknown_name_message("variable", node, net.names))
+    parents = net[node].parents
+    given = dict(parent_states or {})
+    problems = []
+    for q in given:
+        if q not in parents:
+            problems.append(f"{q!r} is not a parent of {node} (parents: {', '.join(parents) or 'none'})")
+    missing = [q for q in parents if q not in given]
+    if missing:
+        problems.append(f"parent_states must give every parent of {node}; missing {', '.join(missing)}")
+    idx = []
+    for q in parents:
+        if q in given:
+            if given[q] not in net[q].states:
+                problems.append(unknown_name_message("state", given[q], net[q].states, where=f" of {q}"))
+            else:
+                idx.append(net[q].states.index(given[q]))
+    if problems:
+        raise EvidenceError("; ".join(problems))
+    return tuple(idx)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    lo: float
+    hi: float
+    num: np.ndarray     # (K_target, 2): c1, c2 of P(y, e) for every target state
+    den: np.ndarray     # (2,): c3, c4 of P(e)
+
+
+def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequence[tuple[tuple[int, ...], int]],
+                  scheme: Covariation) -> tuple[list[list[_Piece]], np.ndarray]:
+    """Exact sensitivity-function coefficients of many entries of one node's CPT, in one batched engine call.
+
+    P(y, e) and P(e) are linear in the varied entry (on each piece of a piecewise-linear co-variation), so two
+    evaluations per piece give them exactly; every coefficient is divided by P(e) of the unchanged model.
+    Returns, per candidate, its pieces, and log P(e) of the unchanged model.
+    """
+    base = model._tables.tables[node]
+    rows, points, owner = [], [], []
+    plan = []
+    for ci, (r, k) in enumerate(cands):
+        row = base[(0, *r)]
+        lo, hi = admissible_range(row, k, scheme)
+        x0 = float(row[k])
+        bounds = [(lo, x0), (x0, hi)] if scheme == "order_preserving" else [(lo, hi)]
+        pieces = [(a, b) for a, b in bounds if b > a]
+        plan.append(pieces)
+        for a, b in pieces:
+            xs = np.array([a + 0.25 * (b - a), a + 0.75 * (b - a)])
+            for xr in covary(row, k, xs, scheme):
+                rows.append((r, xr))
+                owner.append(ci)
+            points.append(xs)
+    m = 1 + len(rows)
+    table = np.repeat(base, m, axis=0)
+    for j, (r, xr) in enumerate(rows, start=1):
+        table[(j, *r)] = xr
+    res = model.query(ev, target, model._tables.with_table(node, table))
+    scale = np.exp(res.log_evidence - res.log_evidence[0])
+    num = res.posterior * scale[:, None]
+    out: list[list[_Piece]] = []
+    j, p = 1, 0
+    for pieces in plan:
+        mine = []
+        for a, b in pieces:
+            xa, xb = points[p]
+            p += 1
+            na, nb, da, db = num[j], num[j + 1], scale[j], scale[j + 1]
+            j += 2
+            c1 = (nb - na) / (xb - xa)
+            c3 = (db - da) / (xb - xa)
+            mine.append(_Piece(a, b, np.stack([c1, na - c1 * xa], axis=1), np.array([c3, da - c3 * xa])))
+        out.append(mine)
+    return out, res.log_evidence[:1]
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityFunction(ResultDisplay):
+    """The exact one-way sensitivity function of a target posterior to one CPT entry ``x = P(node=state | parents)``.
+
+    ``f(x) = (c1 x + c2) / (c3 x + c4)`` on each piece (one piece for proportional and uniform co-variation, two,
+    split at ``x0``, for order-preserving, whose co-variation is piecewise linear). The coefficients are P(y, e) and
+    P(e) as functions of x divided by P(e) of the unchanged model, so ``c3 x0 + c4 = 1`` under proportional
+    co-variation; multiply by ``exp(log_evidence)`` for absolute probabilities.
+
+    Attributes
+    ----------
+    x0 : float
+        The entry's current value. Under uniform co-variation ``f(x0)`` is the posterior after the rest of the row
+        has been made uniform, not the current posterior.
+    pieces : tuple of (x_low, x_high, c1, c2, c3, c4)
+    """
+
+    target: str
+    target_state: str
+    node: str
+    parent_states: dict[str, str]
+    state: str
+    covariation: str
+    x0: float
+    pieces: tuple[tuple[float, float, float, float, float, float], ...]
+    log_evidence: float
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    # -- the function --------------------------------------------------------------------------------
+    def _piece(self, x: float) -> tuple[float, float, float, float, float, float]:
+        for pc in self.pieces:
+            if pc[0] <= x <= pc[1] and (x < pc[1] or pc is self.pieces[-1]):
+                return pc
+        raise BmesError(f"x = {x} is outside the admissible range [{self.admissible[0]}, {self.admissible[1]}]")
+
+    @property
+    def coefficients(self) -> tuple[float, float, float, float]:
+        """(c1, c2, c3, c4) of the piece at x0 (for order-preserving: the piece to the right of x0)."""
+        return self._piece(self.x0)[2:]
+
+    c1 = property(lambda self: self.coefficients[0])
+    c2 = property(lambda self: self.coefficients[1])
+    c3 = property(lambda self: self.coefficients[2])
+    c4 = property(lambda self: self.coefficients[3])
+
+    @property
+    def admissible(self) -> tuple[float, float]:
+        """The values x may take under the co-variation scheme."""
+        return self.pieces[0][0], self.pieces[-1][1]
+
+    def __call__(self, x: float | np.ndarray) -> np.ndarray:
+        """f(x), exactly (vectorised)."""
+        xs = np.atleast_1d(np.asarray(x, dtype=float))
+        out = np.empty_like(xs)
+        for i, xi in enumerate(xs):
+            _, _, c1, c2, c3, c4 = self._piece(float(xi))
+            out[i] = (c1 * xi + c2) / (c3 * xi + c4)
+        return out if np.ndim(x) else out[0]
+
+    def derivative(self, x: float | None = None) -> float:
+        """f'(x) = (c1 c4 - c2 c3) / (c3 x + c4)^2 (at x0 by default)."""
+        x = self.x0 if x is None else x
+        _, _, c1, c2, c3, c4 = self._piece(x)
+        return (c1 * c4 - c2 * c3) / (c3 * x + c4) ** 2
+
+    def second_derivative(self, x: float | None = None) -> float:
+        """f''(x) = -2 c3 (c1 c4 - c2 c3) / (c3 x + c4)^3 (at x0 by default)."""
+        x = self.x0 if x is None else x
+        _, _, c1, c2, c3, c4 = self._piece(x)
+        return -2 * c3 * (c1 * c4 - c2 * c3) / (c3 * x + c4) ** 3
+
+    @property
+    def value(self) -> float:
+        """f(x0)."""
+        return float(self(self.x0))
+
+    @property
+    def sensitivity_value(self) -> float:
+        """|f'(x0)|: how fast the posterior moves with the entry (Coupé & van der Gaag 2002)."""
+        return abs(self.derivative())
+
+    @property
+    def vertex(self) -> float | None:
+        """Where the hyperbola bends most: ``s +/- sqrt(|r|)`` on the admissible side of the asymptote ``s``
+        (van der Gaag, Renooij & Coupé 2007); None when f is linear (c3 = 0)."""
+        _, _, c1, c2, c3, c4 = self._piece(self.x0)
+        if abs(c3) <= 1e-14 * max(abs(c4), 1e-300):
+            return None
+        s = -c4 / c3
+        t = c1 / c3
+        r = c2 / c3 + s * t
+        lo, _ = self.admissible
+        return float(s + np.sqrt(abs(r)) if s < lo else s - np.sqrt(abs(r)))
+
+    # -- display ----------------------------------------------------------------------------------------
+    @property
+    def parameter(self) -> str:
+        given = ", ".join(f"{k}={v}" for k, v in self.parent_states.items())
+        return f"P({self.node}={self.state}" + (f" | {given})" if given else ")")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per piece: ``parameter, covariation, x0, x_low, x_high, c1, c2, c3, c4``."""
+        return pd.DataFrame({
+            "parameter": self.parameter, "covariation": self.covariation, "x0": self.x0,
+            "x_low": [p[0] for p in self.pieces], "x_high": [p[1] for p in self.pieces],
+            "c1": [p[2] for p in self.pieces], "c2": [p[3] for p in self.pieces],
+            "c3": [p[4] for p in self.pieces], "c4": [p[5] for p in self.pieces],
+        })
+
+    def curve(self, n: int = 201) -> pd.DataFrame:
+        """f on a grid over the admissible range: columns ``x, probability``."""
+        lo, hi = self.admissible
+        xs = np.linspace(lo, hi, n)
+        return pd.DataFrame({"x": xs, "probability": self(xs)})
+
+    def __repr__(self) -> str:
+        v = self.vertex
+        return (f"<SensitivityFunction of P({self.target}={self.target_state}) to {self.parameter} "
+                f"({self.covariation}): x0 = {self.x0:.4g}, f(x0) = {self.value:.3f}, |f'(x0)| = "
+                f"{self.sensitivity_value:.3g}, vertex = {'none (linear)' if v is None else f'{v:.3g}'}>")
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>P({html.escape(self.target)}={html.escape(self.target_state)} | "
+                f"evidence) as a function of {html.escape(self.parameter)}</b></p>{_frame_html(self.to_frame(), '{:.6g}')}"
+                f"<p>{html.escape(repr(self))}</p>{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None) -> "Axes":
+        """f over the admissible range with x0 marked. Returns the Axes."""
+        from .plotting import function_plot
+
+        return function_plot(self.curve(), x0=self.x0, y0=self.value, xlabel=self.parameter,
+                             ylabel=f"P({self.target_state} | evidence)", ax=ax,
+                             title=f"sensitivity function ({self.covariation} co-variation)")
+
+
+def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | None, node: str,
+                         parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
+                         target: str = "diagnosis", covariation: Covariation = "proportional") -> SensitivityFunction:
+    """See :meth:`bmes_bayes.BmesModel.sensitivity_function`."""
+    ev = model.resolve(evidence)
+    ti, _ = _target_index(model, target, target_state, ev)
+    r = _row_index(model, node, parent_states)
+    if state not in model.network[node].states:
+        raise EvidenceError(unknown_name_message("state", state, model.network[node].states, where=f" of {node}"))
+    k = model.network[node].states.index(state)
+    (pieces,), log_e = _coefficients(model, ev, target, node, [(r, k)], covariation)
+    x0 = float(model._tables.tables[node][(0, *r, k)])
+    return SensitivityFunction(
+        target=target, target_state=model.network[target].states[ti], node=node,
+        parent_states={q: model.network[q].states[i] for q, i in zip(model.network[node].parents, r)}, state=state,
+        covariation=covariation, x0=x0,
+        pieces=tuple((p.lo, p.hi, *map(float, p.num[ti]), *map(float, p.den)) for p in pieces),
+        log_evidence=float(log_e[0]), evidence=ev.as_dict(), model=model.info)
+
+
+# ============================================================================================== where the answer flips
+
+_EPS = 1e-9          # row entries are searched within [_EPS, 1 - _EPS]
+_OR_SPAN = 1e4       # odds ratios within [median / 1e4, median * 1e4]
+_GRID = 12           # scan points per side before bisection
+_BISECT = 40         # bisection steps: the crossing to ~1e-12 on the search scale
+
+
+def _to_scale(e: _Entry, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return np.log(x) if e.entry is None else np.log(x) - np.log1p(-x)
+
+
+def _from_scale(e: _Entry, t: np.ndarray) -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    return np.exp(t) if e.entry is None else 1.0 / (1.0 + np.exp(-t))
+
+
+def _domain(model: "BmesModel", e: _Entry) -> tuple[float, float]:
+    if e.entry is None:
+        med = model.priors.parameters[e.index].median
+        return float(np.log(med / _OR_SPAN)), float(np.log(med * _OR_SPAN))
+    return float(_to_scale(e, _EPS)), float(_to_scale(e, 1 - _EPS))
+
+
+@dataclass(frozen=True, eq=False)
+class AdmissibleDeviation(ResultDisplay):
+    """How far each parameter can move, alone, before the most probable state changes (van der Gaag & Renooij 2001).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per parameter, see :meth:`to_frame`. ``lower``/``upper`` are the values where the top state changes;
+        when it does not change down to the end of the searched range, the bound is that end and
+        ``flips_below``/``flips_above`` is False.
+    """
+
+    target: str
+    top: str
+    point: float
+    scope: str
+    frame: pd.DataFrame
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below,
+        top_above, p_inside``; most fragile first (smallest prior probability of staying inside, then the
+        nearest flip)."""
+        return self.frame.copy()
+
+    @property
+    def fragile(self) -> pd.DataFrame:
+        """Parameters for which some value within the searched range changes the top state."""
+        f = self.frame
+        return f[f["flips_below"] | f["flips_above"]].reset_index(drop=True)
+
+    @property
+    def verdict(self) -> str:
+        f = self.fragile
+        head = f"{self.top} is first (P = {self.point:.2f})"
+        if len(f) == 0:
+            return f"{head} whatever value any single {self.scope} takes within its searched range."
+        row = f.iloc[0]
+        inside = "" if not np.isfinite(row["p_inside"]) else f" (prior probability of staying inside {row['p_inside']:.0%})"
+        return (f"{head}; {len(f)} of {len(self.frame)} {self.scope}s can change that alone.".replace("entrys", "entries")
+                + f" The most fragile: "
+                f"{row['parameter']} = {row['value']:.3g} stays admissible within [{row['lower']:.3g}, "
+                f"{row['upper']:.3g}]{inside}.")
+
+    def __repr__(self) -> str:
+        return (f"<AdmissibleDeviation of the top {self.target} ({self.top}): {len(self.frame)} {self.scope}s, "
+                f"{len(self.fragile)} can flip it alone>").replace("entrys", "entries")
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>Admissible deviation of each {html.escape(self.scope)} "
+                f"(top {html.escape(self.target)}: {html.escape(self.top)})</b></p>{_frame_html(self.frame.head(25), '{:.4g}')}"
+                f"<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
+        """Each parameter's admissible interval relative to its value (log scale), most fragile on top."""
+        from .plotting import admissible_plot
+
+        return admissible_plot(self.frame.head(n), ax=ax, title=f"where {self.top} stops being first")
+
+
+def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFrame, int, float]:
+    states = model.network[target].states
+    point = model.query(ev, target).posterior[0]
+    top = int(np.argmax(point))
+    entries = _entries(model, relevant_parameters(model, ev, target))
+
+    def evaluate(es: Sequence[_Entry], ts: np.ndarray) -> np.ndarray:
+        if not len(es):
+            return np.empty(0, dtype=int)
+        xs = np.array([_from_scale(e, t) for e, t in zip(es, ts)])
+        res = model.query(ev, target, DrawnTables(model.priors, model.network, _entry_draws(model, es, xs)))
+        return res.posterior.argmax(axis=1)
+
+    t0 = np.array([_to_scale(e, _point_value(model, e)) for e in entries])
+    ends = np.array([_domain(model, e) for e in entries]).reshape(-1, 2)
+    result = {}
+    for side, end in (("below", ends[:, 0]), ("above", ends[:, 1])):
+        frac = np.arange(1, _GRID + 1) / _GRID
+        grid = t0[:, None] + (end - t0)[:, None] * frac[None, :]
+        tops = evaluate([e for e in entries for _ in frac], grid.ravel()).reshape(len(entries), _GRID)
+        changed = tops != top
+        first = np.where(changed.any(axis=1), changed.argmax(axis=1), -1)
+        flips = first >= 0
+        lo = np.where(first > 0, grid[np.arange(len(entries)), np.maximum(first - 1, 0)], t0)  # still top
+        hi = np.where(flips, grid[np.arange(len(entries)), np.maximum(first, 0)], end)           # not top
+        new_top = np.where(flips, tops[np.arange(len(entries)), np.maximum(first, 0)], top)
+        idx = np.flatnonzero(flips)
+        for _ in range(_BISECT if len(idx) else 0):
+            mid = (lo[idx] + hi[idx]) / 2
+            got = evaluate([entries[i] for i in idx], mid)
+            same = got == top
+            lo[idx[same]] = mid[same]
+            hi[idx[~same]] = mid[~same]
+            new_top[idx[~same]] = got[~same]
+        bound = np.where(flips, (lo + hi) / 2, end)
+        result[side] = (np.array([_from_scale(e, b) for e, b in zip(entries, bound)]), flips, new_top)
+    lower, below, top_b = result["below"]
+    upper, above, top_a = result["above"]
+    value = np.array([_point_value(model, e) for e in entries])
+    p_inside = np.array([_entry_cdf(model, e, u) - _entry_cdf(model, e, lw) for e, lw, u in zip(entries, lower, upper)])
+    frame = pd.DataFrame({
+        "parameter": [e.label for e in entries], "kind": [e.kind for e in entries], "node": [e.node for e in entries],
+        "state": [e.state for e in entries], "value": value, "lower": lower, "upper": upper,
+        "flips_below": below, "flips_above": above,
+        "top_below": [states[i] if f else "" for i, f in zip(top_b, below)],
+        "top_above": [states[i] if f else "" for i, f in zip(top_a, above)], "p_inside": p_inside,
+    })
+    return frame, top, float(point[top])
+
+
+def _raw_candidates(model: "BmesModel", ev, node: str) -> list[tuple[tuple[int, ...], int]]:
+    """Every entry of every row of ``node``'s CPT whose parent states the evidence allows."""
+    net = model.network
+    parents = net[node].parents
+    ranges = [[ev.hard[q]] if q in ev.hard else range(net[q].card) for q in parents]
+    rows = list(product(*ranges))
+    return [(r, k) for r in rows for k in range(net[node].card)]
+
+
+_MAX_RAW = 5000
+
+
+def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.DataFrame, int, float]:
+    net = model.network
+    states = net[target].states
+    point = model.query(ev, target).posterior[0]
+    top = int(np.argmax(point))
+    cands = _raw_candidates(model, ev, node)
+    if len(cands) > _MAX_RAW:
+        raise BmesError(f"{node} has {len(cands)} CPT entries compatible with the evidence (more than {_MAX_RAW}); "
+                        f"observe some of its parents ({', '.join(net[node].parents)}) to narrow the rows")
+    pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
+    recs = []
+    for (r, k), (pc,) in zip(cands, pieces):
+        x0 = float(model._tables.tables[node][(0, *r, k)])
+        c1, c2 = pc.num[:, 0], pc.num[:, 1]
+        slope = c1 - c1[top]
+        icpt = c2 - c2[top]
+        lower, upper, tb, ta = 0.0, 1.0, -1, -1
+        for j in range(len(states)):
+            if j == top or slope[j] == 0:
+                continue
+            xj = -icpt[j] / slope[j]
+            if slope[j] > 0 and x0 <= xj < upper:    # j overtakes the top above xj
+                upper, ta = xj, j
+            elif slope[j] < 0 and lower < xj <= x0:  # j overtakes the top below xj
+                lower, tb = xj, j
+        given = ", ".join(f"{q}={net[q].states[i]}" for q, i in zip(net[node].parents, r))
+        recs.append({
+            "parameter": f"P({node}={net[node].states[k]}" + (f" | {given})" if given else ")"), "kind": "cpt_entry",
+            "node": node, "state": net[node].states[k], "value": x0, "lower": lower, "upper": upper,
+            "flips_below": tb >= 0, "flips_above": ta >= 0, "top_below": states[tb] if tb >= 0 else "",
+            "top_above": states[ta] if ta >= 0 else "", "p_inside": np.nan,
+        })
+    return pd.DataFrame(recs), top, float(point[top])
+
+
+def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
+                         target: str = "diagnosis", node: str | None = None) -> AdmissibleDeviation:
+    """See :meth:`bmes_bayes.BmesModel.admissible_deviation`."""
+    ev = model.resolve(evidence)
+    model._check_target(target)
+    if node is None:
+        frame, top, p = _clinical_deviation(model, ev, target)
+        scope = "clinical parameter"
+    else:
+        if node not in model.network:
+            raise EvidenceError(unknown_name_message("variable", node, model.network.names))
+        frame, top, p = _raw_deviation(model, ev, target, node)
+        scope = "CPT entry"
+    if len(frame):
+        margin = np.minimum(np.where(frame["flips_below"], frame["value"] - frame["lower"], np.inf),
+                            np.where(frame["flips_above"], frame["upper"] - frame["value"], np.inf))
+        frame = (frame.assign(_m=margin, _p=frame["p_inside"].fillna(1.0))
+                 .sort_values(["_p", "_m"], kind="stable").drop(columns=["_m", "_p"]).reset_index(drop=True))
+    return AdmissibleDeviation(target=target, top=model.network[target].states[top], point=p, scope=scope,
+                               frame=frame, evidence=ev.as_dict(), model=model.info)
+
+
+# ============================================================================================== tuning
+
+
+@dataclass(frozen=True, eq=False)
+class Tuning(ResultDisplay):
+    """Single CPT-entry changes that make P(target = target_state | evidence) reach ``at_least``.
+
+    Each candidate entry is moved with proportional co-variation of its row to the value ``x*`` where its exact
+    sensitivity function reaches the constraint, ``x* = (p c4 - c2) / (c1 - p c3)``, kept if admissible; ranked by
+    the Chan-Darwiche distance between the old and new joint distributions, which for one entry under proportional
+    co-variation is ``|ln O'(x|u) - ln O(x|u)|`` (Chan & Darwiche 2002; SamIam, bnmonitor ``sensquery``).
+    """
+
+    target: str
+    target_state: str
+    at_least: float
+    current: float
+    frame: pd.DataFrame
+    searched: tuple[str, ...]
+    notes: tuple[str, ...]
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``parameter, node, parent_states, state, x0, x_new, change, cd_distance, p_before, p_after``;
+        the smallest distance first."""
+        return self.frame.copy()
+
+    @property
+    def verdict(self) -> str:
+        head = f"P({self.target_state} | evidence) = {self.current:.3f}; wanted at least {self.at_least:.3f}"
+        if self.current >= self.at_least:
+            return f"{head}: already satisfied, nothing to change."
+        if len(self.frame) == 0:
+            return f"{head}: no single CPT entry of {', '.join(self.searched)} can reach it."
+        r = self.frame.iloc[0]
+        return (f"{head}: {len(self.frame)} single changes reach it; the smallest (CD distance {r['cd_distance']:.3g}) "
+                f"moves {r['parameter']} from {r['x0']:.4g} to {r['x_new']:.4g}.")
+
+    def __repr__(self) -> str:
+        return (f"<Tuning P({self.target}={self.target_state}) >= {self.at_least:.3f} (now {self.current:.3f}): "
+                f"{len(self.frame)} single-entry changes over {', '.join(self.searched)}>")
+
+    def _html_body(self) -> str:
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        return (f"<div class='bmes-result'><p><b>Tuning P({html.escape(self.target)}={html.escape(self.target_state)}"
+                f" | evidence) &ge; {self.at_least:.3f}</b></p>{_frame_html(self.frame.head(25), '{:.4g}')}"
+                f"<p>{html.escape(self.verdict)}</p>{notes}{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
+        """The candidate changes as arrows from x0 to x*, smallest CD distance on top. Returns the Axes."""
+        from .plotting import tuning_plot
+
+        return tuning_plot(self.frame.head(n), ax=ax,
+                           title=f"P({self.target_state} | evidence) >= {self.at_least:.2f}: single changes")
+
+
+def cd_distance(x0: float | np.ndarray, x1: float | np.ndarray) -> np.ndarray:
+    """Chan-Darwiche distance of a single-entry change x0 -> x1 with proportional co-variation:
+    ``|ln(x1/(1-x1)) - ln(x0/(1-x0))|`` (Chan & Darwiche 2002, JAIR 17:265-287)."""
+    x0, x1 = np.asarray(x0, dtype=float), np.asarray(x1, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.abs((np.log(x1) - np.log1p(-x1)) - (np.log(x0) - np.log1p(-x0)))
+
+
+def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
+         target: str = "diagnosis") -> Tuning:
+    """See :meth:`bmes_bayes.BmesModel.tune`."""
+    if isinstance(at_least, bool) or not isinstance(at_least, (int, float)) or not 0 < at_least < 1:
+        raise BmesError(f"at_least must be a probability strictly between 0 and 1, got {at_least!r}")
+    ev = model.resolve(evidence)
+    ti, point = _target_index(model, target, target_state, ev)
+    net = model.network
+    notes: list[str] = []
+    nodes: list[str] = []
+    own = _raw_candidates(model, ev, target)
+    if target not in ev.hard and len(own) <= net[target].card:
+        nodes.append(target)
+    elif target not in ev.hard:
+        notes.append(f"{target}'s own CPT has {len(own) // net[target].card} rows compatible with the evidence "
+                     f"(its parents are not all observed), so no single row is selected: it is not searched; see "
+                     f"one_way() and admissible_deviation() for its clinical parameters.")
+    nodes += [v.name for v in net.variables if v.name in ev.hard and target in v.parents]
+    recs = []
+    p = float(at_least)
+    if point[ti] < p:
+        for node in nodes:
+            cands = [(r, k) for r, k in _raw_candidates(model, ev, node)
+                     if model._tables.tables[node][(0, *r, k)] < 1.0]
+            if not cands:
+                continue
+            pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
+            for (r, k), (pc,) in zip(cands, pieces):
+                c1, c2 = pc.num[ti]
+                c3, c4 = pc.den
+                x0 = float(model._tables.tables[node][(0, *r, k)])
+                denom = c1 - p * c3
+                if denom == 0:
+                    continue
+                xs = (p * c4 - c2) / denom
+                if not 0.0 <= xs <= 1.0:
+                    continue
+                given = {q: net[q].states[i] for q, i in zip(net[node].parents, r)}
+                gtxt = ", ".join(f"{q}={s}" for q, s in given.items())
+                recs.append({
+                    "parameter": f"P({node}={net[node].states[k]}" + (f" | {gtxt})" if gtxt else ")"),
+                    "node": node, "parent_states": gtxt, "state": net[node].states[k], "x0": x0, "x_new": float(xs),
+                    "change": float(xs - x0), "cd_distance": float(cd_distance(x0, xs)),
+                    "p_before": float(point[ti]), "p_after": float((c1 * xs + c2) / (c3 * xs + c4)),
+                })
+    cols = ["parameter", "node", "parent_states", "state", "x0", "x_new", "change", "cd_distance", "p_before",
+            "p_after"]
+    frame = pd.DataFrame(recs, columns=cols)
+    frame = frame.sort_values(["cd_distance", "parameter"], kind="stable").reset_index(drop=True)
+    return Tuning(target=target, target_state=net[target].states[ti], at_least=p, current=float(point[ti]),
+                  frame=frame, searched=tuple(nodes), notes=tuple(notes), evidence=ev.as_dict(), model=model.info)
+
+
+# ============================================================================================== global (Sobol)
+
+
+@dataclass(frozen=True, eq=False)
+class Sobol(ResultDisplay):
+    """First-order and total Sobol indices of a target posterior over the uncertain clinical parameters.
+
+    Computed by SALib (Sobol' sequence sampling, Saltelli/Jansen estimators, bootstrap confidence intervals) with the
+    priors' exact joint distribution (independent uniforms mapped through inverse CDFs); a Dirichlet row is one
+    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor.
+
+    References
+    ----------
+    Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017), SALib, JOSS 2(9):97.
+    """
+
+    target: str
+    target_state: str
+    groups: str
+    n: int
+    n_evaluations: int
+    level: float
+    frame: pd.DataFrame
+    variance: float
+    n_irrelevant: int
+    seed: int | None
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``factor, S1, S1_low, S1_high, ST, ST_low, ST_high``; largest total index first."""
+        return self.frame.copy()
+
+    @property
+    def verdict(self) -> str:
+        f = self.frame
+        if len(f) == 0 or self.variance == 0:
+            return f"P({self.target_state} | evidence) does not vary with the uncertain parameters."
+        top = f.iloc[0]
+        share = float(np.clip(f["S1"], 0, None).sum())
+        return (f"{top['factor']} drives most of the uncertainty of P({self.target_state} | evidence) (total index "
+                f"{top['ST']:.2f}); first-order effects add up to {share:.2f} of the variance"
+                f"{' (interactions matter)' if share < 0.8 else ''}.")
+
+    def __repr__(self) -> str:
+        top = f"; top = {self.frame.iloc[0]['factor']} ST {self.frame.iloc[0]['ST']:.2f}" if len(self.frame) else ""
+        return (f"<Sobol indices of P({self.target}={self.target_state}): {len(self.frame)} {self.groups} factors, "
+                f"{self.n_evaluations} evaluations{top}>")
+
+    def _html_body(self) -> str:
+        return (f"<div class='bmes-result'><p><b>Sobol indices of P({html.escape(self.target)}="
+                f"{html.escape(self.target_state)} | evidence), {self.level:.0%} bootstrap intervals</b></p>"
+                f"{_frame_html(self.frame.head(25))}<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
+        """Bars of S1 and ST with their intervals, largest ST on top. Returns the Axes."""
+        from .plotting import sobol_plot
+
+        return sobol_plot(self.frame.head(n), ax=ax, title=f"Sobol indices of P({self.target_state} | evidence)")
+
+
+def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, level: float = 0.95,
+                  progress: bool | None = None, desc: str = "Sobol") -> tuple[dict, np.ndarray]:
+    """SALib Sobol' sampling and analysis of ``fn`` (``(N, D)`` uniforms -> ``(N,)`` outputs), in chunks.
+
+    Returns SALib's result dictionary and the model outputs.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    x = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    y = np.empty(len(x))
+    bar = _progress(len(x), progress, desc)
+    step = 4 * CHUNK
+    for start in range(0, len(x), step):
+        y[start : start + step] = fn(x[start : start + step])
+        if bar is not None:
+            bar.update(min(step, len(x) - start))
+    if bar is not None:
+        bar.close()
+    res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=level, print_to_console=False,
+                                seed=seed)
+    return res, y
+
+
+def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
+          target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
+          groups: Literal["parameter", "node"] = "parameter", level: float = 0.95,
+          progress: bool | None = None) -> Sobol:
+    """See :meth:`bmes_bayes.BmesModel.sobol`."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
+        raise BmesError(f"n must be a power of 2 (Sobol' sequences), got {n!r}")
+    if groups not in ("parameter", "node"):
+        raise BmesError(f"groups must be 'parameter' or 'node', got {groups!r}")
+    level = _check_level(level)
+    ev = model.resolve(evidence)
+    ti, point = _target_index(model, target, target_state, ev)
+    rng = as_generator(seed)
+    salib_seed = int(rng.integers(2**31 - 1))
+    indices = relevant_parameters(model, ev, target)
+    irrelevant = sum(1 for p in model.priors.parameters if not p.fixed) - len(indices)
+    names, factor_of = [], []
+    for i in indices:
+        p = model.priors.parameters[i]
+        label = p.id if groups == "parameter" else p.node
+        k = n_uniform_inputs(p)
+        names += [f"{p.id}[{j}]" for j in range(k)]
+        factor_of += [label] * k
+    states = model.network[target].states
+    cols = ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+    if not names:
+        return Sobol(target, states[ti], groups, n, 0, level, pd.DataFrame(columns=cols), 0.0, irrelevant,
+                     seed if isinstance(seed, int) else None, ev.as_dict(), model.info)
+    single = len(set(factor_of)) == 1
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if not single:  # SALib needs at least two groups; one group is the whole input
+        problem["groups"] = factor_of
+
+    def fn(u: np.ndarray) -> np.ndarray:
+        draws = draws_from_uniform(model.priors, u, parameters=indices)
+        return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
+
+    res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, level=level, progress=progress,
+                                desc="Sobol indices")
+    factors = list(dict.fromkeys(factor_of)) if not single else [factor_of[0]]
+    s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
+    if single:  # one factor is the whole input
+        s1, st = s1[:1], st[:1]
+    s1c, stc = np.atleast_1d(res["S1_conf"])[: len(s1)], np.atleast_1d(res["ST_conf"])[: len(st)]
+    frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,
+                          "ST": st, "ST_low": st - stc, "ST_high": st + stc})
+    frame = frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+    return Sobol(target=target, target_state=states[ti], groups=groups, n=n, n_evaluations=len(y), level=level,
+                 frame=frame, variance=float(np.var(y)),
+                 n_irrelevant=irrelevant, seed=seed if isinstance(seed, int) else None, evidence=ev.as_dict(),
+                 model=model.info)

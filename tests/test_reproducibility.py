@@ -143,3 +143,16 @@ def test_seed_forms_and_prefix_stability(toy):
 def test_bad_seeds_are_refused(toy, seed):
     with pytest.raises(bmes_bayes.BmesError, match="seed"):
         toy.sensitivity({}, target="disease", n_samples=5, seed=seed)
+
+
+def test_the_alert_set_is_part_of_the_model_identity(model, tmp_path):
+    """Alerts change what every Posterior reports, so another alert file must give another digest."""
+    from bmes_bayes.model import default_paths
+
+    text = (default_paths()[1] / "teaching" / "cant_miss.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "cant_miss.yaml"
+    changed.write_text(text.replace("threshold: 0.01", "threshold: 0.02", 1), encoding="utf-8")
+    other = model.with_alerts(changed)
+    assert other.info.digest != model.info.digest
+    assert other.posterior({"joint": "hip"}).model.digest == other.info.digest
+    assert model.with_alerts(default_paths()[1] / "teaching" / "cant_miss.yaml").info.digest == model.info.digest

@@ -1,0 +1,423 @@
+"""Sensitivity analysis: every reference value says where it comes from.
+
+- brute force: ``tests.reference.brute_force`` (explicit enumeration of the joint, independent of the engine) on CPTs
+  recompiled by hand with the entry changed and the row co-varied;
+- pgmpy: ``VariableElimination`` on the CPTs compiled from one parameter draw;
+- analytic: scipy's Beta quantiles, closed-form Sobol indices of a product of two independent Beta variables;
+- definitions: the Chan-Darwiche distance computed from the two full joint distributions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+import bmes_bayes
+from bmes_bayes.cpt import DrawnTables, FullTables, compile_all
+from bmes_bayes.model import BmesModel
+from bmes_bayes.parameters import sample_draws
+from bmes_bayes.sensitivity import admissible_range, cd_distance, covary
+from bmes_bayes.spec import LogLinearCPD, PriorSpec, TableCPD
+
+from .reference import brute_force, pgmpy_posterior
+
+TOL = 1e-9
+HIP = {"joint": "hip", "onset": "sudden"}                     # risk factors, age and sex unobserved
+TOY_EV = {"sign": "high", "test": "pos"}
+TOY_FULL = {"sex": "female", "pregnant": "no", "risk": "yes", "sign": "mid", "test": "pos"}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _network(tmp: Path, name: str, variables: str, nodes: str) -> BmesModel:
+    (tmp / "networks").mkdir(parents=True, exist_ok=True)
+    (tmp / "priors").mkdir(exist_ok=True)
+    (tmp / "networks" / f"{name}.yaml").write_text(f'name: {name}\nversion: "1"\nvariables:\n{variables}')
+    (tmp / "priors" / f"{name}.yaml").write_text(f"nodes:\n{nodes}")
+    return bmes_bayes.load_model(tmp)
+
+
+@pytest.fixture(scope="module")
+def beta_net(tmp_path_factory):
+    """Two nodes: a root 'a' whose P(a=yes) ~ Beta(3.6, 8.4) (mean 0.3, concentration 12), a fixed child."""
+    return _network(tmp_path_factory.mktemp("beta"), "beta", """\
+  a: {role: diagnosis, states: ["no", "yes"], parents: [], description: A root.}
+  b: {role: finding, states: [neg, pos], parents: [a], description: A child.}
+""", """\
+  a: {kind: table, row: {value: {"yes": 0.3}, concentration: 12, source: test}}
+  b:
+    kind: table
+    rows:
+      "no": {value: {pos: 0.2}, fixed: true, source: test}
+      "yes": {value: {pos: 0.7}, fixed: true, source: test}
+""")
+
+
+@pytest.fixture(scope="module")
+def and_net(tmp_path_factory):
+    """y = x1 AND x2 with P(x1=yes) ~ Beta(2, 2) and P(x2=yes) ~ Beta(3, 7): P(y=yes) = theta1 * theta2."""
+    return _network(tmp_path_factory.mktemp("and"), "and", """\
+  x1: {role: risk_factor, states: ["no", "yes"], parents: [], description: First cause.}
+  x2: {role: risk_factor, states: ["no", "yes"], parents: [], description: Second cause.}
+  y: {role: diagnosis, states: ["no", "yes"], parents: [x1, x2], description: Both causes.}
+""", """\
+  x1: {kind: table, row: {value: {"yes": 0.5}, concentration: 4, source: test}}
+  x2: {kind: table, row: {value: {"yes": 0.3}, concentration: 10, source: test}}
+  y:
+    kind: table
+    rows:
+      "no":
+        "no": {value: {"yes": 0.0}, fixed: true, source: logic}
+        "yes": {value: {"yes": 0.0}, fixed: true, source: logic}
+      "yes":
+        "no": {value: {"yes": 0.0}, fixed: true, source: logic}
+        "yes": {value: {"yes": 1.0}, fixed: true, source: logic}
+""")
+
+
+def _point_tables(model) -> dict[str, np.ndarray]:
+    return {k: v[0].copy() for k, v in model._tables.tables.items()}
+
+
+def _with_entry(model, node, parent_states, state, x, scheme="proportional"):
+    """CPTs (no sample axis) with one entry set to x and its row co-varied: the brute-force side of the tests."""
+    net = model.network
+    tables = _point_tables(model)
+    r = tuple(net[p].states.index(parent_states[p]) for p in net[node].parents)
+    k = net[node].states.index(state)
+    tables[node][r] = covary(tables[node][r], k, x, scheme)[0]
+    return tables
+
+
+def _joint(model, tables) -> np.ndarray:
+    """The full joint distribution of every variable (brute force), one axis per variable in network order."""
+    net = model.network
+    names = list(net.names)
+    joint = np.ones([net[n].card for n in names])
+    for v in net.variables:
+        axes = [names.index(a) for a in (*v.parents, v.name)]
+        shape = [1] * len(names)
+        t = tables[v.name]
+        order = np.argsort(axes)
+        t = np.transpose(t, order)
+        for a, size in zip(sorted(axes), t.shape):
+            shape[a] = size
+        joint = joint * t.reshape(shape)
+    return joint
+
+
+# ------------------------------------------------------------------------------------------------ 1. the engine
+@pytest.mark.parametrize("evidence", [HIP, {"joint": "knee", "fever": "yes", "sex": "female", "mri_fracture_line": "present"},
+                                      {"onset": "gradual", "fever": {"yes": 0.2, "no": 1.0}}])
+def test_each_batched_sample_equals_pgmpy(model, evidence):
+    """Per parameter draw, the batched (factored, sub-batched) engine equals pgmpy VariableElimination on the CPTs
+    compiled from that draw alone, to 1e-9."""
+    from bmes_bayes.interop import to_pgmpy
+
+    draws = sample_draws(model.priors, 3, np.random.default_rng(7))
+    ev = model.resolve(evidence)
+    batched = model.query(ev, "diagnosis", DrawnTables(model.priors, model.network, draws)).posterior
+    hard = {k: v for k, v in evidence.items() if isinstance(v, str)}
+    soft = {k: np.array([v[s] for s in model.states(k)]) for k, v in evidence.items() if isinstance(v, dict)}
+    for i in range(draws.n_samples):
+        tables = compile_all(model.priors, model.network, draws.subset(i, i + 1))
+        ref = pgmpy_posterior(model, hard, "diagnosis", soft, bn=to_pgmpy(model, tables))
+        np.testing.assert_allclose(batched[i], ref, atol=TOL, rtol=0)
+
+
+def test_sub_batching_and_factoring_do_not_change_results(model, monkeypatch):
+    """A 64 KB sub-batch budget (many sub-batches) and full CPT tables (no factoring) give the same posteriors
+    as one batch of factored tables, to 1e-12."""
+    import bmes_bayes.engine as engine
+
+    draws = sample_draws(model.priors, 40, np.random.default_rng(1))
+    ev = model.resolve(HIP)
+    one = model.query(ev, "diagnosis", DrawnTables(model.priors, model.network, draws)).posterior
+    full = model.query(ev, "diagnosis", FullTables(model.network, compile_all(model.priors, model.network, draws)))
+    monkeypatch.setattr(engine, "BATCH_BYTES", 64 * 1024)
+    small = model.query(ev, "diagnosis", DrawnTables(model.priors, model.network, draws)).posterior
+    np.testing.assert_allclose(small, one, atol=1e-12, rtol=0)
+    np.testing.assert_allclose(full.posterior, one, atol=1e-12, rtol=0)
+
+
+# ------------------------------------------------------------------------------------------------ 2. Monte Carlo
+def test_uncertainty_is_reproducible_by_seed_whatever_the_evidence_order(model):
+    a = model.sensitivity(HIP | {"fever": "no"}, n_samples=700, seed=11)
+    b = model.sensitivity(dict(reversed(list((HIP | {"fever": "no"}).items()))), n_samples=700, seed=11)
+    assert np.array_equal(a.samples, b.samples)
+    assert a.to_frame().equals(b.to_frame())
+    c = model.sensitivity(HIP | {"fever": "no"}, n_samples=700, seed=12)
+    assert not np.array_equal(a.samples, c.samples)
+
+
+def test_zero_variance_prior_collapses_intervals_to_the_point(toy):
+    """Every parameter fixed at its value: every draw is the point model, so lower = median = upper = point."""
+    fix = lambda p: dataclasses.replace(p, concentration=None) if hasattr(p, "concentration") else dataclasses.replace(p, log_sd=0.0)  # noqa: E731
+    cpds, params = {}, []
+    for name, cpd in toy.priors.cpds.items():
+        if isinstance(cpd, TableCPD):
+            cpds[name] = TableCPD(cpd.node, cpd.parents, tuple(map(fix, cpd.rows)))
+        else:
+            cpds[name] = LogLinearCPD(cpd.node, cpd.parents, cpd.base_parents, tuple(map(fix, cpd.base_rows)),
+                                      cpd.reference, tuple(map(fix, cpd.effects)))
+    for name in toy.network.names:
+        c = cpds[name]
+        params += list(c.rows) if isinstance(c, TableCPD) else [*c.base_rows, *c.effects]
+    fixed = BmesModel(toy.network, PriorSpec(cpds, toy.priors.files, toy.priors.digest, tuple(params)))
+    res = fixed.sensitivity(TOY_EV, target="disease", n_samples=300, seed=0)
+    frame = res.to_frame()
+    for col in ("mean", "median", "lower", "upper"):
+        np.testing.assert_allclose(frame[col], frame["point"], atol=1e-12, rtol=0)
+    assert frame["p_top"].iloc[0] == 1.0
+
+
+def test_mc_quantiles_match_the_analytic_beta(beta_net):
+    """Target 'a' without evidence: P(a=yes) is the parameter itself, Beta(3.6, 8.4); its MC quantiles match
+    scipy.stats.beta.ppf within 4 standard errors of a sample quantile (sqrt(q(1-q)/n) / density)."""
+    n = 20000
+    res = beta_net.sensitivity(None, target="a", n_samples=n, level=0.9, seed=5)
+    row = res.to_frame().set_index("a").loc["yes"]
+    dist = stats.beta(3.6, 8.4)
+    for q, col in ((0.05, "lower"), (0.5, "median"), (0.95, "upper")):
+        x = dist.ppf(q)
+        se = np.sqrt(q * (1 - q) / n) / dist.pdf(x)
+        assert abs(row[col] - x) < 4 * se, (col, row[col], x, se)
+    assert abs(row["mean"] - 0.3) < 4 * dist.std() / np.sqrt(n)
+
+
+# ------------------------------------------------------------------------------------------------ 3. one-way
+def test_one_way_ends_are_beta_quantiles_and_match_brute_force(toy):
+    ow = toy.one_way(TOY_EV, target="disease", level=0.9)
+    frame = ow.to_frame()
+    assert list(frame.columns) == ["parameter", "kind", "node", "state", "low_value", "point_value", "high_value",
+                                   "p_low", "p_point", "p_high", "swing", "top_low", "top_high"]
+    assert (np.diff(frame["swing"]) <= 0).all()
+    # P(test=pos | disease=b, risk=no): stated range [0.3, 0.7] -> a Beta; its 5%/95% quantiles from scipy
+    row = frame.set_index("parameter").loc["P(test=pos | disease=b, risk=no)"]
+    prior = next(p for p in toy.priors.parameters if p.id == "test | disease=b, risk=no")
+    a = prior.alpha
+    lo, hi = stats.beta.ppf([0.05, 0.95], a[1], a[0])
+    assert row["low_value"] == pytest.approx(lo, abs=1e-12) and row["high_value"] == pytest.approx(hi, abs=1e-12)
+    hard = dict(TOY_EV)
+    ti = toy.states("disease").index(ow.target_state)
+    for x, col in ((lo, "p_low"), (hi, "p_high")):
+        ref = brute_force(toy, hard, "disease", tables=_with_entry(toy, "test", {"disease": "b", "risk": "no"}, "pos", x))
+        assert row[col] == pytest.approx(ref[ti], abs=TOL)
+
+
+def test_one_way_odds_ratio_end_matches_brute_force(toy):
+    ow = toy.one_way(TOY_EV, target="disease", target_state="c", level=0.95)
+    row = ow.to_frame().set_index("parameter").loc["OR of disease=c for risk=yes"]
+    # log-normal with median 3 and log-SD ln(6/1.5)/3.92: its 97.5% quantile
+    hi = np.exp(np.log(3.0) + np.log(6 / 1.5) / (2 * 1.959963984540054) * stats.norm.ppf(0.975))
+    assert row["high_value"] == pytest.approx(hi, rel=1e-12)
+    from bmes_bayes.parameters import point_draws
+
+    draws = point_draws(toy.priors)
+    i = next(j for j, p in enumerate(toy.priors.parameters) if p.id == "disease: OR risk=yes -> c")
+    tables = {k: v[0] for k, v in compile_all(toy.priors, toy.network, draws.replace(i, np.array([hi]))).items()}
+    assert row["p_high"] == pytest.approx(brute_force(toy, TOY_EV, "disease", tables=tables)[2], abs=TOL)
+
+
+# ------------------------------------------------------------------------------------------------ sensitivity functions
+@pytest.mark.parametrize("scheme", ["proportional", "uniform", "order_preserving"])
+@pytest.mark.parametrize("node,parents,state,target_state", [
+    ("test", {"disease": "b", "risk": "no"}, "pos", "b"),
+    ("sign", {"disease": "a"}, "mid", "a"),
+    ("disease", {"sex": "female", "pregnant": "no", "risk": "yes"}, "b", "c"),
+])
+def test_sensitivity_function_matches_brute_force(toy, scheme, node, parents, state, target_state):
+    """f(x) from the coefficients equals recompiling the CPT with the entry changed (and co-varied) and
+    enumerating the joint, at several x across the admissible range, to 1e-9."""
+    try:
+        sf = toy.sensitivity_function(TOY_EV, node, parents, state, target_state=target_state, target="disease",
+                                      covariation=scheme)
+    except bmes_bayes.BmesError:
+        assert scheme == "order_preserving"  # the largest entry of a row cannot move under this scheme
+        return
+    ti = toy.states("disease").index(target_state)
+    lo, hi = sf.admissible
+    for x in np.linspace(lo, hi, 7)[1:-1].tolist() + [sf.x0]:
+        ref = brute_force(toy, TOY_EV, "disease", tables=_with_entry(toy, node, parents, state, x, scheme))[ti]
+        assert sf(x) == pytest.approx(ref, abs=TOL), x
+    if scheme == "proportional":
+        assert sf.value == pytest.approx(toy.posterior(TOY_EV, target="disease")[target_state], abs=1e-12)
+
+
+def test_sensitivity_function_derivatives_match_finite_differences(toy):
+    sf = toy.sensitivity_function(TOY_EV, "test", {"disease": "c", "risk": "yes"}, "neg", target_state="c",
+                                  target="disease")
+    f = lambda x: brute_force(toy, TOY_EV, "disease", tables=_with_entry(toy, "test", {"disease": "c", "risk": "yes"}, "neg", x))[2]  # noqa: E731
+    h, x0 = 1e-4, sf.x0
+    d1 = (f(x0 + h) - f(x0 - h)) / (2 * h)
+    d2 = (f(x0 + h) - 2 * f(x0) + f(x0 - h)) / h**2
+    assert sf.derivative() == pytest.approx(d1, rel=1e-6)
+    assert sf.second_derivative() == pytest.approx(d2, rel=1e-4)
+    assert sf.sensitivity_value == abs(sf.derivative())
+    c1, c2, c3, c4 = sf.coefficients
+    assert c3 != 0 and sf.vertex is not None  # evidence present: a hyperbola, whose vertex lies off [0, 1] or in it
+    assert c3 * sf.x0 + c4 == pytest.approx(1.0, abs=1e-12)  # normalised by P(e) of the unchanged model
+
+
+def test_without_evidence_the_sensitivity_function_is_linear(toy):
+    sf = toy.sensitivity_function(None, "risk", None, "yes", target_state="c", target="disease")
+    assert abs(sf.c3) < 1e-12 and sf.vertex is None
+
+
+@given(row=st.lists(st.floats(0.01, 1.0), min_size=2, max_size=6), k=st.integers(0, 5),
+       x=st.floats(0.0, 1.0), scheme=st.sampled_from(["proportional", "uniform", "order_preserving"]))
+def test_covariation_keeps_rows_summing_to_one_and_order(row, k, x, scheme):
+    row = np.array(row) / np.sum(row)
+    k = k % len(row)
+    try:
+        lo, hi = admissible_range(row, k, scheme)
+    except bmes_bayes.BmesError:
+        assert scheme == "order_preserving" and np.argsort(row, kind="stable")[-1] == k
+        return
+    x = lo + (hi - lo) * x
+    new = covary(row, k, x, scheme)[0]
+    assert new[k] == x
+    assert abs(new.sum() - 1.0) < 1e-12
+    assert (new >= -1e-15).all()
+    if scheme == "proportional":  # ratios of the other entries are kept
+        others = np.arange(len(row)) != k
+        np.testing.assert_allclose(new[others] * row[others].sum(), row[others] * new[others].sum(), atol=1e-12)
+    if scheme == "order_preserving":  # every pair keeps its order (ties may become equal, never swap)
+        order = np.argsort(row, kind="stable")
+        assert (np.diff(new[order]) >= -1e-12).all()
+
+
+# ------------------------------------------------------------------------------------------------ 4. flips and tuning
+@pytest.mark.parametrize("node", ["sign", "test"])
+def test_admissible_deviation_of_raw_entries_brackets_the_flip(toy, node):
+    """Just inside each bound the top state is unchanged and just outside it is another (brute force, 1e-7 away)."""
+    ev = {"sign": "mid", "test": "pos"}
+    ad = toy.admissible_deviation(ev, target="disease", node=node)
+    frame = ad.to_frame()
+    states = toy.states("disease")
+    assert len(ad.fragile) > 0
+    for _, r in ad.fragile.iterrows():
+        parents = dict(p.split("=") for p in r["parameter"].split("| ")[1].rstrip(")").split(", "))
+        for bound, flips in ((r["lower"], r["flips_below"]), (r["upper"], r["flips_above"])):
+            if not flips:
+                continue
+            step = 1e-7 if bound < r["value"] else -1e-7
+            p_in = brute_force(toy, ev, "disease", tables=_with_entry(toy, node, parents, r["state"], bound + step))
+            p_out = brute_force(toy, ev, "disease", tables=_with_entry(toy, node, parents, r["state"], bound - step))
+            assert states[int(np.argmax(p_in))] == ad.top and states[int(np.argmax(p_out))] != ad.top
+    assert (frame["lower"] <= frame["value"]).all() and (frame["value"] <= frame["upper"]).all()
+
+
+def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
+    ad = toy.admissible_deviation(TOY_EV, target="disease")
+    frag = ad.fragile
+    assert len(frag) > 0
+    from bmes_bayes.sensitivity import _entries, relevant_parameters
+
+    ev = toy.resolve(TOY_EV)
+    entries = {e.label: e for e in _entries(toy, relevant_parameters(toy, ev, "disease"))}
+    from bmes_bayes.sensitivity import _entry_draws
+
+    for _, r in frag.head(6).iterrows():
+        e = entries[r["parameter"]]
+        for bound, flips, sign in ((r["lower"], r["flips_below"], -1), (r["upper"], r["flips_above"], 1)):
+            if not flips:
+                continue
+            xs = np.array([bound * (1 - sign * 1e-8), bound * (1 + sign * 1e-8)])  # inside, outside (relative 1e-8)
+            post = toy.query(ev, "disease", DrawnTables(toy.priors, toy.network, _entry_draws(toy, [e, e], xs)))
+            tops = [toy.states("disease")[i] for i in post.posterior.argmax(axis=1)]
+            assert tops[0] == ad.top and tops[1] != ad.top, (r["parameter"], bound)
+
+
+def test_tuning_changes_once_applied_reach_the_constraint(toy):
+    at_least = 0.5
+    t = toy.tune(TOY_FULL, "a", at_least=at_least, target="disease")
+    frame = t.to_frame()
+    assert t.current < at_least and len(frame) > 0
+    assert "disease" in t.searched and "test" in t.searched and "sign" in t.searched
+    assert (np.diff(frame["cd_distance"]) >= 0).all()
+    for _, r in frame.iterrows():
+        parents = dict(p.split("=") for p in r["parent_states"].split(", ")) if r["parent_states"] else {}
+        ref = brute_force(toy, TOY_FULL, "disease", tables=_with_entry(toy, r["node"], parents, r["state"], r["x_new"]))
+        assert ref[0] >= at_least - 1e-9
+        assert ref[0] == pytest.approx(at_least, abs=1e-9)  # x* is where the constraint is met exactly
+
+
+def test_cd_distance_matches_its_definition_on_the_full_joint(toy):
+    """D = ln max_w P'(w)/P(w) - ln min_w P'(w)/P(w) over the toy's full joint (144 worlds), brute force."""
+    t = toy.tune(TOY_FULL, "a", at_least=0.5, target="disease")
+    before = _joint(toy, _point_tables(toy))
+    for _, r in t.to_frame().head(5).iterrows():
+        parents = dict(p.split("=") for p in r["parent_states"].split(", ")) if r["parent_states"] else {}
+        after = _joint(toy, _with_entry(toy, r["node"], parents, r["state"], r["x_new"]))
+        mask = before > 0
+        ratio = after[mask] / before[mask]
+        d = np.log(ratio.max()) - np.log(ratio.min())
+        assert r["cd_distance"] == pytest.approx(d, abs=1e-9)
+        assert float(cd_distance(r["x0"], r["x_new"])) == pytest.approx(d, abs=1e-9)
+
+
+def test_tuning_says_when_the_constraint_already_holds(toy):
+    t = toy.tune(TOY_FULL, "a", at_least=0.01, target="disease")
+    assert len(t.to_frame()) == 0 and "already satisfied" in t.verdict
+
+
+# ------------------------------------------------------------------------------------------------ 5. Sobol
+def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
+    """P(y=yes) = t1 t2, t1 ~ Beta(2, 2), t2 ~ Beta(3, 7) independent. With m_i, v_i the means and variances:
+    V = (v1 + m1^2)(v2 + m2^2) - m1^2 m2^2, S1_1 = m2^2 v1 / V, ST_1 = 1 - m1^2 v2 / V (and symmetrically);
+    here S1 = (0.4400, 0.4667), ST = (0.5333, 0.5600)."""
+    res = and_net.sobol(None, target="y", target_state="yes", n=4096, seed=0)
+    m1, v1, m2, v2 = 0.5, 0.25 / 5, 0.3, 0.21 / 11
+    v = (v1 + m1**2) * (v2 + m2**2) - m1**2 * m2**2
+    expected = {"x1": (m2**2 * v1 / v, 1 - m1**2 * v2 / v), "x2": (m1**2 * v2 / v, 1 - m2**2 * v1 / v)}
+    frame = res.to_frame().set_index("factor")
+    for name, (s1, stot) in expected.items():
+        assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
+        assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
+        assert frame.loc[name, "ST_low"] < stot < frame.loc[name, "ST_high"] + 0.02
+    assert res.n_evaluations == 4096 * 4
+
+
+def test_sobol_on_the_model_runs_and_leaves_out_what_cannot_matter(model):
+    res = model.sobol({"joint": "hip", "age_group": "middle", "sex": "male", "corticosteroids": "yes",
+                       "mri_necrotic_segment": "present"}, n=32, seed=1, groups="node")
+    frame = res.to_frame()
+    assert "diagnosis" in set(frame["factor"]) and "mri_necrotic_segment" in set(frame["factor"])
+    assert "fever" not in set(frame["factor"])  # unobserved finding: barren, exactly no effect
+    assert res.n_irrelevant > 0
+
+
+# ------------------------------------------------------------------------------------------------ displays
+def test_result_displays_and_plots(toy):
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    ow = toy.one_way(TOY_EV, target="disease")
+    ax = ow.plot(n=5)
+    assert len(ax.patches) == min(5, len(ow.to_frame()))
+    sf = toy.sensitivity_function(TOY_EV, "sign", {"disease": "a"}, "high", target_state="a", target="disease")
+    ax = sf.plot()
+    assert len(ax.lines) == 2 and ax.get_xlim()[0] <= sf.x0 <= ax.get_xlim()[1]
+    ad = toy.admissible_deviation(TOY_EV, target="disease", node="sign")
+    assert any(isinstance(c, LineCollection) for c in ad.plot().collections)
+    tu = toy.tune(TOY_FULL, "a", at_least=0.5, target="disease")
+    assert len(tu.plot(n=4).texts) == min(4, len(tu.to_frame()))  # one arrow annotation per change
+    for res in (ow, sf, ad, tu):
+        assert "at 0x" not in repr(res) and res._repr_html_().startswith("<div")
+    plt.close("all")
+
+
+def test_sobol_plot_has_two_bars_per_factor(and_net):
+    import matplotlib.pyplot as plt
+
+    res = and_net.sobol(None, target="y", target_state="yes", n=64, seed=0)
+    ax = res.plot()
+    assert len(ax.patches) == 2 * len(res.to_frame())
+    assert repr(res).startswith("<Sobol")
+    plt.close("all")
