@@ -328,12 +328,15 @@ class _Contraction:
                 del arrays[i]
             ins, out = step_eq.split("->")
             terms = ins.split(",")
-            if len(picked) == 2:
+            if len(picked) == 2 and picked[0].size + picked[1].size > SMALL_STEP:
                 arrays.append(_pairwise(picked[0], terms[0], picked[1], terms[1], out))
-            else:
+            else:  # small steps (single queries): numpy's C einsum costs less than arranging a matmul
                 arrays.append(np.einsum(step_eq, *picked))
         (result,) = arrays
         return result
+
+
+SMALL_STEP = 4096  # elements in a pairwise step below which np.einsum beats a batched matmul
 
 
 def _pairwise(a: np.ndarray, ta: str, b: np.ndarray, tb: str, out: str) -> np.ndarray:
