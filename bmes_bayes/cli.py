@@ -111,7 +111,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import build_report, canonical_scenarios, default_report_path, write_reports
+    from .report import canonical_scenarios, complete_report, default_report_path, write_reports
 
     model = _model(args)
     options = {"n_samples": args.samples, "seed": args.seed, "level": args.level}
@@ -127,7 +127,7 @@ def _cmd_report(args) -> int:
            default_report_path(scenario=args.scenario, evidence=evidence))
     if out.exists() and not args.force:  # before any work
         raise BmesError(f"{out} exists; pass --force to replace it")
-    report = build_report(model, evidence, scenario=args.scenario, **options)
+    report = complete_report(model, evidence, scenario=args.scenario, **options)
     report.write(out, overwrite=args.force)
     print(f"wrote {out}")
     return 0
@@ -188,7 +188,6 @@ def _cmd_workup(args) -> int:
     import textwrap
 
     from . import scenarios
-    from .results import frame_text
     from .teaching import ALL_OTHERS, DECIBANS_PER_NAT, load_test_costs
 
     model = _model(args)
@@ -343,14 +342,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="write a self-contained HTML report for a scenario or for evidence",
                        description="One HTML file with everything inlined (opens offline): the evidence by stage, "
-                                   "the posterior with credible intervals, the network drawn, and the model's "
-                                   "provenance.")
+                                   "the posterior with credible intervals, can't-miss alerts, the work-up "
+                                   "trajectory (for a scenario), which test next, the tornado of one-way "
+                                   "sensitivity, the network drawn, and the model's provenance.")
     which = r.add_mutually_exclusive_group(required=True)
     which.add_argument("--scenario", metavar="NAME", help="a scenario of the library (see `scenarios`)")
     which.add_argument("--evidence", nargs="+", metavar="variable=state",
                        help="evidence as for `query` (soft: variable=state:likelihood,...)")
     which.add_argument("--canonical", action="store_true",
-                       help="every textbook scenario, each to <directory>/<name>.html (-o: the directory)")
+                       help="one textbook scenario per diagnosis, each to <directory>/<name>.html "
+                            "(-o: the directory)")
     r.add_argument("-o", "--output", default=None, type=_path,
                    help="output file (default: reports/<scenario>.html, or reports/evidence-<hash>.html)")
     r.add_argument("--force", action="store_true", help="replace an existing file")

@@ -105,7 +105,6 @@ def _xmlbif(model: "BmesModel") -> str:
     from xml.sax.saxutils import escape
 
     net = model.network
-    values = _values(model)
     out = ["<?xml version='1.0' encoding='utf-8'?>", '<BIF VERSION="0.3">', "<NETWORK>", f"<NAME>{escape(net.name)}</NAME>"]
     for v in net.variables:
         out.append('<VARIABLE TYPE="nature">')

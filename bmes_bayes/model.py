@@ -330,33 +330,56 @@ class BmesModel:
         return admissible_deviation(self, evidence, target=target, node=node)
 
     def tune(self, evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
-             target: str = "diagnosis") -> "Tuning":
-        """Single CPT-entry changes that make P(target = target_state | evidence) at least ``at_least``.
+             target: str = "diagnosis", level: float = 0.95) -> "Tuning":
+        """Single-parameter changes that make P(target = target_state | evidence) at least ``at_least``.
 
-        Searched: the target's own CPT row when the evidence selects one (all its parents observed), and every row,
-        given each state of the target, of the CPT of each observed child of the target (the findings). Each entry
-        is moved with proportional co-variation to ``x* = (p c4 - c2) / (c1 - p c3)`` from its exact sensitivity
-        function, kept if in [0, 1], and the candidates are ranked by the Chan-Darwiche distance
-        ``|ln O'(x|u) - ln O(x|u)|`` between the old and new joint distributions, as SamIam and bnmonitor's
-        ``sensquery`` do.
+        Searched, each alone with every other parameter at its point value:
+
+        - every uncertain clinical parameter that can move the posterior (the set :meth:`one_way` uses: base rates,
+          odds ratios, finding frequencies, risk-factor prevalences; a row entry with proportional co-variation of
+          the rest of its row), over its whole admissible domain: probabilities in (0, 1), odds ratios in the
+          validator's bounds [1e-6, 1e6]. Its ``x*`` is found numerically: a grid over the domain (logit scale for
+          probabilities, log scale for odds ratios; every parameter in one batched exact query) brackets the sign
+          change of ``P - at_least`` nearest to the current value, and batched bisection narrows the bracket to
+          1e-10 on that scale; the end of the bracket at which the constraint holds is reported, so the change
+          once applied satisfies it. (The posterior is not a single ratio of linear functions of an odds ratio or
+          base rate, which change many CPT entries at once, and need not be monotone in it: a crossing and
+          re-crossing within one grid step, 1/47 of the domain or a factor 1.8 in an odds ratio, would be
+          missed.) Each change is flagged by whether the new value lies inside the parameter's plausible ``level``
+          range (the prior quantiles ``one_way`` uses): a change inside it is one the stated uncertainty of the
+          priors already allows.
+        - raw CPT entries: the target's own CPT row when the evidence selects one (all its parents observed), and
+          every row, given each state of the target, of the CPT of each observed child of the target (the
+          findings), moved with proportional co-variation to ``x* = (p c4 - c2) / (c1 - p c3)`` from the exact
+          sensitivity function and kept if in [0, 1]. An entry that is itself a clinical parameter is listed once.
+
+        All candidates are ranked by the Chan-Darwiche distance between the point model and the changed model, as
+        SamIam and bnmonitor's ``sensquery`` do. It is exact: for a clinical parameter it is computed from its
+        definition, ``ln max P'/P - ln min P'/P`` over the worlds, which for a change confined to one node's CPT T is
+        ``ln max T'/T - ln min T'/T`` over the entries of both full CPTs with T > 0 whose parent configuration has
+        positive probability; for a raw entry it is the closed form ``|ln O'(x|u) - ln O(x|u)|``.
 
         Parameters
         ----------
         evidence : mapping or None
         target_state : str
         at_least : float
-            The probability to reach, in (0, 1).
+            The probability to reach, in (0, 1). When it is already reached the result is empty and says so.
         target : str, default "diagnosis"
+        level : float, default 0.95
+            Prior mass of each clinical parameter's plausible range.
 
         Returns
         -------
         Tuning
-            ``.to_frame()`` (parameter, x0, x_new, change, cd_distance, ...), ``.verdict``, ``.notes``, ``.plot()``.
+            ``.to_frame()`` (parameter, node, parent_states, state, x0, x_new, change, cd_distance, p_before,
+            p_after, kind, id, plausible_low, plausible_high, plausible, prior_tail), ``.verdict``, ``.plausible``,
+            ``.notes``, ``.plot()``.
 
         References
         ----------
-        Chan & Darwiche (2002), JAIR 17:265-287; Chan & Darwiche (2004), UAI (SamIam); Leonelli, bnmonitor
-        R/sensquery.R.
+        Chan & Darwiche (2002), JAIR 17:265-287; Chan & Darwiche (2005), IJAR 38:149-174; Chan & Darwiche (2004),
+        UAI (SamIam); Leonelli, bnmonitor R/sensquery.R.
 
         Examples
         --------
@@ -368,7 +391,7 @@ class BmesModel:
         """
         from .sensitivity import tune
 
-        return tune(self, evidence, target_state, at_least=at_least, target=target)
+        return tune(self, evidence, target_state, at_least=at_least, target=target, level=level)
 
     def sobol(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
               target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,

@@ -121,7 +121,7 @@ def model_card_text(model: "BmesModel") -> str:
         f"| package | bmes-bayes {info.package_version} |",
         f"| network | {info.name} {info.network_version}, sha256 `{model.network.digest}` |",
         f"| priors | sha256 `{model.priors.digest}` over {len(model.priors.files)} files |",
-        f"| model | sha256 `{info.digest}` |", "",
+        f"| model | sha256 `{info.digest}` (network, priors and the can't-miss alert set together) |", "",
         "## Every parameter", "",
         f"{len(rows)} parameters; {n_expert} rest on expert judgement alone (no published figure), "
         f"{len(rows) - n_expert} cite a source. *Value* is what the model uses (a row's mean, an odds ratio's "

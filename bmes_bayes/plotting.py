@@ -305,16 +305,28 @@ def admissible_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None
 
 
 def tuning_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Arrows from ``x0`` to ``x_new`` per candidate change, smallest distance on top."""
+    """Arrows from ``x0`` to ``x_new`` per candidate change, smallest distance on top; the plausible range of a
+    clinical parameter (``plausible_low``/``plausible_high``, when given) as a grey band behind its arrow. A log axis
+    when odds ratios are among the changes, else the probability scale [0, 1]."""
     ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
     data = frame.iloc[::-1].reset_index(drop=True)
+    if "plausible_low" in data:
+        ok = data["plausible_low"].notna() & data["plausible_high"].notna()
+        if ok.any():
+            ax.hlines([i for i in range(len(data)) if ok[i]], data.loc[ok, "plausible_low"],
+                      data.loc[ok, "plausible_high"], color="#999999", lw=7, alpha=0.35, label="plausible range")
     for i, row in data.iterrows():
         ax.annotate("", xy=(row["x_new"], i), xytext=(row["x0"], i),
                     arrowprops={"arrowstyle": "->", "color": "#4C72B0"})
     ax.plot(data["x0"], range(len(data)), "o", color="#C44E52", label="current value")
+    ax.plot(data["x_new"], range(len(data)), "|", color="#4C72B0", ms=9, label="value that reaches the target")
     ax.set_yticks(list(range(len(data))), data["parameter"], fontsize=7)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("CPT entry")
+    if "kind" in data and (data["kind"] == "odds_ratio").any():
+        ax.set_xscale("log")
+        ax.set_xlabel("parameter value (log scale)")
+    else:
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("parameter value (probability)")
     ax.set_title(title, fontsize=10)
     if len(data):
         ax.legend(loc="best", fontsize=8)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._yaml import line_of, load_yaml
-from .exceptions import Problem, SpecError, closest, unknown_name_message
-from .spec import STAGES, NetworkSpec
+from .exceptions import Problem, SpecError, unknown_name_message
+from .spec import STAGES, NetworkSpec, _unknown_keys
 
 __all__ = ["Scenario", "Stage", "load", "names", "load_all", "scenario_dir"]
 
@@ -87,16 +87,6 @@ def _network() -> NetworkSpec:
     return load_network(default_paths()[0])
 
 
-def _unknown(mapping: dict, allowed: tuple[str, ...], file: str, what: str) -> list[Problem]:
-    out = []
-    for key in mapping:
-        if key not in allowed:
-            near = closest(str(key), allowed)
-            hint = f"; did you mean {near!r}?" if near else f" (allowed: {', '.join(allowed)})"
-            out.append(Problem(file, line_of(mapping, key), f"unknown key {key!r} in {what}{hint}"))
-    return out
-
-
 def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]]:
     file = str(path)
     data, problems = load_yaml(path)
@@ -104,10 +94,7 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
         return None, problems
     if not isinstance(data, dict):
         return None, [Problem(file, line_of(data) or 1, "a scenario must be a mapping of " + ", ".join(_KEYS))]
-    for key in data:
-        if key not in _KEYS:
-            near = closest(str(key), _KEYS)
-            problems.append(Problem(file, line_of(data, key), f"unknown key {key!r}" + (f"; did you mean {near!r}?" if near else "")))
+    problems += _unknown_keys(data, _KEYS, file, "the scenario")
     for key in ("name", "title", "narrative", "source", "teaching_point"):
         if not isinstance(data.get(key), str) or not data.get(key, "").strip():
             problems.append(Problem(file, line_of(data, key) or line_of(data), f"'{key}' must be non-empty text"))
@@ -120,7 +107,7 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
     diag = net["diagnosis"].states if "diagnosis" in net else ()
     expected = data.get("expected") or {}
     if isinstance(expected, dict):
-        problems += _unknown(expected, ("leading", "cant_miss"), file, "expected")
+        problems += _unknown_keys(expected, ("leading", "cant_miss"), file, "expected")
     else:
         problems.append(Problem(file, line_of(data, "expected"), "'expected' must be a mapping with 'leading' (and 'cant_miss')"))
     leading = expected.get("leading") if isinstance(expected, dict) else None
@@ -145,7 +132,7 @@ def _parse(path: Path, net: NetworkSpec) -> tuple[Scenario | None, list[Problem]
         if not isinstance(item, dict) or not isinstance(item.get("evidence"), dict):
             problems.append(Problem(file, line_of(item) or line_of(raw), "each stage needs 'stage' and an 'evidence' mapping"))
             continue
-        problems += _unknown(item, ("stage", "evidence"), file, "a stage")
+        problems += _unknown_keys(item, ("stage", "evidence"), file, "a stage")
         name = item.get("stage")
         if name not in STAGES:
             problems.append(Problem(file, line_of(item, "stage"), unknown_name_message("stage", name, STAGES[:-1])))

@@ -62,18 +62,21 @@ from ._yaml import line_of, load_yaml
 from .evidence import Evidence
 from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, closest,
                          unknown_name_message)
-from .results import DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _evidence_html, _frame_html, frame_text
+from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _frame_html,
+                      frame_text)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .model import BmesModel
     from .scenarios import Scenario
+    from .sensitivity import Uncertainty
     from .spec import NetworkSpec, PriorSpec
 
 __all__ = [
     "ALL_OTHERS",
     "Alert",
+    "AlertCheck",
     "AlertConfig",
     "AlertRule",
     "Explanation",
@@ -233,6 +236,31 @@ class AlertConfig(ResultDisplay):
                for r in self.rules if p[r.diagnosis] >= r.threshold]
         return tuple(sorted(out, key=lambda a: -a.probability))
 
+    def assess(self, uncertainty: "Uncertainty") -> "AlertCheck":
+        """Every can't-miss diagnosis against its threshold, at the point model and across plausible parameter sets.
+
+        Parameters
+        ----------
+        uncertainty : Uncertainty
+            From :meth:`BmesModel.sensitivity` for this set's variable (the diagnosis).
+
+        Returns
+        -------
+        AlertCheck
+            Whether each alert fires on the point model (the same alerts as ``Posterior.alerts``), the credible
+            interval of its probability and the share of parameter sets in which it would fire.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> model = bmes_bayes.load_model()
+        >>> evidence = {"joint": "knee", "fever": "yes"}
+        >>> check = model.alert_config.assess(model.sensitivity(evidence, n_samples=200, seed=0))
+        >>> check.alerts == model.alerts(evidence)
+        True
+        """
+        return AlertCheck.from_uncertainty(self, uncertainty)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per can't-miss diagnosis: ``diagnosis, threshold, reasoning, red_flags, source, expert_judgement``."""
         return pd.DataFrame({
@@ -254,6 +282,117 @@ class AlertConfig(ResultDisplay):
     def _html_body(self) -> str:
         return (f"<div class='bmes-result'><p><b>Can't-miss diagnoses</b> (flagged at or above the threshold)</p>"
                 f"{_frame_html(self.to_frame()[['diagnosis', 'threshold', 'reasoning']])}</div>")
+
+
+@dataclass(frozen=True, eq=False)
+class AlertCheck(ResultDisplay):
+    """Every can't-miss diagnosis against its threshold given the evidence, with its uncertainty over the priors.
+
+    Build with :meth:`AlertConfig.assess` (``model.alert_config.assess(model.sensitivity(evidence, seed=0))``).
+    An alert fires when the point model's probability reaches the threshold, exactly as in ``Posterior.alerts``;
+    ``p_alert`` says in what share of the parameter sets drawn from the priors it would fire, so a borderline alert
+    shows as such.
+
+    Attributes
+    ----------
+    rules : tuple of AlertRule
+    target : str
+    probability, lower, upper, p_alert : numpy.ndarray
+        Per rule: the point posterior, its equal-tailed ``level`` credible interval and the share of parameter sets
+        with probability at or above the threshold.
+    level : float
+    n_samples : int
+    evidence : dict
+    model : ModelInfo
+    """
+
+    rules: tuple[AlertRule, ...]
+    target: str
+    probability: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    p_alert: np.ndarray
+    level: float
+    n_samples: int
+    evidence: dict[str, object]
+    model: ModelInfo
+
+    @classmethod
+    def from_uncertainty(cls, config: AlertConfig, uncertainty: "Uncertainty") -> "AlertCheck":
+        if uncertainty.target != config.variable:
+            raise BmesError(f"the alert set is about {config.variable!r}, the uncertainty about {uncertainty.target!r}")
+        idx = [uncertainty.states.index(r.diagnosis) for r in config.rules]
+        samples = uncertainty.samples[:, idx]
+        thresholds = np.array([r.threshold for r in config.rules], dtype=float)
+        lo, hi = (1 - uncertainty.level) / 2, (1 + uncertainty.level) / 2
+        q = np.quantile(samples, [lo, hi], axis=0) if len(idx) else np.empty((2, 0))
+        return cls(rules=config.rules, target=config.variable, probability=np.asarray(uncertainty.point)[idx],
+                   lower=q[0], upper=q[1], p_alert=(samples >= thresholds).mean(axis=0), level=uncertainty.level,
+                   n_samples=uncertainty.n_samples, evidence=dict(uncertainty.evidence), model=uncertainty.model)
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """The alerts that fire on the point model, most probable first (as ``Posterior.alerts``)."""
+        out = [Alert(r.diagnosis, float(p), r.threshold, r.reasoning)
+               for r, p in zip(self.rules, self.probability) if p >= r.threshold]
+        return tuple(sorted(out, key=lambda a: -a.probability))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per can't-miss diagnosis, firing alerts first, then by probability. Columns: ``diagnosis,
+        threshold, probability, lower, upper, p_alert, alert, reasoning``."""
+        frame = pd.DataFrame({
+            "diagnosis": [r.diagnosis for r in self.rules], "threshold": [r.threshold for r in self.rules],
+            "probability": self.probability, "lower": self.lower, "upper": self.upper, "p_alert": self.p_alert,
+            "alert": [bool(p >= r.threshold) for r, p in zip(self.rules, self.probability)],
+            "reasoning": [r.reasoning for r in self.rules],
+        }, columns=["diagnosis", "threshold", "probability", "lower", "upper", "p_alert", "alert", "reasoning"])
+        return frame.sort_values(["alert", "probability"], ascending=[False, False], kind="stable"
+                                 ).reset_index(drop=True)
+
+    @property
+    def verdict(self) -> str:
+        """The alerts in words, each with the share of plausible parameter sets in which it fires."""
+        n = len(self.rules)
+        if n == 0:
+            return "No can't-miss alerts are configured."
+        frame = self.to_frame()
+        fired = frame[frame["alert"]]
+        if fired.empty:
+            near = frame.assign(ratio=frame["probability"] / frame["threshold"]).sort_values(
+                "ratio", ascending=False, kind="stable").iloc[0]
+            return (f"None of the {n} can't-miss diagnoses reaches its threshold; the closest is {near['diagnosis']} "
+                    f"at {near['probability']:.3f} (threshold {near['threshold']:g}; reached in "
+                    f"{near['p_alert']:.0%} of {self.n_samples} plausible parameter sets).")
+        parts = [f"{r.diagnosis} {r.probability:.3f} (threshold {r.threshold:g}; fires in {r.p_alert:.0%} of "
+                 f"plausible parameter sets)" for r in fired.itertuples()]
+        return (f"{len(fired)} of {n} can't-miss diagnoses at or above their threshold, to be actively excluded: "
+                + "; ".join(parts) + ".")
+
+    def __repr__(self) -> str:
+        fired = ", ".join(f"{a.diagnosis} {a.probability:.3f}" for a in self.alerts) or "none"
+        return (f"<AlertCheck: {len(self.rules)} can't-miss diagnoses | {self.n_samples} parameter sets; "
+                f"alerts: {fired}>")
+
+    def __str__(self) -> str:
+        frame = self.to_frame().drop(columns=["reasoning"])
+        return "\n".join([f"Can't-miss diagnoses against their thresholds ({self.level:.0%} intervals over "
+                          f"{self.n_samples} parameter sets)", frame_text(frame), "", self.verdict,
+                          f"model: {self.model.short}", DISCLAIMER])
+
+    def _html_body(self) -> str:
+        frame = self.to_frame().drop(columns=["reasoning"])
+        return (f"<div class='bmes-result'><p><b>Can't-miss diagnoses against their thresholds</b> "
+                f"({self.level:.0%} intervals over {self.n_samples} parameter sets)</p>{_frame_html(frame)}"
+                f"<p>{html.escape(self.verdict)}</p>{_alerts_html(self.alerts)}{_evidence_html(self.evidence)}"
+                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+
+    def plot(self, ax: "Axes | None" = None) -> "Axes":
+        """Each can't-miss diagnosis: its probability (dot) with credible interval, against its threshold (bar),
+        on a log scale; red where the alert fires. Returns the Axes."""
+        from .plotting import alert_plot
+
+        return alert_plot(self.to_frame(), level=self.level, ax=ax,
+                          title=f"Can't-miss diagnoses: P({self.target} | evidence) against the alert threshold")
 
 
 def _default_alert_path() -> Path:

@@ -10,8 +10,8 @@ import pytest
 
 from bmes_bayes import scenarios
 from bmes_bayes.cli import main
-from bmes_bayes.report import (Figure, build_report, canonical_scenarios, default_report_path, fingerprint_of,
-                               result_section)
+from bmes_bayes.report import (OPTIONAL_SECTIONS, Figure, build_report, canonical_scenarios, complete_report,
+                               default_report_path, fingerprint_of, result_section)
 
 from .conftest import ROOT
 
@@ -24,7 +24,7 @@ TINY_PNG = bytes.fromhex(  # a 1 x 1 white PNG
 
 @pytest.fixture(scope="module")
 def report(model):
-    return build_report(model, scenario=CASE)
+    return complete_report(model, scenario=CASE)
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,56 @@ def test_report_holds_evidence_every_diagnosis_and_provenance(model, report, pag
     assert "not a clinical device" in page
     assert html.escape(case.narrative, quote=False) in page
     assert report.uncertainty.verdict in page
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 6  # posterior, 4 sections, network
     assert f"bmes-bayes report --scenario {CASE}" in page
     assert f'<meta name="bmes-bayes-fingerprint" content="{report.fingerprint}">' in page
+
+
+def test_complete_report_has_every_section_in_order(model, report, page):
+    """Posterior, then what must not be missed, how the answer was reached, what next, how robust; then the network."""
+    ids = ["case", "evidence", "posterior", *(key for key, _ in OPTIONAL_SECTIONS), "network", "provenance"]
+    positions = [page.index(f'<section id="{i}">') for i in ids]
+    assert positions == sorted(positions)
+    for _, title in OPTIONAL_SECTIONS:
+        assert "<h2>" + title.replace("'", "&#39;") + "</h2>" in page  # as Jinja escapes it
+    # the alerts shown are the posterior's, with their reasoning
+    for alert in report.posterior.alerts:
+        assert html.escape(alert.reasoning) in page
+    assert page.count("<strong>ALERT</strong>") == len(report.posterior.alerts)
+    # the work-up's last stage is the report's posterior (same evidence, parameter sets and seed)
+    work = report.sections["workup"]
+    top, p = report.posterior.top
+    assert "goes from" in work.intro and f"to {p:.2f} at the end" in work.intro
+    # which test next names the best candidate, and the tornado the most probable diagnosis
+    assert f"<code>{model.next_test(report.posterior.evidence).best}</code>" in report.sections["next_test"].body
+    assert f"P({top.replace('_', ' ')} | evidence)" in report.sections["tornado"].intro
+    assert "model.one_way" not in page  # code names stay out of what a colleague reads
+
+
+def test_free_evidence_report_has_no_workup(model, quick_figures):
+    rep = complete_report(model, {"joint": "knee", "age_group": "older", "mri_fracture_line": "present"},
+                          n_samples=50)
+    assert list(rep.sections) == ["alerts", "next_test", "tornado"]
+    page = rep.to_html()
+    assert 'id="workup"' not in page and 'id="tornado"' in page
+    with pytest.raises(Exception, match="not both"):
+        complete_report(model, {"joint": "hip"}, scenario="classic-toh")
+    from bmes_bayes.teaching import AlertConfig
+
+    bare = complete_report(model.with_alerts(AlertConfig(())), {"joint": "hip"}, n_samples=20)
+    assert "No can&#x27;t-miss alerts are configured." in bare.sections["alerts"].body
+    assert bare.sections["alerts"].figures == ()
+
+
+def test_canonical_scenarios_are_one_textbook_case_per_diagnosis(model):
+    cases = [scenarios.load(n) for n in canonical_scenarios()]
+    assert all(c.kind == "textbook" for c in cases)
+    leading = [c.expected_leading for c in cases]
+    assert len(set(leading)) == len(leading), "two canonical reports for one diagnosis"
+    with_textbook = {c.expected_leading for c in scenarios.load_all() if c.kind == "textbook"}
+    assert set(leading) == with_textbook, f"no canonical report for {sorted(with_textbook - set(leading))}"
+    for c in cases:  # a canonical report shows a case the model gets right
+        assert model.posterior(c.evidence).top[0] == c.expected_leading, c.name
 
 
 def test_report_is_self_contained(page):
@@ -191,3 +238,33 @@ def test_canonical_writes_into_a_directory(model, tmp_path, quick_figures, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["classic-toh.html", "knee-oa-classic.html"]
     assert main(["report", "--canonical", "--samples", "10", "-o", str(tmp_path)]) == 2
     shutil.rmtree(tmp_path)
+
+
+def test_stored_reports_are_small():
+    """Palette PNGs at modest dpi keep a report light enough to mail (aim: under 250 KB)."""
+    for path in (ROOT / "reports").glob("*.html"):
+        assert path.stat().st_size < 300_000, f"{path.name} is {path.stat().st_size // 1000} KB"
+
+
+def test_embedded_figures_keep_their_flat_colours_exactly():
+    """The palette holds a figure's most frequent colours, so white and the bar colours survive bit for bit."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from bmes_bayes.report import PALETTE_COLOURS, render_figure
+
+    class Bars:
+        def plot(self, ax=None):
+            ax.barh([0, 1, 2], [0.3, 0.6, 0.9], color=["#4C72B0", "#C44E52", "#DD8452"])
+            ax.set_title("three bars and some text to anti-alias")
+            return ax
+
+    fig = render_figure(Bars(), size=(4.0, 2.5), alt="bars")
+    image = Image.open(io.BytesIO(fig.png))
+    assert image.mode == "P"
+    colours = {tuple(c) for c in np.asarray(image.convert("RGB")).reshape(-1, 3)}
+    assert len(colours) <= PALETTE_COLOURS
+    assert {(255, 255, 255), (0x4C, 0x72, 0xB0), (0xC4, 0x4E, 0x52), (0xDD, 0x84, 0x52)} <= colours
+    assert render_figure(Bars(), size=(4.0, 2.5), alt="bars").png == fig.png  # same figure, same bytes

@@ -477,6 +477,38 @@ def test_posterior_text_is_unchanged_without_alerts(model):
     assert model.posterior({"joint": "hip"}, target="sex").alerts == ()
 
 
+def test_alert_check_agrees_with_the_posterior_and_with_its_parameter_sets(model):
+    """AlertConfig.assess: the same alerts as Posterior.alerts; intervals and p_alert recomputed from the draws."""
+    import matplotlib.pyplot as plt
+
+    ev = scenarios.load("metastasis-classic").evidence
+    unc = model.sensitivity(ev, n_samples=300, seed=3)
+    check = model.alert_config.assess(unc)
+    assert check.alerts == model.posterior(ev).alerts
+    frame = check.to_frame()
+    assert list(frame.columns) == ["diagnosis", "threshold", "probability", "lower", "upper", "p_alert", "alert",
+                                   "reasoning"]
+    assert set(frame["diagnosis"]) == set(model.alert_config.diagnoses)
+    assert list(frame["alert"]) == sorted(frame["alert"], reverse=True)  # firing alerts first
+    for r in frame.itertuples():
+        draws = unc.samples[:, model.states(DIAG).index(r.diagnosis)]
+        assert r.p_alert == pytest.approx(float(np.mean(draws >= r.threshold)), abs=1e-12)
+        assert r.lower == pytest.approx(float(np.quantile(draws, 0.05)), abs=1e-12)
+        assert r.upper == pytest.approx(float(np.quantile(draws, 0.95)), abs=1e-12)
+    assert "tumor" in check.verdict and "fires in" in check.verdict
+    assert "AlertCheck" in repr(check) and "<table" in check.to_html()
+    ax = check.plot()
+    assert ax.get_xscale() == "log" and len(ax.get_yticklabels()) == len(frame)
+    plt.close("all")
+    quiet = model.alert_config.assess(model.sensitivity({"joint": "knee", "age_group": "older",
+                                                         "mri_cartilage_loss": "present", "xray": "degenerative"},
+                                                        n_samples=50, seed=0))
+    assert quiet.alerts == () and quiet.verdict.startswith("None of the 5")
+    with pytest.raises(BmesError, match="alert set is about"):
+        model.alert_config.assess(model.sensitivity({"joint": "hip"}, target="sex", n_samples=10, seed=0))
+    assert teaching.AlertConfig(()).assess(unc).verdict == "No can't-miss alerts are configured."
+
+
 def _write_config(path, body):
     path.write_text("variable: diagnosis\nalerts:\n" + body)
     return path
