@@ -6,7 +6,6 @@ import numpy as np
 
 from .exceptions import BmesError, shown
 
-SeedLike = "None | int | np.random.Generator"
 
 
 def as_generator(seed: None | int | np.random.Generator) -> np.random.Generator:

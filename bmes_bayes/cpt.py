@@ -48,11 +48,6 @@ class FactoredTable:
 
     factors: tuple[tuple[np.ndarray, tuple[str, ...]], ...]
 
-    @property
-    def max_size(self) -> int:
-        """Elements per parameter set of the largest factor."""
-        return max(int(np.prod(a.shape[1:], dtype=np.int64)) for a, _ in self.factors)
-
 
 def _slice(arr: np.ndarray, axes: tuple[str, ...], fixed: Mapping[str, int]) -> np.ndarray:
     if not fixed:
@@ -215,12 +210,10 @@ def compile_node(spec: PriorSpec, net: NetworkSpec, draws: Draws, node: str, fix
 def factor_node(spec: PriorSpec, net: NetworkSpec, draws: Draws, node: str, fixed: Mapping[str, int] | None = None,
                 _where: dict[int, int] | None = None) -> np.ndarray | FactoredTable:
     """Like :func:`compile_node`, but a log-linear node comes back as a :class:`FactoredTable` (never materialised)."""
-    where = _where if _where is not None else _param_index(spec)
     cpd = spec.cpds[node]
-    fixed = fixed or {}
     if isinstance(cpd, TableCPD):
-        return _compile_table(cpd, net, draws, where, fixed)
-    return _factor_loglinear(cpd, net, draws, where, fixed)
+        return compile_node(spec, net, draws, node, fixed, _where)
+    return _factor_loglinear(cpd, net, draws, _where if _where is not None else _param_index(spec), fixed or {})
 
 
 def compile_all(spec: PriorSpec, net: NetworkSpec, draws: Draws) -> dict[str, np.ndarray]:

@@ -8,14 +8,13 @@ factors, the diagnosis, then the findings grouped by work-up stage. matplotlib i
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .results import DISCLAIMER, ModelInfo, ResultDisplay, _frame_html
+from .results import DISCLAIMER, ModelInfo, ResultDisplay, _footer_html, _frame_html
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -99,8 +98,7 @@ class Marginals(ResultDisplay):
     def _html_body(self) -> str:
         frame = self.to_frame()
         return (f"<div class='bmes-result'><p><b>Posterior marginals of {len(self.variables)} variables</b></p>"
-                f"{_frame_html(frame)}<p style='font-size:smaller'>{html.escape(self.model.short)}. "
-                f"{DISCLAIMER}</p></div>")
+                f"{_frame_html(frame)}{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """The network with posterior bars (see :func:`draw_network`). Returns the Axes."""

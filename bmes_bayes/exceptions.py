@@ -14,6 +14,7 @@ __all__ = [
     "Problem",
     "SpecError",
     "closest",
+    "did_you_mean",
     "shown",
 ]
 
@@ -93,8 +94,13 @@ def closest(word: object, options: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def did_you_mean(word: object, options: Sequence[str], otherwise: str = "") -> str:
+    """``"; did you mean 'fever'?"`` for the closest option, or ``otherwise`` when nothing is close."""
+    near = closest(word, options)
+    return f"; did you mean {near!r}?" if near else otherwise
+
+
 def unknown_name_message(kind: str, word: object, options: Sequence[str], where: str = "") -> str:
     """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller."""
-    near = closest(word, options)
-    hint = f"; did you mean {near!r}?" if near else "."
+    hint = did_you_mean(word, options, ".")
     return f"unknown {kind} {shown(word)}{where}{hint} Valid {kind}s: {', '.join(options)}"

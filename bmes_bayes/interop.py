@@ -71,10 +71,6 @@ def to_pgmpy(model: "BmesModel", tables: dict[str, np.ndarray] | None = None):
     return bn
 
 
-def _values(model: "BmesModel") -> dict[str, np.ndarray]:
-    return pgmpy_tables(model.network, model._tables.tables)
-
-
 def _num(x: float) -> str:
     """Shortest text that reads back as exactly the same double."""
     return repr(float(x))

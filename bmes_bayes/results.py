@@ -87,6 +87,11 @@ def _alerts_html(alerts) -> str:
     return f"<p><b>Can't-miss alerts</b> (at or above threshold, whatever the rank)</p><ul>{items}</ul>"
 
 
+def _footer_html(model: ModelInfo) -> str:
+    """The line every HTML result ends with: which model, and that it is not a clinical device."""
+    return f"<p style='font-size:smaller'>{html.escape(model.short)}. {DISCLAIMER}</p>"
+
+
 @dataclass(frozen=True, eq=False)
 class Posterior(ResultDisplay):
     """Exact posterior distribution of one variable given evidence.
@@ -155,7 +160,7 @@ class Posterior(ResultDisplay):
         return (
             f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence)</b></p>"
             f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_evidence_html(self.evidence)}"
-            f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>"
+            f"{_footer_html(self.model)}</div>"
         )
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":

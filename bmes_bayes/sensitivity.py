@@ -36,7 +36,7 @@ from ._seed import as_generator
 from .cpt import DrawnTables, compile_node
 from .exceptions import BmesError, EvidenceError, shown, unknown_name_message
 from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
-from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _frame_html
+from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -176,7 +176,7 @@ class Uncertainty(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence), {self.level:.0%} credible "
                 f"intervals over {self.n_samples} parameter sets</b></p>{_frame_html(self.to_frame())}"
                 f"<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """Point posterior with its credible interval for each state. Returns the Axes."""
@@ -401,7 +401,7 @@ class OneWay(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>One-way sensitivity of P({html.escape(self.target)}="
                 f"{html.escape(self.target_state)} | evidence), {self.level:.0%} ranges (top 25 by swing)</b></p>"
                 f"{_frame_html(frame)}<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
         """Tornado: a bar per parameter from the posterior at the low end to the high end, widest on top.
@@ -713,7 +713,7 @@ class SensitivityFunction(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>P({html.escape(self.target)}={html.escape(self.target_state)} | "
                 f"evidence) as a function of {html.escape(self.parameter)}</b></p>{_frame_html(self.to_frame(), '{:.6g}')}"
                 f"<p>{html.escape(repr(self))}</p>{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """f over the admissible range with x0 marked. Returns the Axes."""
@@ -822,7 +822,7 @@ class AdmissibleDeviation(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Admissible deviation of each {html.escape(self.scope)} "
                 f"(top {html.escape(self.target)}: {html.escape(self.top)})</b></p>{_frame_html(self.frame.head(25), '{:.4g}')}"
                 f"<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
         """Each parameter's admissible interval relative to its value (log scale), most fragile on top."""
@@ -1066,7 +1066,7 @@ class Tuning(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Tuning P({html.escape(self.target)}={html.escape(self.target_state)}"
                 f" | evidence) &ge; {self.at_least:.3f}</b></p>{_frame_html(self.frame.head(25), '{:.4g}')}"
                 f"<p>{html.escape(self.verdict)}</p>{notes}{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
         """The candidate changes as arrows from x0 to x*, smallest CD distance on top, with the plausible range of
@@ -1411,7 +1411,7 @@ class Sobol(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Sobol indices of P({html.escape(self.target)}="
                 f"{html.escape(self.target_state)} | evidence), {self.level:.0%} bootstrap intervals</b></p>"
                 f"{_frame_html(self.frame.head(25))}<p>{html.escape(self.verdict)}</p>{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
         """Bars of S1 and ST with their intervals, largest ST on top. Returns the Axes."""

@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 
 from ._yaml import LinedDict, line_of, load_yaml
-from .exceptions import Problem, SpecError, closest
+from .exceptions import Problem, SpecError, did_you_mean
 
 __all__ = [
     "Variable",
@@ -102,8 +102,7 @@ def _unknown_keys(mapping: LinedDict, allowed: Sequence[str], file: str, what: s
     out = []
     for key in mapping:
         if key not in allowed:
-            near = closest(str(key), allowed)
-            hint = f"; did you mean {near!r}?" if near else f" (allowed: {', '.join(allowed)})"
+            hint = did_you_mean(str(key), allowed, f" (allowed: {', '.join(allowed)})")
             out.append(Problem(file, line_of(mapping, key), f"unknown key {key!r} in {what}{hint}"))
     return out
 
@@ -205,8 +204,7 @@ def load_network(path: str | Path) -> NetworkSpec:
             parents, ok = [], False
         for p in parents:
             if p not in names:
-                near = closest(str(p), names)
-                hint = f"; did you mean {near!r}?" if near else ""
+                hint = did_you_mean(str(p), names)
                 problems.append(Problem(file, line_of(body, "parents"), f"variable {name!r}: unknown parent {p!r}{hint}"))
                 ok = False
             elif p == name:
@@ -440,8 +438,7 @@ class _PriorReader:
         before = len(self.problems)
         for s in value:
             if s not in states:
-                near = closest(str(s), states)
-                hint = f"; did you mean {near!r}?" if near else ""
+                hint = did_you_mean(str(s), states)
                 self.problem(file, vline, f"{what}: unknown state {s!r}{hint} (states: {', '.join(states)})")
         only = next(iter(value))
         focus = states.index(only) if len(states) == 2 and len(value) == 1 and only in states else None
@@ -553,8 +550,7 @@ class _PriorReader:
                 return
             for k in level:
                 if k not in states:
-                    near = closest(str(k), states)
-                    hint = f"; did you mean {near!r}?" if near else ""
+                    hint = did_you_mean(str(k), states)
                     self.problem(file, line_of(level, k), f"{node}: {k!r} is not a state of {p}{hint} (states: {', '.join(states)})")
             for s in states:
                 if s in level:
@@ -629,8 +625,7 @@ class _PriorReader:
         for p, by_state in raw.items():
             pline = line_of(raw, p)
             if p not in others:
-                near = closest(str(p), others)
-                hint = f"; did you mean {near!r}?" if near else ""
+                hint = did_you_mean(str(p), others)
                 self.problem(file, pline, f"{node}: effect of {p!r}, which is not a non-base parent{hint} ({', '.join(others)})")
                 ok = False
                 continue
@@ -641,8 +636,7 @@ class _PriorReader:
             for s, by_target in by_state.items():
                 sline = line_of(by_state, s)
                 if s not in self.net[p].states:
-                    near = closest(str(s), self.net[p].states)
-                    hint = f"; did you mean {near!r}?" if near else ""
+                    hint = did_you_mean(str(s), self.net[p].states)
                     self.problem(file, sline, f"{node}: {s!r} is not a state of {p}{hint} ({', '.join(self.net[p].states)})")
                     ok = False
                     continue
@@ -657,8 +651,7 @@ class _PriorReader:
                 for t, spec in by_target.items():
                     tline = line_of(by_target, t)
                     if t not in var.states:
-                        near = closest(str(t), var.states)
-                        hint = f"; did you mean {near!r}?" if near else ""
+                        hint = did_you_mean(str(t), var.states)
                         self.problem(file, tline, f"{node}: {t!r} is not a state of {node}{hint}")
                         ok = False
                         continue
@@ -759,8 +752,7 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         for node, body in data["nodes"].items():
             line = line_of(data["nodes"], node)
             if node not in network:
-                near = closest(str(node), network.names)
-                hint = f"; did you mean {near!r}?" if near else ""
+                hint = did_you_mean(str(node), network.names)
                 reader.problem(file, line, f"node {node!r} is not in the network{hint}")
                 continue
             if node in defined_in:

@@ -60,10 +60,11 @@ import pandas as pd
 
 from ._yaml import line_of, load_yaml
 from .evidence import Evidence
-from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, closest,
+from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError,
                          unknown_name_message)
-from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _frame_html,
-                      frame_text)
+from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _footer_html,
+                      _frame_html, frame_text)
+from .spec import _unknown_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -384,7 +385,7 @@ class AlertCheck(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Can't-miss diagnoses against their thresholds</b> "
                 f"({self.level:.0%} intervals over {self.n_samples} parameter sets)</p>{_frame_html(frame)}"
                 f"<p>{html.escape(self.verdict)}</p>{_alerts_html(self.alerts)}{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """Each can't-miss diagnosis: its probability (dot) with credible interval, against its threshold (bar),
@@ -429,11 +430,7 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
     if not isinstance(data, dict):
         raise SpecError([Problem(file, line_of(data), "an alert file must be a mapping with an 'alerts' mapping")],
                         "can't-miss alert file")
-    for key in data:
-        if key not in _ALERT_TOP_KEYS:
-            near = closest(str(key), _ALERT_TOP_KEYS)
-            problems.append(Problem(file, line_of(data, key),
-                                    f"unknown key {key!r}" + (f"; did you mean {near!r}?" if near else "")))
+    problems += _unknown_keys(data, _ALERT_TOP_KEYS, file, "the alert file")
     variable = data.get("variable")
     if variable is None:
         try:
@@ -459,11 +456,7 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
         if not isinstance(item, dict):
             problems.append(Problem(file, line, f"{diag}: expected a mapping with threshold, reasoning and source"))
             continue
-        for key in item:
-            if key not in _ALERT_KEYS:
-                near = closest(str(key), _ALERT_KEYS)
-                problems.append(Problem(file, line_of(item, key), f"{diag}: unknown key {key!r}"
-                                        + (f"; did you mean {near!r}?" if near else "")))
+        problems += _unknown_keys(item, _ALERT_KEYS, file, f"alert {diag!r}")
         thr = item.get("threshold")
         if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (0 < float(thr) < 1) or not math.isfinite(thr):
             problems.append(Problem(file, line_of(item, "threshold") or line,
@@ -736,7 +729,7 @@ class Workup(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Work-up {html.escape(self.name)}</b>: P({html.escape(self.target)} | "
                 f"evidence so far), {self.level:.0%} bands over {self.n_samples} parameter sets (seed {self.seed}); "
                 f"! marks a can't-miss alert</p><ol>{stages}</ol>{_frame_html(self.table())}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, diagnoses: Sequence[str] | None = None,
              min_probability: float = 0.05, bands: int = 3) -> "Axes":
@@ -1033,7 +1026,7 @@ class Explanation(ResultDisplay):
                 f"Prior odds {self.log_prior_odds() * DECIBANS_PER_NAT:+.1f} dB + weights = posterior odds "
                 f"{self.log_posterior_odds() * DECIBANS_PER_NAT:+.1f} dB.</p>{_frame_html(w, '{:.2f}')}"
                 f"{self.what_if._html_body()}{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, versus: str = ALL_OTHERS,
              unit: Literal["decibans", "bits"] = "decibans") -> "Axes":
@@ -1207,8 +1200,7 @@ class LikelihoodRatio(ResultDisplay):
     def _html_body(self) -> str:
         return (f"<div class='bmes-result'><p><b>Likelihood ratios of {html.escape(self.finding)}="
                 f"{html.escape(self.positive)} for {html.escape(self.diagnosis)}</b></p>{_frame_html(self.to_frame())}"
-                f"{_evidence_html(self.context)}<p style='font-size:smaller'>{html.escape(self.model.short)}. "
-                f"{DISCLAIMER}</p></div>")
+                f"{_evidence_html(self.context)}{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """Fagan nomogram: pre-test probability, likelihood ratio, post-test probability on one straight line,
@@ -1359,7 +1351,7 @@ class NextTest(ResultDisplay):
         return (f"<div class='bmes-result'><p><b>Which test next?</b> Expected entropy reduction of the diagnosis "
                 f"(now {self.entropy:.2f} bits), ranked by {html.escape(self.rank_by)}</p>"
                 f"{_frame_html(self.frame[~self.frame['observed']])}{_evidence_html(self.evidence)}"
-                f"<p style='font-size:smaller'>{html.escape(self.model.short)}. {DISCLAIMER}</p></div>")
+                f"{_footer_html(self.model)}</div>")
 
     def plot(self, ax: "Axes | None" = None, *, limit: int = 12) -> "Axes":
         """Bars of the expected entropy reduction (bits) of the best ``limit`` candidates, with the can't-miss
