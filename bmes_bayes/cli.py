@@ -299,6 +299,32 @@ def _level(text: str) -> float:
     return value
 
 
+def _cmd_validate(args) -> int:
+    from . import validation
+
+    model = _model(args)
+    res = validation.validate(model, args.cases)
+    if args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(10.4, 4.6))
+        for ax, half in zip(axes, validation.HALVES):
+            res.plot(ax, half=half)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=110)
+        plt.close(fig)
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2, default=str))
+    else:
+        print(str(res))
+        if args.plot is not None:
+            print(f"\nreliability diagrams: {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bmes-bayes",
@@ -386,6 +412,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rank tests by information per cost (the model's priors/teaching/test_costs.yaml, or PATH)")
     w.add_argument("--json", action="store_true", help="machine-readable output")
     w.set_defaults(func=_cmd_workup)
+
+    va = sub.add_parser("validate", help="score the model on published cases (tuning and frozen halves) against baselines",
+                        description="Scores the network on the validation case set (validation/: protocol, coding "
+                                    "manual, cases coded blind to the diagnosis) and, in the same run, a flat prior, "
+                                    "context and risk factors only, and findings counted as independent: top-1, "
+                                    "top-3, recall per diagnosis, Brier, log-loss, calibration (ECE), confident "
+                                    "errors, can't-miss recall at the alert thresholds with the alert burden, misses.")
+    va.add_argument("--cases", default=None, type=_path, metavar="DIR",
+                    help="directory with cases.yaml and coded.yaml (default: the shipped set)")
+    va.add_argument("--plot", default=None, type=_path, metavar="PNG", help="also write the reliability diagrams")
+    va.add_argument("--json", action="store_true", help="machine-readable output")
+    va.set_defaults(func=_cmd_validate)
     return parser
 
 

@@ -350,3 +350,24 @@ def sobol_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
     ax.set_title(title, fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def reliability_plot(frames: "dict[str, pd.DataFrame]", *, ece: "dict[str, float]", title: str,
+                     ax: "Axes | None" = None) -> "Axes":
+    """Reliability diagram: per model, accuracy against mean confidence of the top probability in each bin
+    (frames with columns ``confidence, accuracy, n``); marker area grows with the number of cases in the bin."""
+    ax = new_axes(ax, (5.2, 4.6))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
+    colors = {"network": "#C44E52", "independent_findings": "#4C72B0", "context_risk": "#55A868"}
+    for name, f in reversed(list(frames.items())):  # the first (the network) is drawn last, on top
+        f = f[f["n"] > 0]
+        ax.plot(f["confidence"], f["accuracy"], "-o", color=colors.get(name, "#8172B2"), lw=2.0 if name == "network" else 1.0,
+                markersize=0, label=f"{name} (ECE {ece.get(name, float('nan')):.3f})")
+        ax.scatter(f["confidence"], f["accuracy"], s=12 + 8 * f["n"], color=colors.get(name, "#8172B2"), alpha=0.6)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("probability of the top diagnosis (bin mean)")
+    ax.set_ylabel("share where the top diagnosis was right")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", fontsize=7)
+    return ax
