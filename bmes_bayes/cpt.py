@@ -62,6 +62,10 @@ def _param_index(spec: PriorSpec) -> dict[int, int]:
 
 def _compile_table(cpd: TableCPD, net: NetworkSpec, draws: Draws, where: dict[int, int], fixed: Mapping[str, int]) -> np.ndarray:
     rows = np.stack([draws.values[where[id(r)]] for r in cpd.rows], axis=1)  # (S, n_rows, K)
+    t = draws.spec.tempering
+    if t != 1.0 and net[cpd.node].role == "finding":  # the declared calibration: rows ** t, renormalised
+        rows = rows ** t
+        rows = rows / rows.sum(axis=-1, keepdims=True)
     shape = (rows.shape[0], *(net[p].card for p in cpd.parents), net[cpd.node].card)
     return _slice(rows.reshape(shape), (*cpd.parents, cpd.node), fixed)
 

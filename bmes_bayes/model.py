@@ -16,7 +16,7 @@ from .engine import Engine, QueryResult, ZeroEvidence
 from .evidence import Evidence, resolve_evidence
 from .exceptions import EvidenceError, ImpossibleEvidenceError, SpecError, Problem, unknown_name_message
 from .parameters import point_draws
-from .results import ModelInfo, Posterior, Vocabulary
+from .results import ModelInfo, Posterior, Unasked, Vocabulary
 from .spec import NetworkSpec, PriorSpec, load_network, load_priors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,6 +140,7 @@ class BmesModel:
         self._check_target(target)
         ev = self.resolve(evidence)
         res = self.query(ev, target)
+        is_dx = target == self.alert_config.variable
         return Posterior(
             target=target,
             states=self.network[target].states,
@@ -147,9 +148,28 @@ class BmesModel:
             evidence=ev.as_dict(),
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
-            alerts=self.alert_config.check(self.network[target].states, res.posterior[0])
-            if target == self.alert_config.variable else (),
+            alerts=self.alert_config.check(self.network[target].states, res.posterior[0]) if is_dx else (),
+            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx else (),
         )
+
+    def _unasked(self, ev: Evidence, target: str, probabilities: np.ndarray) -> "tuple[Unasked, ...]":
+        """History items (context, risk factors) not in the evidence, one of whose states would change the top."""
+        states = self.network[target].states
+        top = int(np.argmax(probabilities))
+        out = []
+        for v in self.network.variables:
+            if v.role not in ("context", "risk_factor") or v.name in ev.labels:
+                continue
+            for i, s in enumerate(v.states):
+                more = Evidence({**ev.hard, v.name: i}, ev.soft, {**ev.labels, v.name: s})
+                try:
+                    p = self.query(more, target).posterior[0]
+                except ImpossibleEvidenceError:
+                    continue
+                k = int(np.argmax(p))
+                if k != top and p[k] > p[top] + 1e-12:
+                    out.append(Unasked(v.name, s, states[k], float(p[k])))
+        return tuple(out)
 
     def sensitivity(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                     n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,

@@ -56,10 +56,11 @@ def _row_parameter(p: RowPrior) -> tuple[str, str, str]:
     """(what, value, uncertainty) of a probability row."""
     given = ", ".join(f"{k}={v}" for k, v in p.given)
     what = ("base rate" + (f" given {given}" if given else "")) if p.kind == "base_rate" else (given or "(no parents)")
-    focus = [p.focus] if p.focus is not None else range(len(p.states))
+    focus = [p.focus] if p.focus is not None else list(range(len(p.states)))
     value = "; ".join(f"{p.states[i]} {_g(p.mean[i])}" for i in focus)
     if p.fixed:
         return what, value, "fixed (a logical constraint, no uncertainty)"
+    focus = [i for i in focus if p.mean[i] > 0]  # structural zeros have no interval
     alpha = p.alpha
     total = float(alpha.sum())
     intervals = []

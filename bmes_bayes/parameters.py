@@ -62,7 +62,7 @@ def sample_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> Draws:
             if p.fixed:
                 vals.append(np.broadcast_to(p.mean, (n, len(p.mean))).copy())
             else:
-                vals.append(rng.dirichlet(p.alpha, size=n))
+                vals.append(_dirichlet(p.alpha, p.support, rng, n))
         else:
             if p.fixed:
                 vals.append(np.full(n, p.median))
@@ -71,11 +71,20 @@ def sample_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> Draws:
     return Draws(spec, tuple(vals))
 
 
+def _dirichlet(alpha: np.ndarray, support: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Dirichlet draws on the states of ``support``; structural zeros (alpha 0) stay exactly zero."""
+    if len(support) == len(alpha):
+        return rng.dirichlet(alpha, size=n)
+    out = np.zeros((n, len(alpha)))
+    out[:, support] = rng.dirichlet(alpha[support], size=n)
+    return out
+
+
 def n_uniform_inputs(p: RowPrior | OddsRatioPrior) -> int:
-    """How many independent uniform inputs drive parameter ``p`` (0 when it is fixed)."""
+    """How many independent uniform inputs drive parameter ``p`` (0 when it is fixed; one per allowed state)."""
     if p.fixed:
         return 0
-    return len(p.mean) if isinstance(p, RowPrior) else 1
+    return len(p.support) if isinstance(p, RowPrior) else 1
 
 
 def draws_from_uniform(spec: PriorSpec, u: np.ndarray, *, parameters: Sequence[int] | None = None) -> Draws:
@@ -104,7 +113,8 @@ def draws_from_uniform(spec: PriorSpec, u: np.ndarray, *, parameters: Sequence[i
         if k == 0:
             continue
         if isinstance(p, RowPrior):
-            g = special.gammaincinv(p.alpha[None, :], np.clip(block, 1e-12, 1 - 1e-12))
+            g = np.zeros((n, len(p.mean)))
+            g[:, p.support] = special.gammaincinv(p.alpha[None, p.support], np.clip(block, 1e-12, 1 - 1e-12))
             vals[i] = g / g.sum(axis=1, keepdims=True)
         else:
             z = special.ndtri(np.clip(block[:, 0], 1e-12, 1 - 1e-12))

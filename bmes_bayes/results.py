@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .spec import Variable
     from .teaching import Alert
 
-__all__ = ["ModelInfo", "Posterior", "Vocabulary", "ResultDisplay"]
+__all__ = ["ModelInfo", "Posterior", "Unasked", "Vocabulary", "ResultDisplay"]
 
 DISCLAIMER = "Educational and research model, not a clinical device."
 
@@ -87,6 +87,35 @@ def _alerts_html(alerts) -> str:
     return f"<p><b>Can't-miss alerts</b> (at or above threshold, whatever the rank)</p><ul>{items}</ul>"
 
 
+@dataclass(frozen=True)
+class Unasked:
+    """A history item nobody entered whose state ``state`` would make ``top`` the most probable diagnosis."""
+
+    variable: str
+    state: str
+    top: str
+    probability: float
+
+    def __str__(self) -> str:
+        return f"if {self.variable}={self.state}: {self.top} leads ({self.probability:.2f})"
+
+
+UNASKED_HEAD = "the top diagnosis rests on history nobody entered (filled in from its prevalence):"
+
+
+def _unasked_lines(unasked) -> list[str]:
+    if not unasked:
+        return []
+    return [UNASKED_HEAD, *(f"  ? {u}" for u in unasked)]
+
+
+def _unasked_html(unasked) -> str:
+    if not unasked:
+        return ""
+    items = "".join(f"<li>{html.escape(str(u))}</li>" for u in unasked)
+    return f"<p><b>Unasked history</b>: {html.escape(UNASKED_HEAD.split(':')[0])}</p><ul>{items}</ul>"
+
+
 def _footer_html(model: ModelInfo) -> str:
     """The line every HTML result ends with: which model, and that it is not a clinical device."""
     return f"<p style='font-size:smaller'>{html.escape(model.short)}. {DISCLAIMER}</p>"
@@ -112,6 +141,10 @@ class Posterior(ResultDisplay):
     alerts : tuple of Alert
         Can't-miss diagnoses at or above their threshold (``priors/teaching/cant_miss.yaml``), most probable first,
         whatever their rank; empty for other targets. See :mod:`bmes_bayes.teaching`.
+    unasked : tuple of Unasked
+        For the diagnosis: each history item (context or risk factor) that nobody entered and one of whose states
+        would change the top diagnosis. The model fills an unentered item in from its prevalence, so the top
+        diagnosis *rests on* that item being what it usually is. Empty when the top does not depend on any of them.
     """
 
     target: str
@@ -121,6 +154,7 @@ class Posterior(ResultDisplay):
     log_evidence: float
     model: ModelInfo
     alerts: tuple["Alert", ...] = ()
+    unasked: tuple["Unasked", ...] = ()
 
     def to_series(self) -> pd.Series:
         """Probabilities as a Series indexed by state name (named after the target)."""
@@ -151,6 +185,7 @@ class Posterior(ResultDisplay):
         lines = [f"P({self.target} | evidence)", *(f"  {s:<36} {p:7.3f}" for s, p in
                  zip(self.to_frame()["state"], self.to_frame()["probability"]))]
         lines += _alert_lines(self.alerts)
+        lines += _unasked_lines(self.unasked)
         ev = ", ".join(f"{k}={v}" for k, v in self.evidence.items()) or "none (prior)"
         lines += [f"evidence: {ev}", f"model: {self.model.short}", DISCLAIMER]
         return "\n".join(lines)
@@ -159,7 +194,7 @@ class Posterior(ResultDisplay):
         frame = self.to_frame()[["state", "probability"]]
         return (
             f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence)</b></p>"
-            f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_evidence_html(self.evidence)}"
+            f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_unasked_html(self.unasked)}{_evidence_html(self.evidence)}"
             f"{_footer_html(self.model)}</div>"
         )
 

@@ -279,7 +279,7 @@ def _entries(model: "BmesModel", indices: Sequence[int]) -> list[_Entry]:
         if len(p.states) == 2:
             ks = [p.focus if p.focus is not None else 1]
         else:
-            ks = list(range(len(p.states)))
+            ks = [int(k) for k in p.support]  # a structural zero is no parameter: it never moves
         for k in ks:
             if p.kind == "base_rate":
                 label = f"base rate {p.node}={p.states[k]}" + (f" | {given}" if given else "")

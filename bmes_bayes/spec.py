@@ -292,7 +292,9 @@ class Provenance:
 class RowPrior:
     """A probability vector (a CPT row or a row of base rates) with a Dirichlet uncertainty.
 
-    ``concentration`` is None for a fixed row. ``focus`` is the index of the state a two-state row was stated
+    ``concentration`` is None for a fixed row. An uncertain row with three or more states may hold *structural
+    zeros* (a state ruled out by logic, such as no dose for a steroid user): its Dirichlet covers the other states
+    and the zeros stay zero in every draw. ``focus`` is the index of the state a two-state row was stated
     for (its ``range`` refers to that state); None for rows stated in full.
     """
 
@@ -309,9 +311,15 @@ class RowPrior:
 
     @property
     def alpha(self) -> np.ndarray:
+        """Dirichlet parameters; 0 at a structural zero (a state the row rules out by logic)."""
         if self.concentration is None:
             raise ValueError(f"{self.id} is fixed")
         return self.mean * self.concentration
+
+    @property
+    def support(self) -> np.ndarray:
+        """Indices of the states this row allows (probability > 0); the Dirichlet lives on these only."""
+        return np.flatnonzero(self.mean > 0)
 
     @property
     def fixed(self) -> bool:
@@ -366,6 +374,8 @@ class PriorSpec:
     files: tuple[str, ...]
     digest: str
     parameters: tuple[RowPrior | OddsRatioPrior, ...] = field(default=())
+    tempering: float = 1.0                   # exponent on every finding's CPT rows (see the 'calibration' block)
+    tempering_provenance: Provenance | None = None
 
 
 _ROW_KEYS = ("value", "range", "concentration", "fixed", "source", "expert_judgement", "note")
@@ -513,9 +523,10 @@ class _PriorReader:
                 self.problem(file, rline, f"{what}: range [{lo}, {hi}] is too wide for a Beta with mean {p}")
                 return None, None
             concentration, stated_range = n, (lo, hi)
-        if mean is not None and np.any(mean <= 0):
+        if mean is not None and np.any(mean <= 0) and (len(states) == 2 or int((mean > 0).sum()) < 2):
             zero = [s for s, m in zip(states, mean) if m <= 0]
-            self.problem(file, vline, f"{what}: a probability of 0 ({', '.join(zero)}) needs 'fixed: true'; an uncertain row must be positive")
+            self.problem(file, vline, f"{what}: a probability of 0 ({', '.join(zero)}) needs 'fixed: true' here; an "
+                                      "uncertain row may hold structural zeros only with at least two other states")
         return concentration, stated_range
 
     def nested_rows(
@@ -563,6 +574,26 @@ class _PriorReader:
         if not ok or any(r is None for r in out):
             return None
         return tuple(out)  # type: ignore[arg-type]
+
+    # -- a declared calibration ------------------------------------------------------------------------
+    def calibration(self, body: Any, file: str) -> tuple[float, Provenance | None]:
+        """``calibration: {finding_tempering: {value: t, fixed: true, source: ...}}``: every finding's CPT rows are
+        raised to the power t and renormalised (t < 1 flattens them, so the findings weigh less)."""
+        line = line_of(body)
+        if not isinstance(body, dict) or not isinstance(body.get("finding_tempering"), dict):
+            self.problem(file, line, "'calibration' must hold a 'finding_tempering' mapping with value, fixed and a source")
+            return 1.0, None
+        self.problems += _unknown_keys(body, ("finding_tempering", "note"), file, "calibration")
+        t = body["finding_tempering"]
+        self.problems += _unknown_keys(t, ("value", "fixed", "source", "expert_judgement", "note"), file, "finding_tempering")
+        x = _number(t.get("value"))
+        if x is None or not 0.0 < x <= 1.0:
+            self.problem(file, line_of(t, "value") or line_of(t), f"finding_tempering: value must be in (0, 1], got {t.get('value')!r}")
+            x = None
+        if t.get("fixed") is not True:
+            self.problem(file, line_of(t), "finding_tempering: a fitted correction has no prior uncertainty; give 'fixed: true'")
+        prov = self.provenance(t, file, "finding_tempering")
+        return (x if x is not None else 1.0), prov
 
     # -- node kinds ---------------------------------------------------------------------------------
     def table(self, body: LinedDict, file: str, node: str) -> TableCPD | None:
@@ -737,6 +768,7 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         raise SpecError([Problem(str(priors), None, "no prior files (*.yaml) found")], "prior files")
     cpds: dict[str, TableCPD | LogLinearCPD] = {}
     defined_in: dict[str, str] = {}
+    tempering, tempering_prov, tempering_at = 1.0, None, None
     digest = hashlib.sha256()
     for path in files:
         file = str(path)
@@ -748,7 +780,13 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
             reader.problem(file, line_of(data), "a prior file must be a mapping with a 'nodes' mapping")
             continue
-        reader.problems += _unknown_keys(data, ("nodes", "note"), file, "the prior file")
+        reader.problems += _unknown_keys(data, ("nodes", "note", "calibration"), file, "the prior file")
+        if "calibration" in data:
+            if tempering_at is not None:
+                reader.problem(file, line_of(data, "calibration"), f"'calibration' is already given in {tempering_at}")
+            else:
+                tempering_at = f"{file}:{line_of(data, 'calibration')}"
+                tempering, tempering_prov = reader.calibration(data["calibration"], file)
         for node, body in data["nodes"].items():
             line = line_of(data["nodes"], node)
             if node not in network:
@@ -779,4 +817,5 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         else:
             parameters += cpd.base_rows
             parameters += cpd.effects
-    return PriorSpec(cpds=cpds, files=tuple(map(str, files)), digest=digest.hexdigest(), parameters=tuple(parameters))
+    return PriorSpec(cpds=cpds, files=tuple(map(str, files)), digest=digest.hexdigest(), parameters=tuple(parameters),
+                     tempering=tempering, tempering_provenance=tempering_prov)

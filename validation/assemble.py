@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -34,7 +35,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper, data):
-    style = ">" if len(data) > 100 else None
+    # ids are hex digits, which a YAML 1.2 reader may take for a number ("08644690e4"): always quote them
+    style = ">" if len(data) > 100 else ("'" if re.fullmatch(r"[0-9a-f]{10}", data) else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
@@ -66,13 +68,20 @@ def keys() -> None:
     head = ("# Validation cases: the key (source, reference-standard diagnosis, split) and the findings-only vignette.\n"
             "# Built by validation/assemble.py from the finders' files; see PROTOCOL.md. Coders never saw this file.\n")
     (HERE / "cases.yaml").write_text(head + yaml.dump(cases, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110))
-    packets = [{"id": c["id"], "vignette": c["vignette"]} for c in cases]
-    random.Random(20261130).shuffle(packets)
+    # packets: only cases not yet in a packet (cases found later are coded in a later batch of packets)
     out = HERE / "work" / "coding"
     out.mkdir(parents=True, exist_ok=True)
-    for i in range(N_PACKETS):
-        part = packets[i::N_PACKETS]
-        (out / f"packet-{i + 1}.yaml").write_text(yaml.dump(part, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110))
+    done = set()
+    for f in out.glob("packet-*.yaml"):
+        done |= {c["id"] for c in yaml.safe_load(f.read_text()) or []}
+    packets = [{"id": c["id"], "vignette": c["vignette"]} for c in cases if c["id"] not in done]
+    random.Random(20261130 + len(done)).shuffle(packets)
+    first = len(list(out.glob("packet-*.yaml"))) + 1
+    n = min(N_PACKETS, max(1, len(packets) // 12)) if packets else 0
+    for i in range(n):
+        part = packets[i::n]
+        (out / f"packet-{first + i}.yaml").write_text(yaml.dump(part, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110))
+        print(f"packet-{first + i}: {len(part)} vignettes")
     by = {}
     for c in cases:
         by.setdefault(c["diagnosis"], []).append(c)
