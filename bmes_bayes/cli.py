@@ -303,7 +303,7 @@ def _cmd_validate(args) -> int:
     from . import validation
 
     model = _model(args)
-    res = validation.validate(model, args.cases)
+    res = validation.validate(model, args.cases, drop_unknown=args.drop_unknown)
     if args.plot is not None:
         import matplotlib
 
@@ -422,6 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--cases", default=None, type=_path, metavar="DIR",
                     help="directory with cases.yaml and coded.yaml (default: the shipped set)")
     va.add_argument("--plot", default=None, type=_path, metavar="PNG", help="also write the reliability diagrams")
+    va.add_argument("--drop-unknown", action="store_true",
+                    help="drop coded findings on variables the network lacks (to score an earlier release, --model)")
     va.add_argument("--json", action="store_true", help="machine-readable output")
     va.set_defaults(func=_cmd_validate)
     return parser

@@ -99,6 +99,7 @@ class CaseSet:
 
     cases: tuple[Case, ...]
     path: str
+    dropped: int = 0   # findings dropped because the network lacks their variable (load_cases(drop_unknown=True))
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -126,18 +127,23 @@ def _text(x: object) -> bool:
     return isinstance(x, str) and bool(x.strip())
 
 
-def load_cases(directory: str | Path | None = None, *, network=None) -> CaseSet:
+def load_cases(directory: str | Path | None = None, *, network=None, drop_unknown: bool = False) -> CaseSet:
     """Read ``cases.yaml`` and ``coded.yaml`` from ``directory`` (default: the shipped set) and join them by id.
 
     Every problem in either file is reported at once with its file and line: unknown or missing keys, a diagnosis
     or evidence outside the network's vocabulary, a split that does not follow :func:`split_of`, duplicate ids,
     a case without coding or coding without a case.
 
+    ``drop_unknown=True`` scores a network that lacks some coded variables (an earlier release, say): evidence on
+    variables the network does not have is dropped, and the count is kept in ``CaseSet.dropped``.
+
     Raises
     ------
     SpecError
         Listing every problem found.
     """
+    if not isinstance(drop_unknown, bool):
+        raise TypeError(f"drop_unknown must be True or False, got {type(drop_unknown).__name__}")
     if network is None:
         from .spec import load_network
         from .model import default_paths
@@ -192,6 +198,7 @@ def load_cases(directory: str | Path | None = None, *, network=None) -> CaseSet:
                                     f"case {cid!r}: split is {item['split']!r} but the protocol's rule gives {split_of(cid)!r}"))
         by_id[cid] = dict(item, acceptable=alts)
     coding: dict[str, dict] = {}
+    dropped = 0
     if coded is not None and not isinstance(coded, list):
         problems.append(Problem(str(coded_path), line_of(coded), "must be a list of coded cases"))
         coded = None
@@ -215,6 +222,11 @@ def load_cases(directory: str | Path | None = None, *, network=None) -> CaseSet:
         if not isinstance(ev, dict):
             problems.append(Problem(f, line_of(item, "evidence"), f"case {cid!r}: evidence must be a mapping"))
             continue
+        if drop_unknown:
+            kept = {k: v for k, v in ev.items() if str(k) in network and network[str(k)].role != "diagnosis"}
+            dropped += len(ev) - len(kept)
+            ev = kept
+            item = {**item, "evidence": kept}
         try:
             resolve_evidence(network, {str(k): v for k, v in ev.items()})
         except EvidenceError as exc:
@@ -237,7 +249,7 @@ def load_cases(directory: str | Path | None = None, *, network=None) -> CaseSet:
             reported_diagnosis=str(item["reported_diagnosis"]), vignette=str(item["vignette"]),
             extra=dict(c.get("extra") or {}),
         ))
-    return CaseSet(tuple(cases), str(d))
+    return CaseSet(tuple(cases), str(d), dropped)
 
 
 # ------------------------------------------------------------------------------------------------- scoring
@@ -301,6 +313,7 @@ class Validation(ResultDisplay):
     states: tuple[str, ...]
     alert_thresholds: tuple[tuple[str, float], ...]
     model: ModelInfo
+    dropped: int = 0            # coded findings the model's network could not use (drop_unknown=True)
 
     # ---------------------------------------------------------------------------------- tables
     def summary(self) -> pd.DataFrame:
@@ -414,6 +427,7 @@ class Validation(ResultDisplay):
             "alert_burden": records(self.alert_burden()),
             "reliability": {h: records(self.reliability(h)) for h in HALVES},
             "misses": {h: records(self.misses(h)) for h in HALVES},
+            "dropped_findings": self.dropped,
             "disclaimer": DISCLAIMER,
         }
 
@@ -425,7 +439,10 @@ class Validation(ResultDisplay):
         return f"<Validation: {' | '.join(parts)}>"
 
     def __str__(self) -> str:
-        lines = [f"Validation on published cases ({self.model.short})", "",
+        lines = [f"Validation on published cases ({self.model.short})", ""]
+        if self.dropped:
+            lines += [f"({self.dropped} coded findings dropped: this network has no variable for them)", ""]
+        lines += [
                  "Scores (network and baselines; tuning half may be tuned on, frozen half never):",
                  frame_text(self.summary()), "",
                  "Top-1 and top-3 recall per diagnosis (network):", frame_text(self.recall()), "",
@@ -459,7 +476,7 @@ class Validation(ResultDisplay):
 
 
 def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
-             models: Sequence[str] = MODELS) -> Validation:
+             models: Sequence[str] = MODELS, drop_unknown: bool = False) -> Validation:
     """Score ``model`` and the baselines on the validation cases (both halves).
 
     Parameters
@@ -469,13 +486,15 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
         Default: the shipped set (``validation/``).
     models : sequence of str
         Which of :data:`MODELS` to score (all by default).
+    drop_unknown : bool, default False
+        Drop coded evidence on variables ``model`` does not have (to score an earlier release on the same cases).
 
     Returns
     -------
     Validation
     """
     if not isinstance(cases, CaseSet):
-        cases = load_cases(cases, network=model.network)
+        cases = load_cases(cases, network=model.network, drop_unknown=drop_unknown)
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise EvidenceError(f"unknown model {unknown[0]!r}{did_you_mean(unknown[0], MODELS)}; valid: {', '.join(MODELS)}")
@@ -492,4 +511,4 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
                          "rank": int(np.where(order == truth)[0][0]) + 1, "status": status,
                          **{s: float(v) for s, v in zip(states, p)}})
     thresholds = tuple((r.diagnosis, float(r.threshold)) for r in model.alert_config.rules)
-    return Validation(pd.DataFrame(rows), tuple(states), thresholds, model.info)
+    return Validation(pd.DataFrame(rows), tuple(states), thresholds, model.info, cases.dropped)

@@ -93,10 +93,27 @@ def keys() -> None:
     print(f"{len(cases)} cases")
 
 
+SITES = ("subchondral", "epiphyseal", "metaphyseal", "diaphyseal")
+
+
+def derived(item: dict) -> dict:
+    """Variables added to the vocabulary after the first coding, filled mechanically from the coders' own ``extra``
+    facts (CODING_MANUAL.md, "Variables derived from extra"); the diagnosis is never consulted."""
+    ev, extra = dict(item.get("evidence") or {}), item.get("extra") or {}
+    site = str(extra.get("edema_site", "")).strip()
+    if site in SITES and "mri_edema_site" not in ev:
+        ev["mri_edema_site"] = site
+    dose = str(extra.get("steroid_dose", "")).strip()
+    if ev.get("corticosteroids") == "yes" and dose in ("low", "high") and "corticosteroid_dose" not in ev:
+        ev["corticosteroid_dose"] = dose
+    return {**item, "evidence": ev}
+
+
 def coded() -> None:
     items = []
     for f in sorted((HERE / "work" / "coded").glob("*.yaml")):
         items += yaml.safe_load(f.read_text()) or []
+    items = [derived(c) for c in items]
     items.sort(key=lambda c: c["id"])
     head = ("# Evidence coded from each vignette by coders blind to the diagnosis (CODING_MANUAL.md).\n"
             "# Built by validation/assemble.py from the coders' packets.\n")
