@@ -11,8 +11,8 @@ from .exceptions import BmesError
 __all__ = ["atomic_write", "write_new"]
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` via a temporary file in the same directory and a rename.
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` via a temporary file in the same directory and a rename.
 
     A reader never sees a half-written file, and an interrupted write leaves the old file as it was.
     """
@@ -20,8 +20,12 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -32,7 +36,7 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_new(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
+def write_new(path: str | Path, text: str | bytes, *, overwrite: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically; raise :class:`BmesError` if it exists and ``overwrite`` is false."""
     path = Path(path)
     if path.is_dir():

@@ -84,7 +84,9 @@ def _cmd_demo(args) -> int:
         print(f"  {stage.stage:<17} " + ", ".join(f"{k}={v}" for k, v in stage.evidence.items()))
     print()
     print(str(res))
-    print(f"\nThe source's final diagnosis: {case.expected_leading}. Teaching point: {case.teaching_point}")
+    top = res.to_frame().iloc[0]["diagnosis"]
+    verdict = "the model agrees" if top == case.expected_leading else f"the model ranks {top} first: it does not agree"
+    print(f"\nThe source's final diagnosis: {case.expected_leading} ({verdict}). Teaching point: {case.teaching_point}")
     return 0
 
 

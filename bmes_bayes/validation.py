@@ -150,6 +150,9 @@ def load_cases(directory: str | Path | None = None, *, network=None, drop_unknow
 
         network = load_network(default_paths()[0])
     d = Path(directory) if directory is not None else validation_dir()
+    if "diagnosis" not in network:
+        raise SpecError([Problem(str(network.path), None, "the network has no 'diagnosis' variable to validate")],
+                        what="validation cases")
     problems: list[Problem] = []
     keys_path, coded_path = d / "cases.yaml", d / "coded.yaml"
     keys, p1 = load_yaml(keys_path)
@@ -263,13 +266,17 @@ def _predict(model: "BmesModel", evidence: Mapping[str, str], which: str) -> tup
     from .exceptions import ImpossibleEvidenceError
 
     k = model.network["diagnosis"].card
+
+    def post(ev: Mapping[str, str]) -> np.ndarray:  # the exact posterior alone (no alerts or unasked-history notes)
+        return np.asarray(model.query(model.resolve(ev), "diagnosis").posterior[0], dtype=float)
+
     if which == "flat":
         return np.full(k, 1.0 / k), "ok"
     try:
         if which == "network":
-            return np.asarray(model.posterior(evidence).probabilities, dtype=float), "ok"
+            return post(evidence), "ok"
         base_ev = _prior_evidence(model, evidence)
-        base = np.asarray(model.posterior(base_ev).probabilities, dtype=float)
+        base = post(base_ev)
         if which == "context_risk":
             return base, "ok"
         # findings as independent given the cause: P(d | ctx) * prod_i P(d | ctx, f_i) / P(d | ctx)
@@ -277,7 +284,7 @@ def _predict(model: "BmesModel", evidence: Mapping[str, str], which: str) -> tup
         for name, state in evidence.items():
             if name in base_ev:
                 continue
-            one = np.asarray(model.posterior({**base_ev, name: state}).probabilities, dtype=float)
+            one = post({**base_ev, name: state})
             with np.errstate(divide="ignore"):
                 log_p = log_p + np.log(one) - np.log(base)
         if not np.isfinite(log_p).any():

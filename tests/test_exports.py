@@ -73,13 +73,13 @@ def _compare(model, gum_bn, data, tol):
     np.testing.assert_allclose(ours, theirs, atol=tol, rtol=0)
 
 
-@settings(max_examples=80)
+@settings(max_examples=25)  # each example is a fresh pyAgrum inference over the 746,496-entry diagnosis table
 @given(data=st.data())
 def test_pyagrum_on_xmlbif_agrees_to_1e9(model, agrum_xml, data):
     _compare(model, agrum_xml, data, 1e-9)
 
 
-@settings(max_examples=40)
+@settings(max_examples=15)
 @given(data=st.data())
 def test_pyagrum_on_bif_agrees_to_single_precision(model, agrum_bif, data):
     """pyAgrum parses BIF probabilities as C++ floats, so agreement is ~1e-7, not 1e-9."""

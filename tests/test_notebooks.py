@@ -20,7 +20,7 @@ from .conftest import ROOT
 pytestmark = pytest.mark.notebooks
 
 EXPECTED = ["01_quickstart.ipynb", "02_scenario_explorer.ipynb", "03_sensitivity.ipynb", "04_teaching.ipynb",
-            "05_the_model.ipynb"]
+            "05_the_model.ipynb", "06_validation.ipynb"]
 BUDGET_SECONDS = 60  # each notebook is written to run in well under 30 s; this catches a runaway cell
 
 
