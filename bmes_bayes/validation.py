@@ -120,7 +120,7 @@ class CaseSet:
 
     def __repr__(self) -> str:
         counts = {h: len(self.half(h)) for h in HALVES}
-        return f"<CaseSet: {len(self.cases)} cases ({counts['tuning']} tuning, {counts['frozen']} frozen) from {self.path}>"
+        return f"<CaseSet: {len(self.cases)} cases ({counts['tuning']} tuning, {counts['frozen']} frozen) from {Path(self.path).name}/>"
 
 
 def _text(x: object) -> bool:
