@@ -22,6 +22,7 @@ from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
+    from .conflict import Conflict
     from .drawing import Marginals
     from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
     from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
@@ -117,7 +118,7 @@ class BmesModel:
             raise self._impossible(ev, source) from None
 
     def posterior(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
-                  unasked: bool = True) -> Posterior:
+                  checks: bool = True) -> Posterior:
         """Exact posterior of ``target`` given ``evidence``.
 
         Parameters
@@ -126,10 +127,11 @@ class BmesModel:
             ``{variable: state}``; soft evidence as ``{variable: {state: likelihood}}``. See ``model.variables``.
         target : str, default "diagnosis"
             The variable whose distribution is returned.
-        unasked : bool, default True
-            For the diagnosis, also find the history items nobody entered that would change the top diagnosis
-            (``Posterior.unasked``; one batched exact query over every item and state, a few milliseconds). Pass
-            False in loops that need the posterior alone.
+        checks : bool, default True
+            For the diagnosis, also run the two teaching checks: the history items nobody entered that would change
+            the top diagnosis (``Posterior.unasked``; one batched exact query) and the evidence conflict
+            (``Posterior.conflict``, Jensen's measure; one query per item). A few milliseconds; pass False in loops
+            that need the posterior alone.
 
         Returns
         -------
@@ -143,8 +145,8 @@ class BmesModel:
             Evidence with probability zero; the message names the conflicting findings.
         """
         self._check_target(target)
-        if not isinstance(unasked, bool):
-            raise TypeError(f"unasked must be True or False, got {type(unasked).__name__}")
+        if not isinstance(checks, bool):
+            raise TypeError(f"checks must be True or False, got {type(checks).__name__}")
         ev = self.resolve(evidence)
         res = self.query(ev, target)
         is_dx = target == self.alert_config.variable
@@ -156,7 +158,8 @@ class BmesModel:
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
             alerts=self.alert_config.check(self.network[target].states, res.posterior[0]) if is_dx else (),
-            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and unasked else (),
+            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and checks else (),
+            conflict=self.conflict(ev.as_dict()).value if is_dx and checks and len(ev) > 1 and not ev.soft else None,
         )
 
     def _unasked(self, ev: Evidence, target: str, probabilities: np.ndarray) -> "tuple[Unasked, ...]":
@@ -211,6 +214,13 @@ class BmesModel:
                     keep[i] = 1.0
                     vals[index][s] = vals[index][s] * keep  # P(x | parents) kept: hard evidence, not a new prior
         return DrawnTables(self.priors, self.network, Draws(self.priors, tuple(vals)))
+
+    def conflict(self, evidence: Mapping[str, object] | None) -> "Conflict":
+        """Jensen's evidence conflict conf(e) = ln(prod P(e_i) / P(e)) and each item's share; see
+        :func:`bmes_bayes.conflict.conflict`."""
+        from .conflict import conflict
+
+        return conflict(self, evidence)
 
     def sensitivity(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                     n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,
@@ -545,7 +555,7 @@ class BmesModel:
         from .drawing import Marginals
 
         ev = self.resolve(evidence)
-        probs = {v.name: self.posterior(evidence, target=v.name, unasked=False).probabilities
+        probs = {v.name: self.posterior(evidence, target=v.name, checks=False).probabilities
                  for v in self.network.variables}
         observed = {n: self.network[n].states[i] for n, i in ev.hard.items()}
         soft = {n: ev.labels[n] for n in ev.soft}

@@ -115,16 +115,22 @@ def _md_table(frame, floatfmt: str = "{:.3f}") -> list[str]:
     return out
 
 
+_VALIDATIONS: dict[str, object] = {}   # model digest -> its validation (a frozen result; the cases ship read-only)
+
+
 def _shipped_validation(model: "BmesModel"):
     """The validation of ``model`` on the shipped case set, or None when the set is not installed or does not fit
-    this network (a user's own network)."""
+    this network (a user's own network). Computed once per model (by digest) in a process."""
     from .exceptions import SpecError
     from .validation import validate
 
-    try:
-        return validate(model)
-    except SpecError:
-        return None
+    key = model.info.digest
+    if key not in _VALIDATIONS:
+        try:
+            _VALIDATIONS[key] = validate(model)
+        except SpecError:
+            _VALIDATIONS[key] = None
+    return _VALIDATIONS[key]
 
 
 def validation_section(result, image: str | None = None) -> list[str]:

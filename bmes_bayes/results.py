@@ -116,6 +116,13 @@ def _unasked_html(unasked) -> str:
     return f"<p><b>Unasked history</b>: {html.escape(UNASKED_HEAD.split(':')[0])}</p><ul>{items}</ul>"
 
 
+def _conflict_line(value: float) -> str:
+    if value > 0:
+        return (f"evidence conflict: conf = {value:.2f} > 0: these findings pull against each other "
+                "(a miscoded finding, or an atypical case; model.conflict(evidence) says which)")
+    return f"evidence conflict: conf = {value:.2f} <= 0: the findings support each other"
+
+
 def _footer_html(model: ModelInfo) -> str:
     """The line every HTML result ends with: which model, and that it is not a clinical device."""
     return f"<p style='font-size:smaller'>{html.escape(model.short)}. {DISCLAIMER}</p>"
@@ -145,6 +152,9 @@ class Posterior(ResultDisplay):
         For the diagnosis: each history item (context or risk factor) that nobody entered and one of whose states
         would change the top diagnosis. The model fills an unentered item in from its prevalence, so the top
         diagnosis *rests on* that item being what it usually is. Empty when the top does not depend on any of them.
+    conflict : float or None
+        Jensen's evidence conflict conf(e) = ln(prod P(e_i) / P(e)) of the (hard) evidence, for the diagnosis when two
+        or more items are entered; > 0 means the findings pull against each other. See :mod:`bmes_bayes.conflict`.
     """
 
     target: str
@@ -155,6 +165,7 @@ class Posterior(ResultDisplay):
     model: ModelInfo
     alerts: tuple["Alert", ...] = ()
     unasked: tuple["Unasked", ...] = ()
+    conflict: float | None = None
 
     def to_series(self) -> pd.Series:
         """Probabilities as a Series indexed by state name (named after the target)."""
@@ -186,6 +197,8 @@ class Posterior(ResultDisplay):
                  zip(self.to_frame()["state"], self.to_frame()["probability"]))]
         lines += _alert_lines(self.alerts)
         lines += _unasked_lines(self.unasked)
+        if self.conflict is not None:
+            lines.append(_conflict_line(self.conflict))
         ev = ", ".join(f"{k}={v}" for k, v in self.evidence.items()) or "none (prior)"
         lines += [f"evidence: {ev}", f"model: {self.model.short}", DISCLAIMER]
         return "\n".join(lines)
@@ -194,7 +207,9 @@ class Posterior(ResultDisplay):
         frame = self.to_frame()[["state", "probability"]]
         return (
             f"<div class='bmes-result'><p><b>P({html.escape(self.target)} | evidence)</b></p>"
-            f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_unasked_html(self.unasked)}{_evidence_html(self.evidence)}"
+            f"{_frame_html(frame)}{_alerts_html(self.alerts)}{_unasked_html(self.unasked)}"
+            f"{'' if self.conflict is None else '<p>' + html.escape(_conflict_line(self.conflict)) + '</p>'}"
+            f"{_evidence_html(self.evidence)}"
             f"{_footer_html(self.model)}</div>"
         )
 

@@ -194,7 +194,7 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
         raise BmesError(f"level must be a float strictly between 0 and 1, got {shown(level)}")
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
         raise BmesError(f"threshold must be in (0, 1], got {shown(threshold)}")
-    point = model.posterior(evidence, target=target, unasked=False)
+    point = model.posterior(evidence, target=target, checks=False)
     samples = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress)
     return Uncertainty(
         target=target, states=point.states, point=point.probabilities, samples=samples, level=level,

@@ -509,7 +509,7 @@ def alerts(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
     cfg = _as_config(model, config)
     if not cfg.rules:
         return ()
-    post = model.posterior(evidence, target=cfg.variable, unasked=False)
+    post = model.posterior(evidence, target=cfg.variable, checks=False)
     return cfg.check(post.states, post.probabilities)
 
 
@@ -781,7 +781,7 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
     seed_int = _int_seed(seed)
     posteriors, samples = [], []
     for ev in cumulative:
-        posteriors.append(model.posterior(ev, target=target, unasked=False))
+        posteriors.append(model.posterior(ev, target=target, checks=False))
         res = model.sensitivity(ev, target=target, n_samples=int(n_samples), seed=seed_int, level=level,
                                 progress=False)
         samples.append(res.samples)

@@ -312,7 +312,8 @@ class Validation(ResultDisplay):
     """Scores of the model and its baselines on the validation cases.
 
     ``predictions`` has one row per case and model: id, half, model, diagnosis (the reference standard), the
-    acceptable alternatives, presentation, top, p_top, p_true, rank, status, and one column per diagnosis state.
+    acceptable alternatives, presentation, top, p_top, p_true, rank, status, conflict (Jensen's conflict of the case's
+    coded evidence under the network, :mod:`bmes_bayes.conflict`), and one column per diagnosis state.
     Every table below is computed from it.
     """
 
@@ -401,10 +402,12 @@ class Validation(ResultDisplay):
         return pd.DataFrame(rows)
 
     def misses(self, half: str = "frozen", model: str = "network") -> pd.DataFrame:
-        """Cases whose reference diagnosis was not ranked first: id, diagnosis, top, p_top, p_true, rank."""
+        """Cases whose reference diagnosis was not ranked first: id, diagnosis, top, p_top, p_true, rank, and the
+        evidence conflict (conf > 0: the coded findings pull against each other; check the coding first)."""
         g = self._one(half, model)
         g = g[g["top"] != g["diagnosis"]]
-        return g[["id", "diagnosis", "acceptable", "presentation", "top", "p_top", "p_true", "rank", "status"]].reset_index(drop=True)
+        return g[["id", "diagnosis", "acceptable", "presentation", "top", "p_top", "p_true", "rank", "conflict",
+                  "status"]].reset_index(drop=True)
 
     def _groups(self):
         order = {m: i for i, m in enumerate(MODELS)}
@@ -505,9 +508,16 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise EvidenceError(f"unknown model {unknown[0]!r}{did_you_mean(unknown[0], MODELS)}; valid: {', '.join(MODELS)}")
+    from .conflict import conflict as conflict_of
+    from .exceptions import ImpossibleEvidenceError
+
     states = model.network["diagnosis"].states
     rows = []
     for c in cases:
+        try:  # Jensen's conflict of the coded evidence: a miss with conf > 0 may be a coding error or an atypical case
+            conf = conflict_of(model, c.evidence, target="diagnosis").value
+        except ImpossibleEvidenceError:
+            conf = float("inf")
         for name in models:
             p, status = _predict(model, c.evidence, name)
             order = np.argsort(-p, kind="stable")
@@ -515,7 +525,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
             rows.append({"id": c.id, "half": c.split, "model": name, "diagnosis": c.diagnosis,
                          "acceptable": ",".join(c.acceptable), "presentation": c.presentation,
                          "top": states[order[0]], "p_top": float(p[order[0]]), "p_true": float(p[truth]),
-                         "rank": int(np.where(order == truth)[0][0]) + 1, "status": status,
+                         "rank": int(np.where(order == truth)[0][0]) + 1, "status": status, "conflict": conf,
                          **{s: float(v) for s, v in zip(states, p)}})
     thresholds = tuple((r.diagnosis, float(r.threshold)) for r in model.alert_config.rules)
     return Validation(pd.DataFrame(rows), tuple(states), thresholds, model.info, cases.dropped)

@@ -53,9 +53,9 @@ def test_unasked_is_shown_and_can_be_switched_off(model):
     ev = CASES[0]
     post = model.posterior(ev)
     assert post.unasked and UNASKED_HEAD in str(post) and "Unasked history" in post._repr_html_()
-    quiet = model.posterior(ev, unasked=False)
+    quiet = model.posterior(ev, checks=False)
     assert quiet.unasked == () and UNASKED_HEAD not in str(quiet)
     np.testing.assert_array_equal(quiet.probabilities, post.probabilities)
     assert model.posterior(ev, target="fever").unasked == ()   # only for the diagnosis
     with pytest.raises(TypeError, match="True or False"):
-        model.posterior(ev, unasked=1)
+        model.posterior(ev, checks=1)
