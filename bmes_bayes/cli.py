@@ -41,6 +41,50 @@ def _uncertainty_json(res) -> dict:
     }
 
 
+def _checks_json(post) -> dict:
+    """The teaching checks of a diagnosis posterior as plain data: alerts, unasked history, evidence conflict."""
+    return {"alerts": [a.to_dict() for a in post.alerts],
+            "unasked": [{"variable": u.variable, "state": u.state, "top": u.top, "probability": u.probability}
+                        for u in post.unasked],
+            "conflict": post.conflict}
+
+
+def _checks_text(post) -> str:
+    """The lines ``str(Posterior)`` shows for alerts, unasked history and conflict (empty when there are none)."""
+    from .results import _alert_lines, _conflict_line, _unasked_lines
+
+    lines = _alert_lines(post.alerts) + _unasked_lines(post.unasked)
+    if post.conflict is not None:
+        lines.append(_conflict_line(post.conflict))
+    return "\n".join(lines)
+
+
+def _to_stdout(args) -> bool:
+    return getattr(args, "output", None) == "-"
+
+
+def _print_result(res, frame, columns: Sequence[str] | None = None) -> None:
+    """A result for people: its own text when it has one, else its one-line summary and its table."""
+    from .results import frame_text
+
+    text = str(res)
+    if text == repr(res):
+        shown = frame[list(columns)] if columns else frame
+        text = f"{text}\n{frame_text(shown)}\n{DISCLAIMER}"
+    print(text)
+
+
+def _emit_frame(args, frame, payload: dict) -> bool:
+    """--csv: the frame as CSV; --json: the payload; returns True when one of them was printed."""
+    if getattr(args, "csv", False):
+        frame.to_csv(sys.stdout, index=False)
+        return True
+    if getattr(args, "json", False):
+        print(json.dumps(_plain(payload), indent=2))
+        return True
+    return False
+
+
 def _model_json(info) -> dict:
     return {"name": info.name, "version": info.network_version, "package_version": info.package_version,
             "digest": info.digest}
@@ -55,20 +99,26 @@ def _cmd_query(args) -> int:
     res = None
     if args.samples:
         res = model.sensitivity(evidence, target=args.target, n_samples=args.samples, seed=args.seed,
-                                level=args.level, progress=False)
+                                level=args.level, progress=None)
     if args.json:
         out = {
             "target": post.target,
             "evidence": post.evidence,
             "posterior": {s: float(p) for s, p in zip(post.states, post.probabilities)},
             "top": post.top[0],
+            **_checks_json(post),
             "model": _model_json(post.model),
         }
         if res is not None:
             out["uncertainty"] = _uncertainty_json(res)
-        print(json.dumps(out, indent=2))
+        print(json.dumps(_plain(out), indent=2))
+    elif res is not None:
+        print(str(res))
+        checks = _checks_text(post)
+        if checks:
+            print(checks)
     else:
-        print(str(res if res is not None else post))
+        print(str(post))
     return 0
 
 
@@ -77,13 +127,17 @@ def _cmd_demo(args) -> int:
 
     model = _model(args)
     case = scenarios.load(args.scenario, network=model.network)
-    res = model.sensitivity(case.evidence, n_samples=args.samples, seed=args.seed, progress=False)
+    res = model.sensitivity(case.evidence, n_samples=args.samples, seed=args.seed, progress=None)
+    post = model.posterior(case.evidence)
     print(f"{case.title}  [{case.name}]")
     print(f"{case.narrative}\nSource: {case.source}\n")
     for stage in case.stages:
         print(f"  {stage.stage:<17} " + ", ".join(f"{k}={v}" for k, v in stage.evidence.items()))
     print()
     print(str(res))
+    checks = _checks_text(post)
+    if checks:
+        print(checks)
     top = res.to_frame().iloc[0]["diagnosis"]
     verdict = "the model agrees" if top == case.expected_leading else f"the model ranks {top} first: it does not agree"
     print(f"\nThe source's final diagnosis: {case.expected_leading} ({verdict}). Teaching point: {case.teaching_point}")
@@ -106,6 +160,11 @@ def _cmd_export(args) -> int:
     from .interop import FORMATS, export
 
     model = _model(args)
+    if _to_stdout(args):
+        from .interop import export_text
+
+        sys.stdout.write(export_text(model, args.format))
+        return 0
     out = Path(args.output) if args.output else Path(f"{model.network.name}{FORMATS[args.format]}")
     export(model, args.format, out, overwrite=args.force)
     print(f"wrote {out}")
@@ -125,6 +184,9 @@ def _cmd_report(args) -> int:
     from .evidence import parse_assignments
 
     evidence = parse_assignments(args.evidence) if args.evidence is not None else None
+    if _to_stdout(args):
+        sys.stdout.write(complete_report(model, evidence, scenario=args.scenario, **options).to_html())
+        return 0
     out = (Path(args.output) if args.output else
            default_report_path(scenario=args.scenario, evidence=evidence))
     if out.exists() and not args.force:  # before any work
@@ -139,6 +201,11 @@ def _cmd_model_card(args) -> int:
     from .model_card import DEFAULT_PATH, write_model_card
 
     model = _model(args)
+    if _to_stdout(args):
+        from .model_card import model_card_text
+
+        sys.stdout.write(model_card_text(model, image=None))
+        return 0
     out = Path(args.output) if args.output else DEFAULT_PATH
     write_model_card(model, out, overwrite=args.force)
     print(f"wrote {out}")
@@ -301,6 +368,66 @@ def _level(text: str) -> float:
     return value
 
 
+def _cmd_uncertainty(args) -> int:
+    from .evidence import parse_assignments
+
+    model = _model(args)
+    evidence = parse_assignments(args.evidence)
+    res = model.sensitivity(evidence, target=args.target, n_samples=args.samples, seed=args.seed, level=args.level,
+                            progress=None)
+    post = model.posterior(evidence, target=args.target)
+    if not _emit_frame(args, res.to_frame(), {"target": args.target, "evidence": post.evidence,
+                                               "uncertainty": _uncertainty_json(res), **_checks_json(post),
+                                               "model": _model_json(res.model)}):
+        print(str(res))
+        checks = _checks_text(post)
+        if checks:
+            print(checks)
+    return 0
+
+
+def _cmd_one_way(args) -> int:
+    from .evidence import parse_assignments
+
+    model = _model(args)
+    evidence = parse_assignments(args.evidence)
+    res = model.one_way(evidence, target_state=args.state, target=args.target, level=args.level)
+    frame = res.to_frame()
+    if not _emit_frame(args, frame, {"target": args.target, "target_state": res.target_state,
+                                      "point": res.point, "level": args.level, "parameters": _records(frame),
+                                      "model": _model_json(model.info)}):
+        _print_result(res, frame)
+    return 0
+
+
+def _cmd_tune(args) -> int:
+    from .evidence import parse_assignments
+
+    model = _model(args)
+    evidence = parse_assignments(args.evidence)
+    res = model.tune(evidence, args.state, at_least=args.at_least, target=args.target, level=args.level)
+    frame = res.to_frame()
+    if not _emit_frame(args, frame, {"target": args.target, "target_state": args.state, "at_least": args.at_least,
+                                      "candidates": _records(frame), "model": _model_json(model.info)}):
+        _print_result(res, frame)
+    return 0
+
+
+def _cmd_explain(args) -> int:
+    from .evidence import parse_assignments
+
+    model = _model(args)
+    evidence = parse_assignments(args.evidence)
+    res = model.explain(evidence, target_state=args.state)
+    frame = res.to_frame()
+    if not _emit_frame(args, frame, {"target_state": res.target_state, "runner_up": res.runner_up,
+                                      "weights": _records(frame), "speaks_for": list(res.speaks_for),
+                                      "speaks_against": list(res.speaks_against),
+                                      "model": _model_json(model.info)}):
+        print(str(res))
+    return 0
+
+
 def _cmd_validate(args) -> int:
     from . import validation
 
@@ -334,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--model", metavar="PATH", default=None, type=_path,
                         help="network YAML file or model directory (default: the shipped model)")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"bmes-bayes {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -364,7 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", required=True, choices=["bif", "xmlbif", "xdsl", "net", "uai"],
                    help="bif, xmlbif (.bifxml), xdsl (GeNIe), net (Hugin) or uai (no names: variables in "
                         "network order)")
-    e.add_argument("-o", "--output", default=None, type=_path, help="output file (default: <network name>.<ext>)")
+    e.add_argument("-o", "--output", default=None, type=_path,
+                   help="output file (default: <network name>.<ext>; - for standard output)")
     e.add_argument("--force", action="store_true", help="replace an existing file")
     e.set_defaults(func=_cmd_export)
 
@@ -381,7 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one textbook scenario per diagnosis, each to <directory>/<name>.html "
                             "(-o: the directory)")
     r.add_argument("-o", "--output", default=None, type=_path,
-                   help="output file (default: reports/<scenario>.html, or reports/evidence-<hash>.html)")
+                   help="output file (default: reports/<scenario>.html, or reports/evidence-<hash>.html; "
+                        "- for standard output)")
     r.add_argument("--force", action="store_true", help="replace an existing file")
     r.add_argument("--samples", type=_positive_int, default=2000, metavar="N",
                    help="parameter sets for the credible intervals (default 2000)")
@@ -392,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     mc = sub.add_parser("model-card", help="write the model card: assumptions and every parameter with its source",
                         description="Markdown: the hand-written networks/MODEL_CARD.md followed by every parameter "
                                     "(value, uncertainty with its 95% interval, source or expert judgement).")
-    mc.add_argument("-o", "--output", default=None, type=_path, help="output file (default: reports/model_card.md)")
+    mc.add_argument("-o", "--output", default=None, type=_path,
+                    help="output file (default: reports/model_card.md; - for standard output, without the diagram)")
     mc.add_argument("--force", action="store_true", help="replace an existing file")
     mc.set_defaults(func=_cmd_model_card)
 
@@ -414,6 +547,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rank tests by information per cost (the model's priors/teaching/test_costs.yaml, or PATH)")
     w.add_argument("--json", action="store_true", help="machine-readable output")
     w.set_defaults(func=_cmd_workup)
+
+    def analysis(name: str, help_text: str, description: str, func, *, state: str | None = None):
+        a = sub.add_parser(name, help=help_text, description=description)
+        a.add_argument("evidence", nargs="*", metavar="variable=state",
+                       help="evidence as for `query` (soft: variable=state:likelihood,...)")
+        a.add_argument("--target", default="diagnosis", help="the variable analysed (default: diagnosis)")
+        if state == "required":
+            a.add_argument("--state", required=True, help="the target state")
+        elif state == "optional":
+            a.add_argument("--state", default=None, help="the target state (default: the current top)")
+        how = a.add_mutually_exclusive_group()
+        how.add_argument("--json", action="store_true", help="machine-readable output")
+        how.add_argument("--csv", action="store_true", help="the result table as CSV")
+        a.set_defaults(func=func)
+        return a
+
+    u = analysis("uncertainty", "credible intervals of the posterior over the plausible range of every prior",
+                 "Draws parameter sets from the priors and reports point, mean, median, interval and how often each "
+                 "state comes first (the same as query --samples), with the can't-miss alerts.", _cmd_uncertainty)
+    u.add_argument("--samples", type=_positive_int, default=2000, metavar="N", help="parameter sets (default 2000)")
+    u.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    u.add_argument("--level", type=_level, default=0.9, help="credible level (default 0.9)")
+    o = analysis("one-way", "tornado: the posterior at both ends of each prior's plausible range",
+                 "Moves every uncertain parameter alone to the ends of its plausible range and reports the target "
+                 "probability there, widest swing first.", _cmd_one_way, state="optional")
+    o.add_argument("--level", type=_level, default=0.95, help="plausible range (default 0.95)")
+    t = analysis("tune", "single parameter changes that would make a state reach a probability",
+                 "Finds, for each parameter alone, the value that would make P(target = state | evidence) reach "
+                 "--at-least, ranked by the Chan-Darwiche distance.", _cmd_tune, state="required")
+    t.add_argument("--at-least", type=float, required=True, dest="at_least", help="the probability to reach")
+    t.add_argument("--level", type=_level, default=0.95, help="plausible range (default 0.95)")
+    analysis("explain", "weight of evidence of each finding for the top (or a chosen) diagnosis",
+             "Each observed item's weight of evidence (decibans) for the target state against every alternative; "
+             "the weights add up to the change from prior to posterior odds.", _cmd_explain, state="optional")
 
     va = sub.add_parser("validate", help="score the model on published cases (tuning and frozen halves) against baselines",
                         description="Scores the network on the validation case set (validation/: protocol, coding "

@@ -55,10 +55,11 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
 
     Parameters
     ----------
-    evidence : mapping or None
+    evidence : mapping, pandas Series or None
         ``{variable: state}`` for hard evidence; ``{variable: {state: likelihood, ...}}`` or
         ``{variable: [likelihood per state]}`` for soft evidence (every state given, non-negative, finite,
-        not all zero).
+        not all zero). A Series indexed by variable is read the same way (a NaN entry means not entered), so a
+        row of a DataFrame of cases can be passed as it is.
 
     Raises
     ------
@@ -67,6 +68,8 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
     """
     if evidence is None:
         return Evidence({}, {}, {})
+    if type(evidence).__name__ == "Series" and hasattr(evidence, "to_dict") and hasattr(evidence, "index"):
+        evidence = {k: v for k, v in evidence.to_dict().items() if not (isinstance(v, float) and v != v)}  # NaN = not entered
     if not isinstance(evidence, Mapping):
         raise EvidenceError(
             f"evidence must be a mapping of variable to state, such as {{'joint': 'hip'}}; got {type(evidence).__name__}"

@@ -106,6 +106,32 @@ class BmesModel:
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
 
+        The low-level, stable entry point for programs that need only numbers (no alerts, no checks, no result
+        object): about as fast as the engine goes.
+
+        Parameters
+        ----------
+        ev : Evidence
+            Checked evidence, from :meth:`resolve` (``model.resolve({"joint": "hip"})``).
+        target : str
+            A variable of the network.
+        source : TableSource, optional
+            Where the CPTs come from: the point model (default), or e.g. ``bmes_bayes.cpt.DrawnTables`` over
+            parameter draws, in which case there is one row per parameter set.
+
+        Returns
+        -------
+        QueryResult
+            ``posterior``: array ``(S, K)``; ``log_evidence``: ``log P(evidence)`` per parameter set ``(S,)``.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> m = bmes_bayes.load_model()
+        >>> res = m.query(m.resolve({"joint": "hip"}), "diagnosis")
+        >>> res.posterior.shape
+        (1, 9)
+
         Raises
         ------
         ImpossibleEvidenceError

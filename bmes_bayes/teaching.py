@@ -60,7 +60,7 @@ import pandas as pd
 
 from ._yaml import line_of, load_yaml
 from .evidence import Evidence
-from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError,
+from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, shown,
                          unknown_name_message)
 from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _footer_html,
                       _frame_html, frame_text)
@@ -573,6 +573,17 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
 
 
 # ======================================================================================= work-up trajectory
+def _is_evidence(x: object) -> bool:
+    """A mapping of variable to state, or a pandas Series indexed by variable."""
+    if isinstance(x, Mapping):
+        return True
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(x, pd.Series)
+
+
 def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple[str, dict[str, object]]]]:
     """(name, [(stage name, evidence added)]) from a Scenario or a sequence of (name, evidence) pairs."""
     from .scenarios import Scenario
@@ -580,22 +591,26 @@ def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple
     if isinstance(stages, Scenario):
         return stages.name, [(st.stage, dict(st.evidence)) for st in stages.stages]
     if isinstance(stages, (str, bytes, Mapping)) or not isinstance(stages, Sequence):
-        raise EvidenceError("stages must be a Scenario or an ordered list of (stage name, evidence mapping) pairs, "
-                            f"such as [('history', {{'joint': 'hip'}}), ('mri', {{...}})]; got {type(stages).__name__}")
+        raise EvidenceError("stages must be a Scenario, an ordered list of evidence mappings (stages named by order), "
+                            "or of (stage name, evidence mapping) pairs, such as [('history', {'joint': 'hip'}), "
+                            f"('mri', {{...}})]; got {type(stages).__name__}")
     items: list[tuple[str, dict[str, object]]] = []
     for i, item in enumerate(stages, start=1):
         if hasattr(item, "stage") and hasattr(item, "evidence"):
             name, ev = item.stage, item.evidence
+        elif _is_evidence(item):  # a plain evidence mapping: the stage is named by its order
+            name, ev = f"stage {i}", item
         elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)) and len(item) == 2:
             name, ev = item
         else:
-            raise EvidenceError(f"stage {i}: expected a (stage name, evidence mapping) pair, got {item!r}")
+            raise EvidenceError(f"stage {i}: expected an evidence mapping or a (stage name, evidence mapping) pair, "
+                                f"got {shown(item)}")
         if not isinstance(name, str) or not name.strip():
             raise EvidenceError(f"stage {i}: the stage name must be non-empty text, got {name!r}")
-        if not isinstance(ev, Mapping):
+        if not _is_evidence(ev):
             raise EvidenceError(f"stage {i} ({name}): evidence must be a mapping of variable to state, "
                                 f"got {type(ev).__name__}")
-        items.append((name, dict(ev)))
+        items.append((name, dict(ev.items())))
     if not items:
         raise EvidenceError("stages is empty: give at least one (stage name, evidence) pair")
     return "work-up", items

@@ -90,3 +90,84 @@ def test_closed_pipe_is_not_an_error():
                           capture_output=True, text=True, timeout=120)
     assert proc.stdout.count("\n") == 1
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------ the command line says what the API says (issue 12)
+def test_version(capsys):
+    import bmes_bayes
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"bmes-bayes {bmes_bayes.__version__}"
+
+
+def test_query_json_carries_alerts_unasked_and_conflict(capsys, model):
+    ev = {"joint": "hip", "onset": "sudden", "fever": "yes"}
+    code, out, _ = run(["query", "--json"] + [f"{k}={v}" for k, v in ev.items()], capsys)
+    data = json.loads(out)
+    post = model.posterior(ev)
+    assert code == 0 and [a["diagnosis"] for a in data["alerts"]] == [a.diagnosis for a in post.alerts]
+    assert [(u["variable"], u["state"]) for u in data["unasked"]] == [(u.variable, u.state) for u in post.unasked]
+    assert data["conflict"] == pytest.approx(post.conflict, abs=1e-12)
+
+
+def test_uncertainty_tables_keep_the_alerts(capsys, model):
+    ev = ["joint=hip", "onset=sudden", "fever=yes"]
+    post = model.posterior({"joint": "hip", "onset": "sudden", "fever": "yes"})
+    assert post.alerts
+    for args in (["query", "--samples", "50", *ev], ["uncertainty", "--samples", "50", *ev]):
+        code, out, _ = run(args, capsys)
+        assert code == 0 and "can't-miss alerts" in out
+        for a in post.alerts:
+            assert f"! {a.diagnosis}" in out
+    code, out, _ = run(["demo", "--samples", "50"], capsys)
+    assert code == 0 and "can't-miss alerts" in out
+
+
+@pytest.mark.parametrize("cmd, extra, method", [
+    ("uncertainty", ["--samples", "40"], lambda m, ev: m.sensitivity(ev, n_samples=40, seed=0, progress=False)),
+    ("one-way", [], lambda m, ev: m.one_way(ev)),
+    ("explain", [], lambda m, ev: m.explain(ev)),
+    ("tune", ["--state", "osteonecrosis", "--at-least", "0.9"], lambda m, ev: m.tune(ev, "osteonecrosis", at_least=0.9)),
+])
+def test_analysis_subcommands_csv_and_json_match_the_api(capsys, model, cmd, extra, method):
+    import io
+
+    import pandas as pd
+
+    ev = {"joint": "hip", "corticosteroids": "yes", "mri_edema_pattern": "diffuse"}
+    args = [cmd, *[f"{k}={v}" for k, v in ev.items()], *extra]
+    code, out, err = run([*args, "--csv"], capsys)
+    assert code == 0, err
+    got = pd.read_csv(io.StringIO(out))
+    expected = method(model, ev).to_frame()
+    assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
+    num = [c for c in expected.columns if pd.api.types.is_float_dtype(expected[c])]
+    np.testing.assert_allclose(got[num].to_numpy(float), expected[num].to_numpy(float), rtol=1e-9, atol=1e-12)
+    code, out, _ = run([*args, "--json"], capsys)
+    assert code == 0 and json.loads(out)["model"]["digest"] == model.info.digest
+    code, out, _ = run(args, capsys)
+    assert code == 0 and "not a clinical device" in out
+
+
+def test_output_dash_writes_to_standard_output(capsys, model):
+    from bmes_bayes.interop import export_text
+    from bmes_bayes.model_card import model_card_text
+
+    code, out, _ = run(["export", "--format", "net", "-o", "-"], capsys)
+    assert code == 0 and out == export_text(model, "net")
+    code, out, _ = run(["model-card", "-o", "-"], capsys)
+    assert code == 0 and out == model_card_text(model, image=None)
+    code, out, _ = run(["report", "--evidence", "joint=hip", "--samples", "20", "-o", "-"], capsys)
+    assert code == 0 and out.lstrip().lower().startswith("<!doctype html")
+
+
+def test_every_subcommand_has_help_text():
+    from bmes_bayes.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, p in sub.choices.items():
+        helps = {a.dest: a.help for a in sub._choices_actions}
+        assert helps.get(name), name
+        assert p.description or p.format_help(), name

@@ -96,3 +96,21 @@ def test_impossible_evidence_names_the_conflict(model):
     assert set(exc.value.conflict) == {"sex", "pregnancy"}
     assert "sex=male" in str(exc.value) and "pregnancy=late_or_postpartum" in str(exc.value)
     assert "fever" not in str(exc.value)
+
+
+def test_a_pandas_series_is_evidence(model):
+    """A row of a DataFrame of cases can be passed as it is; NaN means not entered."""
+    import pandas as pd
+
+    row = pd.Series({"joint": "hip", "fever": np.nan, "mri_necrotic_segment": "present"})
+    np.testing.assert_array_equal(model.posterior(row, checks=False).probabilities,
+                                  model.posterior({"joint": "hip", "mri_necrotic_segment": "present"},
+                                                  checks=False).probabilities)
+
+
+def test_workup_takes_plain_evidence_mappings(model):
+    work = model.workup([{"joint": "hip"}, {"mri_necrotic_segment": "present"}], n_samples=10, seed=0)
+    named = model.workup([("stage 1", {"joint": "hip"}), ("stage 2", {"mri_necrotic_segment": "present"})],
+                         n_samples=10, seed=0)
+    assert work.stages == ("stage 1", "stage 2")
+    np.testing.assert_array_equal(work.samples, named.samples)
