@@ -40,6 +40,8 @@ from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _foot
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
 
 if TYPE_CHECKING:  # pragma: no cover
+    import xarray
+
     from matplotlib.axes import Axes
 
     from .model import BmesModel
@@ -64,26 +66,61 @@ def _progress(total: int, enabled: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="draws", leave=False)
 
 
+KEEP_PARAMETERS_UP_TO = 20_000   # parameter draws are kept with the result up to this many sets (about 10 kB each)
+
+
+def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None]]]:
+    """Labels of the scalar parameters that draws vary, and where each lives: ``(parameter index, state index or
+    None)``. A two-state row stated for one state gives that state; a full row each state it allows; an odds ratio
+    itself. Fixed parameters are left out (they never vary)."""
+    labels, where = [], []
+    for i, p in enumerate(spec.parameters):
+        if p.fixed:
+            continue
+        if isinstance(p, OddsRatioPrior):
+            labels.append(p.id)
+            where.append((i, None))
+            continue
+        ks = [p.focus] if p.focus is not None else [int(k) for k in p.support]
+        for k in ks:
+            labels.append(f"{p.id}: {p.states[k]}")
+            where.append((i, k))
+    return tuple(labels), where
+
+
+def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.ndarray:
+    cols = [draws.values[i] if k is None else draws.values[i][:, k] for i, k in where]
+    return np.column_stack(cols) if cols else np.empty((draws.n_samples, 0))
+
+
 def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
-                    seed: None | int | np.random.Generator, progress: bool | None = None) -> np.ndarray:
-    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``."""
+                    seed: None | int | np.random.Generator, progress: bool | None = None,
+                    keep_parameters: bool = False) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
+    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
+
+    With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
+    :func:`parameter_columns`."""
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise BmesError(f"n_samples must be a positive integer, got {shown(n_samples)}")
     model._check_target(target)
     ev = model.resolve(evidence)
     rng = as_generator(seed)
     out = np.empty((n_samples, model.network[target].card))
+    _, where = parameter_columns(model.priors)
+    params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = _progress(n_samples, progress, "sampling priors")
     for start in range(0, n_samples, CHUNK):
         n = min(CHUNK, n_samples - start)
         draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
         source = DrawnTables(model.priors, model.network, draws)
         out[start : start + n] = model.query(ev, target, source).posterior[:n]
+        if params is not None:
+            params[start : start + n] = _parameter_matrix(draws, where)[:n]
         if bar is not None:
             bar.update(n)
     if bar is not None:
         bar.close()
-    return out
+    return (out, params) if keep_parameters else out
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,10 +149,55 @@ class Uncertainty(ResultDisplay):
     seed: int | None
     evidence: dict[str, object]
     model: ModelInfo
+    parameters: np.ndarray | None = None         # (n_samples, P): the parameter sets drawn (see parameter_labels)
+    parameter_labels: tuple[str, ...] = ()
 
     @property
     def n_samples(self) -> int:
         return int(self.samples.shape[0])
+
+    def draws(self) -> pd.DataFrame:
+        """The draws in long form: one row per parameter set and state, columns ``draw, state, probability``."""
+        k = len(self.states)
+        return pd.DataFrame({"draw": np.repeat(np.arange(self.n_samples), k),
+                             "state": np.tile(np.array(self.states, dtype=object), self.n_samples),
+                             "probability": self.samples.ravel()})
+
+    def parameter_draws(self) -> pd.DataFrame:
+        """The parameter sets that produced the draws, one row per draw, one column per varying parameter
+        (labelled ``"<parameter>: <state>"`` for a probability, the parameter's id for an odds ratio)."""
+        if self.parameters is None:
+            raise BmesError(f"the parameter draws were not kept (they are kept up to {KEEP_PARAMETERS_UP_TO:,} sets)")
+        frame = pd.DataFrame(self.parameters, columns=list(self.parameter_labels))
+        frame.index.name = "draw"
+        return frame
+
+    def to_xarray(self) -> "xarray.Dataset":
+        """An ``xarray.Dataset``: ``posterior`` (dims ``draw``, ``state``) and, when kept, ``parameters`` (dims
+        ``draw``, ``parameter``), with the evidence, seed and model in ``attrs``. Needs the ``xarray`` extra."""
+        xr = _xarray()
+        data = {"posterior": (("draw", "state"), self.samples)}
+        coords = {"draw": np.arange(self.n_samples), "state": list(self.states)}
+        if self.parameters is not None:
+            data["parameters"] = (("draw", "parameter"), self.parameters)
+            coords["parameter"] = list(self.parameter_labels)
+        attrs = {"target": self.target, "evidence": "; ".join(f"{k}={v}" for k, v in self.evidence.items()),
+                 "seed": -1 if self.seed is None else int(self.seed), "level": self.level,
+                 "point": list(map(float, self.point)), "model": self.model.short, "disclaimer": DISCLAIMER}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def to_datatree(self) -> "xarray.DataTree":
+        """An ArviZ-style ``xarray.DataTree``: group ``posterior`` holds P(target = state | evidence) per draw
+        (dims ``chain`` of length 1, ``draw``, ``state``) and group ``prior`` the parameter draws that produced it
+        (dims ``chain``, ``draw``, ``parameter``), so ArviZ summaries and plots work on it with no glue and it
+        round-trips through netCDF or Zarr. Needs the ``xarray`` extra."""
+        xr = _xarray()
+        ds = self.to_xarray()
+        post = xr.Dataset({self.target: ds["posterior"].expand_dims(chain=[0])}, attrs=ds.attrs)
+        groups = {"posterior": post}
+        if self.parameters is not None:
+            groups["prior"] = xr.Dataset({"parameters": ds["parameters"].expand_dims(chain=[0])}, attrs=ds.attrs)
+        return xr.DataTree.from_dict(groups)
 
     @property
     def p_top(self) -> np.ndarray:
@@ -195,12 +277,24 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
         raise BmesError(f"threshold must be in (0, 1], got {shown(threshold)}")
     point = model.posterior(evidence, target=target, checks=False)
-    samples = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress)
+    keep = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool) and n_samples <= KEEP_PARAMETERS_UP_TO
+    out = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress,
+                          keep_parameters=keep)
+    samples, params = out if keep else (out, None)
     return Uncertainty(
         target=target, states=point.states, point=point.probabilities, samples=samples, level=level,
         threshold=float(threshold), seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
-        model=model.info,
+        model=model.info, parameters=params,
+        parameter_labels=parameter_columns(model.priors)[0] if keep else (),
     )
+
+
+def _xarray():
+    try:
+        import xarray as xr
+    except ImportError:
+        raise BmesError("labelled draws as xarray need the optional extra: pip install 'bmes-bayes[xarray]'") from None
+    return xr
 
 
 # ============================================================================================== shared helpers

@@ -660,6 +660,16 @@ class Workup(ResultDisplay):
     seed: int
     model: ModelInfo
 
+    def draws(self) -> pd.DataFrame:
+        """The draws in long form: columns ``stage, draw, state, probability`` (one row per stage, parameter set and
+        state); the same parameter sets at every stage, so ``draw`` follows one plausible model's trajectory."""
+        n_stages, n, k = self.samples.shape
+        states = self.posteriors[0].states
+        return pd.DataFrame({"stage": np.repeat(np.array(self.stages, dtype=object), n * k),
+                             "draw": np.tile(np.repeat(np.arange(n), k), n_stages),
+                             "state": np.tile(np.array(states, dtype=object), n_stages * n),
+                             "probability": self.samples.ravel()})
+
     @property
     def target(self) -> str:
         return self.posteriors[0].target

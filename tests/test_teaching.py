@@ -83,7 +83,7 @@ def test_workup_from_pairs_and_seed_is_recorded(model):
 @pytest.mark.parametrize("stages, fragment", [
     ([("history", {"joint": "hip"}), ("mri", {"joint": "knee"})], "given again"),
     ([], "empty"),
-    ({"joint": "hip"}, "Scenario or an ordered list"),
+    ({"joint": "hip"}, "must be a Scenario, an ordered list of evidence mappings"),
     ([("history", "joint=hip")], "must be a mapping"),
     ([("history", {"jiont": "hip"})], "did you mean 'joint'"),
 ])
