@@ -11,6 +11,7 @@ True
 __version__ = "0.1.0"
 
 from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, SpecError  # noqa: E402
+from .importer import load_network  # noqa: E402
 from .model import BmesModel, load_model  # noqa: E402
 from .results import Posterior  # noqa: E402
 
@@ -23,4 +24,5 @@ __all__ = [
     "SpecError",
     "__version__",
     "load_model",
+    "load_network",
 ]

@@ -19,7 +19,7 @@ from .exceptions import BmesError
 if TYPE_CHECKING:  # pragma: no cover
     from .model import BmesModel
 
-__all__ = ["to_pgmpy", "export", "FORMATS", "pgmpy_tables"]
+__all__ = ["to_pgmpy", "export", "FORMATS", "pgmpy_tables", "read_network_file", "READERS"]
 
 Format = Literal["bif", "xmlbif", "xdsl", "net", "uai"]
 #: Export formats and their file extensions (pyAgrum picks its reader by extension: XMLBIF must end in .bifxml).
@@ -277,3 +277,112 @@ def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool
     if path.exists() and not overwrite:
         raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
     return write_new(path, export_text(model, fmt), overwrite=overwrite)
+
+
+# ------------------------------------------------------------------------------------------------ reading
+READERS = {".bif": "BIFReader", ".bifxml": "XMLBIFReader", ".xml": "XMLBIFReader", ".xmlbif": "XMLBIFReader",
+           ".xdsl": "XDSLReader", ".net": "NETReader", ".uai": "our UAI reader"}
+
+
+def _read_uai(path: Path):
+    """UAI (BAYES) by its specification: each function's scope lists the parents then the child, and its table runs
+    in C order over the scope (the child fastest). Read here rather than by pgmpy's UAIReader, which takes the
+    child as the slowest axis, orders parents by the graph and cannot parse exponents ("1e-05")."""
+    tokens = path.read_text(encoding="utf-8").split()
+    pos = 0
+
+    def take(kind=int):
+        nonlocal pos
+        if pos >= len(tokens):
+            raise BmesError(f"{path}: the UAI file ends early (token {pos + 1} expected)")
+        tok = tokens[pos]
+        pos += 1
+        try:
+            return kind(tok)
+        except ValueError:
+            raise BmesError(f"{path}: UAI token {pos} is {tok!r}, expected a {kind.__name__}") from None
+
+    kind = tokens[0] if tokens else ""
+    pos = 1
+    if kind != "BAYES":
+        raise BmesError(f"{path}: only UAI 'BAYES' networks can be read (found {kind or 'an empty file'!r})")
+    n = take()
+    cards = [take() for _ in range(n)]
+    n_functions = take()
+    scopes = []
+    for _ in range(n_functions):
+        k = take()
+        scopes.append([take() for _ in range(k)])
+    names = [f"var_{i}" for i in range(n)]
+    states = {names[i]: tuple(str(j) for j in range(c)) for i, c in enumerate(cards)}
+    parents: dict[str, tuple[str, ...]] = {}
+    tables: dict[str, np.ndarray] = {}
+    for scope in scopes:
+        count = take()
+        values = np.array([take(float) for _ in range(count)])
+        shape = [cards[i] for i in scope]
+        if int(np.prod(shape)) != count:
+            raise BmesError(f"{path}: a table has {count} values for a scope of size {int(np.prod(shape))}")
+        child = names[scope[-1]]
+        parents[child] = tuple(names[i] for i in scope[:-1])
+        tables[child] = values.reshape(shape)
+    missing = [m for m in names if m not in tables]
+    if missing:
+        raise BmesError(f"{path}: no probability table for {', '.join(missing)}")
+    return names, states, parents, tables
+
+
+def read_network_file(path: str | Path) -> tuple[list[str], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
+                                                 dict[str, np.ndarray]]:
+    """Read a discrete Bayesian network with pgmpy's readers (BIF, XMLBIF, XDSL, Hugin NET, UAI).
+
+    pgmpy's readers are used, not pyAgrum's, because pgmpy is already a dependency and keeps probabilities in double
+    precision (pyAgrum parses BIF and NET as C++ floats). Returns the variable names (in file order), their states,
+    their parents, and each CPT as an array ``(*parent cards, card)`` in the order of ``parents``.
+
+    Raises
+    ------
+    BmesError
+        An unknown extension (naming the known ones), or a file pgmpy cannot parse (with its reason).
+    """
+    path = Path(path)
+    ext = "".join(path.suffixes[-1:]).lower()
+    if ext not in READERS:
+        raise BmesError(f"{path}: unknown network format {ext or '(no extension)'!r}; "
+                        f"known: {', '.join(sorted(READERS))}")
+    if not path.is_file():
+        raise BmesError(f"{path}: no such file")
+    if ext == ".uai":
+        return _read_uai(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgmpy import readwrite
+
+        reader_cls = getattr(readwrite, READERS[ext])
+        try:
+            if READERS[ext] == "XMLBIFReader":
+                # pgmpy splits every <PROPERTY> on "=" and fails on text with a second "=" (">=60 years"):
+                # properties carry no probabilities, so they are dropped before parsing
+                text = re.sub(r"<PROPERTY>.*?</PROPERTY>", "", path.read_text(encoding="utf-8"), flags=re.S)
+                bn = reader_cls(string=text).get_model()
+            else:
+                bn = reader_cls(str(path)).get_model()
+        except Exception as exc:  # noqa: BLE001 - any parse failure of a foreign file becomes our error
+            raise BmesError(f"{path}: pgmpy's {READERS[ext]} cannot read it ({type(exc).__name__}: {exc})") from None
+    names = [str(n) for n in bn.nodes()]
+    states: dict[str, tuple[str, ...]] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    tables: dict[str, np.ndarray] = {}
+    for cpd in bn.get_cpds():
+        var = str(cpd.variable)
+        ev = [str(e) for e in cpd.variables[1:]]                            # pgmpy: first parent slowest
+        names_of = {str(k): tuple(str(s) for s in v) for k, v in cpd.state_names.items()}
+        states[var] = names_of[var]
+        parents[var] = tuple(ev)
+        values = np.asarray(cpd.get_values(), dtype=float)                  # (card, prod(parent cards))
+        cards = [len(names_of[p]) for p in ev]
+        tables[var] = values.T.reshape(*cards, len(states[var])) if ev else values[:, 0]
+    missing = [n for n in names if n not in tables]
+    if missing:
+        raise BmesError(f"{path}: no probability table for {', '.join(missing)}")
+    return names, states, parents, tables

@@ -99,9 +99,25 @@ class BmesModel:
         """Check evidence against the vocabulary (raises :class:`EvidenceError` naming every problem)."""
         return resolve_evidence(self.network, evidence)
 
+    def target_name(self, target: str) -> str:
+        """The variable an analysis is about: ``target`` itself, or for ``"diagnosis"`` in a network without a
+        variable of that name (an imported one) the variable whose role is diagnosis.
+
+        Raises
+        ------
+        EvidenceError
+            An unknown variable (naming the valid ones and the closest match).
+        """
+        if isinstance(target, str) and target in self.network:
+            return target
+        if target == "diagnosis":
+            roles = [v.name for v in self.network.variables if v.role == "diagnosis"]
+            if len(roles) == 1:
+                return roles[0]
+        raise EvidenceError(unknown_name_message("variable", target, self.network.names, where=" as target"))
+
     def _check_target(self, target: str) -> None:
-        if not isinstance(target, str) or target not in self.network:
-            raise EvidenceError(unknown_name_message("variable", target, self.network.names, where=" as target"))
+        self.target_name(target)
 
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
@@ -170,7 +186,7 @@ class BmesModel:
         ImpossibleEvidenceError
             Evidence with probability zero; the message names the conflicting findings.
         """
-        self._check_target(target)
+        target = self.target_name(target)
         if not isinstance(checks, bool):
             raise TypeError(f"checks must be True or False, got {type(checks).__name__}")
         ev = self.resolve(evidence)
@@ -282,7 +298,7 @@ class BmesModel:
         """
         from .sensitivity import uncertainty
 
-        return uncertainty(self, evidence, target=target, n_samples=n_samples, level=level, seed=seed,
+        return uncertainty(self, evidence, target=self.target_name(target), n_samples=n_samples, level=level, seed=seed,
                            threshold=threshold, progress=progress)
 
     def one_way(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
@@ -324,7 +340,7 @@ class BmesModel:
         """
         from .sensitivity import one_way
 
-        return one_way(self, evidence, target_state=target_state, target=target, level=level)
+        return one_way(self, evidence, target_state=target_state, target=self.target_name(target), level=level)
 
     def sensitivity_function(self, evidence: Mapping[str, object] | None, node: str,
                              parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
@@ -383,7 +399,7 @@ class BmesModel:
         from .sensitivity import sensitivity_function
 
         return sensitivity_function(self, evidence, node, parent_states, state, target_state=target_state,
-                                    target=target, covariation=covariation)
+                                    target=self.target_name(target), covariation=covariation)
 
     def admissible_deviation(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                              node: str | None = None) -> "AdmissibleDeviation":
@@ -424,7 +440,7 @@ class BmesModel:
         """
         from .sensitivity import admissible_deviation
 
-        return admissible_deviation(self, evidence, target=target, node=node)
+        return admissible_deviation(self, evidence, target=self.target_name(target), node=node)
 
     def tune(self, evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
              target: str = "diagnosis", level: float = 0.95) -> "Tuning":
@@ -488,7 +504,7 @@ class BmesModel:
         """
         from .sensitivity import tune
 
-        return tune(self, evidence, target_state, at_least=at_least, target=target, level=level)
+        return tune(self, evidence, target_state, at_least=at_least, target=self.target_name(target), level=level)
 
     def sobol(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
               target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
@@ -537,7 +553,7 @@ class BmesModel:
         """
         from .sensitivity import sobol
 
-        return sobol(self, evidence, target_state=target_state, target=target, n=n, seed=seed, groups=groups,
+        return sobol(self, evidence, target_state=target_state, target=self.target_name(target), n=n, seed=seed, groups=groups,
                      level=level, progress=progress)
 
     def _impossible(self, ev: Evidence, source: TableSource) -> ImpossibleEvidenceError:

@@ -102,7 +102,7 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     :func:`parameter_columns`."""
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise BmesError(f"n_samples must be a positive integer, got {shown(n_samples)}")
-    model._check_target(target)
+    target = model.target_name(target)
     ev = model.resolve(evidence)
     rng = as_generator(seed)
     out = np.empty((n_samples, model.network[target].card))
@@ -305,7 +305,7 @@ COVARIATIONS = ("proportional", "uniform", "order_preserving")
 
 def _target_index(model: "BmesModel", target: str, target_state: str | None, ev) -> tuple[int, np.ndarray]:
     """Index of ``target_state`` (default: the point model's top state) and the point posterior."""
-    model._check_target(target)
+    target = model.target_name(target)
     point = model.query(ev, target).posterior[0]
     states = model.network[target].states
     if target_state is None:
@@ -1026,7 +1026,7 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
                          target: str = "diagnosis", node: str | None = None) -> AdmissibleDeviation:
     """See :meth:`bmes_bayes.BmesModel.admissible_deviation`."""
     ev = model.resolve(evidence)
-    model._check_target(target)
+    target = model.target_name(target)
     if node is None:
         frame, top, p = _clinical_deviation(model, ev, target)
         scope = "clinical parameter"
