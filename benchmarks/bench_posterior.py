@@ -13,6 +13,7 @@ import argparse
 import statistics
 import time
 import warnings
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +22,9 @@ import bmes_bayes
 from bmes_bayes.interop import to_pgmpy
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _agrum import agrum_network  # noqa: E402
 
-
-def _agrum_network(gum, model):
-    """pyAgrum's copy of the network, read from an XMLBIF export written to a temporary directory (the exports are
-    generated, not kept in git)."""
-    import tempfile
-
-    from bmes_bayes.interop import export
-
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "bmes.bifxml"
-        export(model, "xmlbif", path)
-        return gum.loadBN(str(path))
 
 SCENARIOS = {
     "context + risk factors + MRI (typical query)": {
@@ -75,7 +66,7 @@ def main() -> None:
         ve = VariableElimination(to_pgmpy(model))
     import pyagrum as gum
 
-    gbn = _agrum_network(gum, model)
+    gbn = agrum_network(gum, model)
     lazy = gum.LazyPropagation(gbn)
 
     print(f"bmes-bayes {bmes_bayes.__version__}; {len(model.network.variables)} variables; "

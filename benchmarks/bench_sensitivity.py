@@ -21,6 +21,7 @@ import resource
 import time
 import tracemalloc
 import warnings
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +32,9 @@ from bmes_bayes.interop import pgmpy_tables
 from bmes_bayes.parameters import sample_draws
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _agrum import agrum_network  # noqa: E402
 
-
-def _agrum_network(gum, model):
-    """pyAgrum's copy of the network, read from an XMLBIF export written to a temporary directory (the exports are
-    generated, not kept in git)."""
-    import tempfile
-
-    from bmes_bayes.interop import export
-
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "bmes.bifxml"
-        export(model, "xmlbif", path)
-        return gum.loadBN(str(path))
 SCENARIOS = {
     "no evidence (the largest sum)": {},
     "hip, sudden onset (risk factors, age, sex unobserved)": {"joint": "hip", "onset": "sudden"},
@@ -97,7 +88,7 @@ def pyagrum_loop(model, ev, draws, n):
     import pyagrum as gum
 
     net = model.network
-    gbn = _agrum_network(gum, model)
+    gbn = agrum_network(gum, model)
     # pyAgrum keeps a CPT's variables in its own order: the child first, then the parents (reversed)
     orders = {v.name: list(gbn.cpt(v.name).names) for v in net.variables}
     out = np.empty((n, net["diagnosis"].card))
