@@ -59,6 +59,12 @@ def _checks_text(post) -> str:
     return "\n".join(lines)
 
 
+def _uncertainty_text(res, post) -> str:
+    """An uncertainty table followed by the point posterior's checks (alerts, unasked history, conflict)."""
+    checks = _checks_text(post)
+    return f"{res}\n{checks}" if checks else str(res)
+
+
 def _to_stdout(args) -> bool:
     return getattr(args, "output", None) == "-"
 
@@ -113,10 +119,7 @@ def _cmd_query(args) -> int:
             out["uncertainty"] = _uncertainty_json(res)
         print(json.dumps(_plain(out), indent=2))
     elif res is not None:
-        print(str(res))
-        checks = _checks_text(post)
-        if checks:
-            print(checks)
+        print(_uncertainty_text(res, post))
     else:
         print(str(post))
     return 0
@@ -134,10 +137,7 @@ def _cmd_demo(args) -> int:
     for stage in case.stages:
         print(f"  {stage.stage:<17} " + ", ".join(f"{k}={v}" for k, v in stage.evidence.items()))
     print()
-    print(str(res))
-    checks = _checks_text(post)
-    if checks:
-        print(checks)
+    print(_uncertainty_text(res, post))
     top = res.to_frame().iloc[0]["diagnosis"]
     verdict = "the model agrees" if top == case.expected_leading else f"the model ranks {top} first: it does not agree"
     print(f"\nThe source's final diagnosis: {case.expected_leading} ({verdict}). Teaching point: {case.teaching_point}")
@@ -379,10 +379,7 @@ def _cmd_uncertainty(args) -> int:
     if not _emit_frame(args, res.to_frame(), {"target": args.target, "evidence": post.evidence,
                                                "uncertainty": _uncertainty_json(res), **_checks_json(post),
                                                "model": _model_json(res.model)}):
-        print(str(res))
-        checks = _checks_text(post)
-        if checks:
-            print(checks)
+        print(_uncertainty_text(res, post))
     return 0
 
 
@@ -434,17 +431,7 @@ def _cmd_validate(args) -> int:
     model = _model(args)
     res = validation.validate(model, args.cases, drop_unknown=args.drop_unknown)
     if args.plot is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(10.4, 4.6))
-        for ax, half in zip(axes, validation.HALVES):
-            res.plot(ax, half=half)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=110)
-        plt.close(fig)
+        Path(args.plot).write_bytes(res.reliability_png())
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, default=str))
     else:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .model import BmesModel
 
-__all__ = ["Conflict", "conflict", "THRESHOLD"]
+__all__ = ["Conflict", "conflict", "conflict_value", "THRESHOLD"]
 
 THRESHOLD = 0.0   # Jensen's rule: conf(e) > 0 flags a possible conflict
 
@@ -148,14 +148,24 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
     if not isinstance(target, str) or target not in model.network:
         raise EvidenceError(unknown_name_message("variable", target, model.network.names, where=" as target"))
     log_all = _log_p(model, ev, target)
+    alone = _log_alone(model, ev, target)
     rows = []
-    for name in ev.labels:
-        alone = ev.without([n for n in ev.labels if n != name])
+    for name, log_alone in alone.items():
         rest = ev.without([name])
-        log_alone = _log_p(model, alone, target)
         log_rest = _log_p(model, rest, target) if len(rest) else 0.0
         rows.append({"variable": name, "state": ev.labels[name], "log_p_alone": log_alone,
                      "log_p_given_rest": log_all - log_rest, "surprise": log_alone - (log_all - log_rest)})
     frame = pd.DataFrame(rows, columns=["variable", "state", "log_p_alone", "log_p_given_rest", "surprise"])
-    value = float(frame["log_p_alone"].sum() - log_all) if len(frame) else 0.0
+    value = float(sum(alone.values()) - log_all) if alone else 0.0
     return Conflict(value=value, frame=frame, evidence=ev.as_dict(), model=model.info)
+
+
+def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
+    """ln P(e_i) of each entered item on its own."""
+    return {name: _log_p(model, ev.without([n for n in ev.labels if n != name]), target) for name in ev.labels}
+
+
+def conflict_value(model: "BmesModel", ev: Evidence, target: str, log_all: float) -> float:
+    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries): one query
+    per item instead of two."""
+    return float(sum(_log_alone(model, ev, target).values()) - log_all)

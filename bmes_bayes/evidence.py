@@ -15,7 +15,7 @@ import numpy as np
 from .exceptions import EvidenceError, shown, unknown_name_message
 from .spec import NetworkSpec
 
-__all__ = ["Evidence", "resolve_evidence", "parse_assignments"]
+__all__ = ["Evidence", "as_mapping", "resolve_evidence", "parse_assignments"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +50,16 @@ def _soft_label(states: Sequence[str], vec: np.ndarray) -> str:
     return "soft(" + ", ".join(f"{s}:{x:.3g}" for s, x in zip(states, vec)) + ")"
 
 
+def as_mapping(evidence: object) -> object:
+    """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped);
+    anything else as it is."""
+    import pandas as pd
+
+    if isinstance(evidence, pd.Series):
+        return {k: v for k, v in evidence.items() if not (isinstance(v, float) and v != v)}
+    return evidence
+
+
 def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) -> Evidence:
     """Check ``evidence`` against ``net``.
 
@@ -68,8 +78,7 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
     """
     if evidence is None:
         return Evidence({}, {}, {})
-    if type(evidence).__name__ == "Series" and hasattr(evidence, "to_dict") and hasattr(evidence, "index"):
-        evidence = {k: v for k, v in evidence.to_dict().items() if not (isinstance(v, float) and v != v)}  # NaN = not entered
+    evidence = as_mapping(evidence)
     if not isinstance(evidence, Mapping):
         raise EvidenceError(
             f"evidence must be a mapping of variable to state, such as {{'joint': 'hip'}}; got {type(evidence).__name__}"

@@ -116,9 +116,6 @@ class BmesModel:
                 return roles[0]
         raise EvidenceError(unknown_name_message("variable", target, self.network.names, where=" as target"))
 
-    def _check_target(self, target: str) -> None:
-        self.target_name(target)
-
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
 
@@ -201,7 +198,8 @@ class BmesModel:
             model=self.info,
             alerts=self.alert_config.check(self.network[target].states, res.posterior[0]) if is_dx else (),
             unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and checks else (),
-            conflict=self.conflict(ev.as_dict()).value if is_dx and checks and len(ev) > 1 and not ev.soft else None,
+            conflict=self._conflict_value(ev, target, float(res.log_evidence[0]))
+            if is_dx and checks and len(ev) > 1 and not ev.soft else None,
         )
 
     def _unasked(self, ev: Evidence, target: str, probabilities: np.ndarray) -> "tuple[Unasked, ...]":
@@ -249,13 +247,19 @@ class BmesModel:
         variant)."""
         n = len(variants)
         vals = [np.repeat(v, n, axis=0) for v in self._point.values]
+        sets: dict[str, list[tuple[int, int]]] = {}
+        for s, (name, i) in enumerate(variants):
+            sets.setdefault(name, []).append((s, i))
         for index, param in enumerate(self.priors.parameters):
-            for s, (name, i) in enumerate(variants):
-                if getattr(param, "node", None) == name and isinstance(param, RowPrior):
-                    keep = np.zeros(len(param.states))
-                    keep[i] = 1.0
-                    vals[index][s] = vals[index][s] * keep  # P(x | parents) kept: hard evidence, not a new prior
+            if isinstance(param, RowPrior) and param.node in sets:
+                for s, i in sets[param.node]:  # P(x | parents) kept, the other states zero: hard evidence x
+                    vals[index][s, np.arange(len(param.states)) != i] = 0.0
         return DrawnTables(self.priors, self.network, Draws(self.priors, tuple(vals)))
+
+    def _conflict_value(self, ev: Evidence, target: str, log_all: float) -> float:
+        from .conflict import conflict_value
+
+        return conflict_value(self, ev, target, log_all)
 
     def conflict(self, evidence: Mapping[str, object] | None) -> "Conflict":
         """Jensen's evidence conflict conf(e) = ln(prod P(e_i) / P(e)) and each item's share; see
@@ -298,7 +302,7 @@ class BmesModel:
         """
         from .sensitivity import uncertainty
 
-        return uncertainty(self, evidence, target=self.target_name(target), n_samples=n_samples, level=level, seed=seed,
+        return uncertainty(self, evidence, target=target, n_samples=n_samples, level=level, seed=seed,
                            threshold=threshold, progress=progress)
 
     def one_way(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
@@ -340,7 +344,7 @@ class BmesModel:
         """
         from .sensitivity import one_way
 
-        return one_way(self, evidence, target_state=target_state, target=self.target_name(target), level=level)
+        return one_way(self, evidence, target_state=target_state, target=target, level=level)
 
     def sensitivity_function(self, evidence: Mapping[str, object] | None, node: str,
                              parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
@@ -399,7 +403,7 @@ class BmesModel:
         from .sensitivity import sensitivity_function
 
         return sensitivity_function(self, evidence, node, parent_states, state, target_state=target_state,
-                                    target=self.target_name(target), covariation=covariation)
+                                    target=target, covariation=covariation)
 
     def admissible_deviation(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                              node: str | None = None) -> "AdmissibleDeviation":
@@ -440,7 +444,7 @@ class BmesModel:
         """
         from .sensitivity import admissible_deviation
 
-        return admissible_deviation(self, evidence, target=self.target_name(target), node=node)
+        return admissible_deviation(self, evidence, target=target, node=node)
 
     def tune(self, evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
              target: str = "diagnosis", level: float = 0.95) -> "Tuning":
@@ -504,7 +508,7 @@ class BmesModel:
         """
         from .sensitivity import tune
 
-        return tune(self, evidence, target_state, at_least=at_least, target=self.target_name(target), level=level)
+        return tune(self, evidence, target_state, at_least=at_least, target=target, level=level)
 
     def sobol(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
               target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
@@ -553,7 +557,7 @@ class BmesModel:
         """
         from .sensitivity import sobol
 
-        return sobol(self, evidence, target_state=target_state, target=self.target_name(target), n=n, seed=seed, groups=groups,
+        return sobol(self, evidence, target_state=target_state, target=target, n=n, seed=seed, groups=groups,
                      level=level, progress=progress)
 
     def _impossible(self, ev: Evidence, source: TableSource) -> ImpossibleEvidenceError:

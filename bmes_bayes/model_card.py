@@ -212,22 +212,6 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
     return "\n".join(out).rstrip() + "\n"
 
 
-def reliability_png(result) -> bytes:
-    """The reliability diagrams of both halves side by side, as PNG bytes (Agg backend)."""
-    import io
-
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10.4, 4.6))
-    axes = fig.subplots(1, 2)
-    for ax, half in zip(axes, ("tuning", "frozen")):
-        result.plot(ax, half=half)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def write_model_card(model: "BmesModel", path: str | Path = DEFAULT_PATH, *, overwrite: bool = False) -> Path:
     """Write :func:`model_card_text` to ``path`` atomically, refusing to replace a file unless ``overwrite``; the
     reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`."""
@@ -238,6 +222,6 @@ def write_model_card(model: "BmesModel", path: str | Path = DEFAULT_PATH, *, ove
     image = None
     if result is not None:
         png = path.with_name(RELIABILITY_PNG)
-        write_new(png, reliability_png(result), overwrite=overwrite)
+        write_new(png, result.reliability_png(), overwrite=overwrite)
         image = png.name
     return write_new(path, model_card_text(model, validation=result, image=image), overwrite=overwrite)

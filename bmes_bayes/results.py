@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .spec import Variable
     from .teaching import Alert
 
-__all__ = ["ModelInfo", "Posterior", "Unasked", "Vocabulary", "ResultDisplay"]
+__all__ = ["ModelInfo", "Posterior", "Unasked", "Vocabulary", "ResultDisplay", "draws_frame"]
 
 DISCLAIMER = "Educational and research model, not a clinical device."
 
@@ -121,6 +121,20 @@ def _conflict_line(value: float) -> str:
         return (f"evidence conflict: conf = {value:.2f} > 0: these findings pull against each other "
                 "(a miscoded finding, or an atypical case; model.conflict(evidence) says which)")
     return f"evidence conflict: conf = {value:.2f} <= 0: the findings support each other"
+
+
+def draws_frame(samples: np.ndarray, states, stages=None) -> pd.DataFrame:
+    """Monte-Carlo draws in long form: ``draw, state, probability`` from ``(S, K)`` samples, or with ``stages``
+    ``stage, draw, state, probability`` from ``(n_stages, S, K)``."""
+    samples = np.asarray(samples)
+    *lead, n, k = samples.shape
+    blocks = int(np.prod(lead)) if lead else 1
+    frame = pd.DataFrame({"draw": np.tile(np.repeat(np.arange(n), k), blocks),
+                          "state": np.tile(np.array(states, dtype=object), blocks * n),
+                          "probability": samples.ravel()})
+    if stages is not None:
+        frame.insert(0, "stage", np.repeat(np.array(stages, dtype=object), n * k))
+    return frame
 
 
 def _footer_html(model: ModelInfo) -> str:

@@ -36,7 +36,7 @@ from ._seed import as_generator
 from .cpt import DrawnTables, compile_node
 from .exceptions import BmesError, EvidenceError, shown, unknown_name_message
 from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
-from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html
+from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html, draws_frame
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +106,7 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     ev = model.resolve(evidence)
     rng = as_generator(seed)
     out = np.empty((n_samples, model.network[target].card))
-    _, where = parameter_columns(model.priors)
+    where = parameter_columns(model.priors)[1] if keep_parameters else []
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = _progress(n_samples, progress, "sampling priors")
     for start in range(0, n_samples, CHUNK):
@@ -158,10 +158,7 @@ class Uncertainty(ResultDisplay):
 
     def draws(self) -> pd.DataFrame:
         """The draws in long form: one row per parameter set and state, columns ``draw, state, probability``."""
-        k = len(self.states)
-        return pd.DataFrame({"draw": np.repeat(np.arange(self.n_samples), k),
-                             "state": np.tile(np.array(self.states, dtype=object), self.n_samples),
-                             "probability": self.samples.ravel()})
+        return draws_frame(self.samples, self.states)
 
     def parameter_draws(self) -> pd.DataFrame:
         """The parameter sets that produced the draws, one row per draw, one column per varying parameter
@@ -277,6 +274,7 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
         raise BmesError(f"threshold must be in (0, 1], got {shown(threshold)}")
     point = model.posterior(evidence, target=target, checks=False)
+    target = point.target
     keep = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool) and n_samples <= KEEP_PARAMETERS_UP_TO
     out = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress,
                           keep_parameters=keep)
@@ -303,16 +301,17 @@ Covariation = Literal["proportional", "uniform", "order_preserving"]
 COVARIATIONS = ("proportional", "uniform", "order_preserving")
 
 
-def _target_index(model: "BmesModel", target: str, target_state: str | None, ev) -> tuple[int, np.ndarray]:
-    """Index of ``target_state`` (default: the point model's top state) and the point posterior."""
+def _target_index(model: "BmesModel", target: str, target_state: str | None, ev) -> tuple[str, int, np.ndarray]:
+    """The target's variable (``model.target_name``), the index of ``target_state`` (default: the point model's top
+    state) and the point posterior."""
     target = model.target_name(target)
     point = model.query(ev, target).posterior[0]
     states = model.network[target].states
     if target_state is None:
-        return int(np.argmax(point)), point
+        return target, int(np.argmax(point)), point
     if target_state not in states:
         raise EvidenceError(unknown_name_message("state", target_state, states, where=f" of {target}"))
-    return states.index(target_state), point
+    return target, states.index(target_state), point
 
 
 def _check_level(level: object, name: str = "level") -> float:
@@ -512,7 +511,7 @@ def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
     """See :meth:`bmes_bayes.BmesModel.one_way`."""
     level = _check_level(level)
     ev = model.resolve(evidence)
-    ti, point = _target_index(model, target, target_state, ev)
+    target, ti, point = _target_index(model, target, target_state, ev)
     indices = relevant_parameters(model, ev, target)
     entries = _entries(model, indices)
     ranges = np.array([_plausible_range(model, e, level) for e in entries]).reshape(-1, 2)
@@ -823,7 +822,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
                          target: str = "diagnosis", covariation: Covariation = "proportional") -> SensitivityFunction:
     """See :meth:`bmes_bayes.BmesModel.sensitivity_function`."""
     ev = model.resolve(evidence)
-    ti, _ = _target_index(model, target, target_state, ev)
+    target, ti, _ = _target_index(model, target, target_state, ev)
     r = _row_index(model, node, parent_states)
     if state not in model.network[node].states:
         raise EvidenceError(unknown_name_message("state", state, model.network[node].states, where=f" of {node}"))
@@ -1374,7 +1373,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
         raise BmesError(f"at_least must be a probability strictly between 0 and 1, got {at_least!r}")
     level = _check_level(level)
     ev = model.resolve(evidence)
-    ti, point = _target_index(model, target, target_state, ev)
+    target, ti, point = _target_index(model, target, target_state, ev)
     net = model.network
     notes: list[str] = []
     nodes: list[str] = []
@@ -1549,7 +1548,7 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
         raise BmesError(f"groups must be 'parameter' or 'node', got {groups!r}")
     level = _check_level(level)
     ev = model.resolve(evidence)
-    ti, point = _target_index(model, target, target_state, ev)
+    target, ti, point = _target_index(model, target, target_state, ev)
     rng = as_generator(seed)
     salib_seed = int(rng.integers(2**31 - 1))
     indices = relevant_parameters(model, ev, target)

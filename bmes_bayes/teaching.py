@@ -59,11 +59,11 @@ import numpy as np
 import pandas as pd
 
 from ._yaml import line_of, load_yaml
-from .evidence import Evidence
+from .evidence import Evidence, as_mapping
 from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, shown,
                          unknown_name_message)
 from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _footer_html,
-                      _frame_html, frame_text)
+                      _frame_html, draws_frame, frame_text)
 from .spec import _unknown_keys
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -573,17 +573,6 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
 
 
 # ======================================================================================= work-up trajectory
-def _is_evidence(x: object) -> bool:
-    """A mapping of variable to state, or a pandas Series indexed by variable."""
-    if isinstance(x, Mapping):
-        return True
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(x, pd.Series)
-
-
 def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple[str, dict[str, object]]]]:
     """(name, [(stage name, evidence added)]) from a Scenario or a sequence of (name, evidence) pairs."""
     from .scenarios import Scenario
@@ -598,7 +587,7 @@ def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple
     for i, item in enumerate(stages, start=1):
         if hasattr(item, "stage") and hasattr(item, "evidence"):
             name, ev = item.stage, item.evidence
-        elif _is_evidence(item):  # a plain evidence mapping: the stage is named by its order
+        elif isinstance(as_mapping(item), Mapping):  # a plain evidence mapping: the stage is named by its order
             name, ev = f"stage {i}", item
         elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)) and len(item) == 2:
             name, ev = item
@@ -607,10 +596,11 @@ def _stage_items(stages: "Scenario | Sequence[object]") -> tuple[str, list[tuple
                                 f"got {shown(item)}")
         if not isinstance(name, str) or not name.strip():
             raise EvidenceError(f"stage {i}: the stage name must be non-empty text, got {name!r}")
-        if not _is_evidence(ev):
+        ev = as_mapping(ev)
+        if not isinstance(ev, Mapping):
             raise EvidenceError(f"stage {i} ({name}): evidence must be a mapping of variable to state, "
                                 f"got {type(ev).__name__}")
-        items.append((name, dict(ev.items())))
+        items.append((name, dict(ev)))
     if not items:
         raise EvidenceError("stages is empty: give at least one (stage name, evidence) pair")
     return "work-up", items
@@ -663,12 +653,7 @@ class Workup(ResultDisplay):
     def draws(self) -> pd.DataFrame:
         """The draws in long form: columns ``stage, draw, state, probability`` (one row per stage, parameter set and
         state); the same parameter sets at every stage, so ``draw`` follows one plausible model's trajectory."""
-        n_stages, n, k = self.samples.shape
-        states = self.posteriors[0].states
-        return pd.DataFrame({"stage": np.repeat(np.array(self.stages, dtype=object), n * k),
-                             "draw": np.tile(np.repeat(np.arange(n), k), n_stages),
-                             "state": np.tile(np.array(states, dtype=object), n_stages * n),
-                             "probability": self.samples.ravel()})
+        return draws_frame(self.samples, self.posteriors[0].states, stages=self.stages)
 
     @property
     def target(self) -> str:
@@ -803,13 +788,14 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
             seen[var] = f"stage {i} ({stage})"
         acc = {**acc, **ev}
         cumulative.append(dict(acc))
+    from .sensitivity import posterior_draws
+
     seed_int = _int_seed(seed)
     posteriors, samples = [], []
     for ev in cumulative:
         posteriors.append(model.posterior(ev, target=target, checks=False))
-        res = model.sensitivity(ev, target=target, n_samples=int(n_samples), seed=seed_int, level=level,
-                                progress=False)
-        samples.append(res.samples)
+        samples.append(posterior_draws(model, ev, target=target, n_samples=int(n_samples), seed=seed_int,
+                                       progress=False))
     return Workup(name=name, stages=tuple(s for s, _ in items), added=tuple(ev for _, ev in items),
                   posteriors=tuple(posteriors), samples=np.stack(samples), level=level, seed=seed_int,
                   model=model.info)

@@ -474,6 +474,21 @@ class Validation(ResultDisplay):
         parts.append(_footer_html(self.model))
         return "".join(parts)
 
+    def reliability_png(self) -> bytes:
+        """The reliability diagrams of both halves side by side, as PNG bytes (for the model card and
+        ``validate --plot``)."""
+        import io
+
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(10.4, 4.6))
+        for ax, half in zip(fig.subplots(1, 2), HALVES):
+            self.plot(ax, half=half)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+        return buf.getvalue()
+
     def plot(self, ax: "Axes | None" = None, *, half: str = "frozen") -> "Axes":
         """Reliability diagram of the top probability on ``half``: accuracy against confidence per bin, for the
         network and each baseline that is not flat, with the diagonal of perfect calibration."""

@@ -114,3 +114,13 @@ def test_workup_takes_plain_evidence_mappings(model):
                          n_samples=10, seed=0)
     assert work.stages == ("stage 1", "stage 2")
     np.testing.assert_array_equal(work.samples, named.samples)
+
+
+def test_workup_reads_a_series_stage_like_posterior_does(model):
+    """A NaN in a Series stage means not entered, as in model.posterior (one rule, in bmes_bayes.evidence)."""
+    import pandas as pd
+
+    series = model.workup([pd.Series({"joint": "hip", "fever": np.nan})], n_samples=5, seed=0)
+    plain = model.workup([{"joint": "hip"}], n_samples=5, seed=0)
+    assert series.added == ({"joint": "hip"},)
+    np.testing.assert_array_equal(series.samples, plain.samples)
