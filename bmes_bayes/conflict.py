@@ -10,8 +10,8 @@ under the model this combination is rarer than its parts taken separately: a mis
 not describe, or a genuinely atypical presentation.
 
 Which items drive it: for each item, ``surprise_i = ln P(e_i) - ln P(e_i | e without i)``, the conflict between that
-item and all the others (positive: the others make it less likely than it is on its own). Every term is an exact
-``log P(evidence)`` from the engine.
+item and all the others (positive: the others make it less likely than it is on its own). Every term is exact:
+``P(e_i)`` from the model's prior marginals, the others from ``log P(evidence)`` of the engine.
 
 References
 ----------
@@ -161,11 +161,18 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
 
 
 def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
-    """ln P(e_i) of each entered item on its own."""
-    return {name: _log_p(model, ev.without([n for n in ev.labels if n != name]), target) for name in ev.labels}
+    """ln P(e_i) of each entered item on its own, from the model's prior marginals (no query per item): the prior
+    probability of a hard state, or the likelihood-weighted sum for soft evidence."""
+    out = {}
+    with np.errstate(divide="ignore"):
+        for name in ev.labels:
+            prior = model.prior_marginal(name)
+            p = prior[ev.hard[name]] if name in ev.hard else float(np.dot(prior, ev.soft[name]))
+            out[name] = float(np.log(p))
+    return out
 
 
 def conflict_value(model: "BmesModel", ev: Evidence, target: str, log_all: float) -> float:
-    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries): one query
-    per item instead of two."""
+    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries): no further
+    query, the items' own probabilities coming from the model's prior marginals."""
     return float(sum(_log_alone(model, ev, target).values()) - log_all)

@@ -65,6 +65,7 @@ class BmesModel:
 
         self.alert_config = alert_config_for(network, priors)  # can't-miss alerts: priors/teaching/cant_miss.yaml
         self.info = self._identity()
+        self._prior_marginals: dict[str, np.ndarray] = {}
 
     def _identity(self) -> ModelInfo:
         """Name, versions and one hash over everything that shapes a result: network, priors and alert set."""
@@ -255,6 +256,17 @@ class BmesModel:
                 for s, i in sets[param.node]:  # P(x | parents) kept, the other states zero: hard evidence x
                     vals[index][s, np.arange(len(param.states)) != i] = 0.0
         return DrawnTables(self.priors, self.network, Draws(self.priors, tuple(vals)))
+
+    def prior_marginal(self, variable: str) -> np.ndarray:
+        """P(variable) with no evidence (exact, computed once per model and kept): the denominator every
+        evidence-free question shares, such as each item's own probability in the conflict measure."""
+        if variable not in self._prior_marginals:
+            if variable not in self.network:
+                raise EvidenceError(unknown_name_message("variable", variable, self.network.names))
+            p = self.query(self.resolve(None), variable).posterior[0].copy()
+            p.flags.writeable = False
+            self._prior_marginals[variable] = p
+        return self._prior_marginals[variable]
 
     def _conflict_value(self, ev: Evidence, target: str, log_all: float) -> float:
         from .conflict import conflict_value
