@@ -389,7 +389,7 @@ class BmesModel:
         Returns
         -------
         SensitivityFunction
-            ``c1..c4``, ``x0``, ``value`` = f(x0), ``sensitivity_value`` = |f'(x0)|, ``second_derivative()``,
+            ``c1..c4``, ``x0``, ``value`` = f(x0), ``sensitivity_value`` = ``|f'(x0)|``, ``second_derivative()``,
             ``vertex``, ``admissible``, ``.plot()``.
 
         Raises

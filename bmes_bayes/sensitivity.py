@@ -759,7 +759,7 @@ class SensitivityFunction(ResultDisplay):
 
     @property
     def sensitivity_value(self) -> float:
-        """|f'(x0)|: how fast the posterior moves with the entry (Coupé & van der Gaag 2002)."""
+        """``|f'(x0)|``: how fast the posterior moves with the entry (Coupé & van der Gaag 2002)."""
         return abs(self.derivative())
 
     @property
