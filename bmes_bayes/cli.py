@@ -425,6 +425,49 @@ def _cmd_explain(args) -> int:
     return 0
 
 
+def _vary(text: str) -> tuple[str, object]:
+    """``--vary VAR`` (every state) or ``--vary VAR=s1,s2`` (these states; ``-`` for "not entered")."""
+    name, sep, states = text.partition("=")
+    if not name or (sep and not states):
+        raise argparse.ArgumentTypeError(f"expected VARIABLE or VARIABLE=state,state, got {text!r}")
+    if not sep:
+        return name, None
+    return name, [None if s == "-" else s for s in states.split(",")]
+
+
+def _cmd_atlas(args) -> int:
+    from .atlas import atlas
+    from .evidence import parse_assignments
+
+    model = _model(args)
+    out = None if args.output in (None, "-") else Path(args.output)
+    if out is not None:  # before any work
+        if out.suffix.lower() not in (".parquet", ".csv"):
+            raise BmesError(f"{out}: the atlas is written as .parquet or .csv")
+        if out.is_dir():
+            raise BmesError(f"{out} is a directory; give a file name")
+        if out.exists() and not args.force:
+            raise BmesError(f"{out} exists; pass --force to replace it")
+    grid = dict(args.vary or [])
+    if len(grid) != len(args.vary or []):
+        raise BmesError("a variable is given to --vary more than once")
+    workers = args.scheduler if args.scheduler else args.workers
+    res = atlas(model, grid, fixed=parse_assignments(args.evidence), target=args.target, n_samples=args.samples,
+                seed=args.seed, level=args.level, workers=workers)
+    if args.output == "-" or args.csv:
+        res.to_frame().to_csv(sys.stdout, index=False)
+    elif out is not None:
+        (res.to_parquet if out.suffix.lower() == ".parquet" else res.to_csv)(out, overwrite=args.force)
+        print(f"wrote {out} ({res.n_sets} evidence sets x {len(res.states)} states)")
+    elif args.json:
+        print(json.dumps(_plain({"target": res.target, "fixed": res.fixed, "n_samples": res.n_samples,
+                                 "level": res.level, "seed": res.seed, "sets": _records(res.summary()),
+                                 "model": _model_json(res.model)}), indent=2))
+    else:
+        print(str(res))
+    return 0
+
+
 def _cmd_validate(args) -> int:
     from . import validation
 
@@ -568,6 +611,33 @@ def build_parser() -> argparse.ArgumentParser:
     analysis("explain", "weight of evidence of each finding for the top (or a chosen) diagnosis",
              "Each observed item's weight of evidence (decibans) for the target state against every alternative; "
              "the weights add up to the change from prior to posterior odds.", _cmd_explain, state="optional")
+
+    at = sub.add_parser("atlas", help="a grid of evidence sets x the same parameter draws, summarised per set",
+                        description="Evaluates every combination of the --vary variables (plus the fixed evidence) "
+                                    "under the same parameter sets drawn from the priors, and reports per set and "
+                                    "state the point posterior, its interval, how often it ranks first and whether "
+                                    "its can't-miss alert fires. Serial by default; on Dask with --workers N (a local "
+                                    "cluster) or --scheduler ADDRESS (needs the atlas extra). Results are identical "
+                                    "whatever the number of workers.")
+    at.add_argument("evidence", nargs="*", metavar="variable=state", help="evidence common to every set")
+    at.add_argument("--vary", action="append", type=_vary, metavar="VAR[=s1,s2]",
+                    help="a variable to vary: every state, or the states listed ('-' for not entered); repeat it")
+    at.add_argument("--target", default="diagnosis", help="the variable analysed (default: diagnosis)")
+    at.add_argument("--samples", type=_positive_int, default=500, metavar="N", help="parameter sets (default 500)")
+    at.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    at.add_argument("--level", type=_level, default=0.9, help="credible level (default 0.9)")
+    where = at.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                       help="run on a Dask LocalCluster of N worker processes")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on a running Dask cluster (e.g. tcp://host:8786)")
+    at.add_argument("-o", "--output", default=None, metavar="PATH",
+                    help="write the long table as .parquet or .csv ('-': CSV on standard output)")
+    at.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    how = at.add_mutually_exclusive_group()
+    how.add_argument("--json", action="store_true", help="one record per evidence set, machine-readable")
+    how.add_argument("--csv", action="store_true", help="the long table as CSV on standard output")
+    at.set_defaults(func=_cmd_atlas)
 
     va = sub.add_parser("validate", help="score the model on published cases (tuning and frozen halves) against baselines",
                         description="Scores the network on the validation case set (validation/: protocol, coding "

@@ -22,6 +22,7 @@ from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
+    from .atlas import Atlas
     from .conflict import Conflict
     from .drawing import Marginals
     from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
@@ -602,6 +603,26 @@ class BmesModel:
                 + self.variables.to_html())
 
     # ------------------------------------------------------------------------------------- drawing
+    def atlas(self, grid: object, *, fixed: Mapping[str, object] | None = None, target: str = "diagnosis",
+              n_samples: int = 500, seed: int | None = 0, level: float = 0.9, workers: object = None,
+              block_size: int = 8, keep_draws: bool = False) -> "Atlas":
+        """Summaries of P(target | evidence) over a grid of evidence sets under the same parameter draws.
+
+        See :func:`bmes_bayes.atlas.atlas` (the grid forms, Dask workers, bit-identical results).
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> m = bmes_bayes.load_model()
+        >>> a = m.atlas({"joint": "*", "sex": "*"}, fixed={"onset": "sudden"}, n_samples=50)
+        >>> a.n_sets
+        6
+        """
+        from .atlas import atlas
+
+        return atlas(self, grid, fixed=fixed, target=target, n_samples=n_samples, seed=seed, level=level,
+                     workers=workers, block_size=block_size, keep_draws=keep_draws)
+
     def marginals(self, evidence: Mapping[str, object] | None = None) -> "Marginals":
         """Exact posterior marginal of every variable given ``evidence`` (one query per variable).
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = ["bar_posterior", "new_axes", "interval_plot", "alert_plot", "tornado_plot", "function_plot",
-           "admissible_plot", "tuning_plot", "sobol_plot"]
+           "admissible_plot", "tuning_plot", "sobol_plot", "atlas_plot"]
 
 
 def new_axes(ax: "Axes | None", size: tuple[float, float] = (6.0, 3.6)) -> "Axes":
@@ -370,4 +370,30 @@ def reliability_plot(frames: "dict[str, pd.DataFrame]", *, ece: "dict[str, float
     ax.set_ylabel("share where the top diagnosis was right")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", fontsize=7)
+    return ax
+
+
+def atlas_plot(frame: pd.DataFrame, variables, states, *, n: int, title: str, ax: "Axes | None" = None) -> "Axes":
+    """Heat map of the point posterior (``frame``: an atlas's long form), a row per evidence set (the first ``n``)
+    and a column per state; a dot marks a fired can't-miss alert, a hatched row an impossible set."""
+    import numpy as np
+
+    sets = list(dict.fromkeys(frame["set"]))[:n]
+    part = frame[frame["set"].isin(sets)]
+    grid = part.pivot(index="set", columns="state", values="point").reindex(index=sets, columns=list(states))
+    alert = part.pivot(index="set", columns="state", values="alert").reindex(index=sets, columns=list(states))
+    first = part.drop_duplicates("set").set_index("set").reindex(sets)
+    labels = [", ".join("-" if pd.isna(first.at[s, v]) else str(first.at[s, v]) for v in variables) or str(s)
+              for s in sets]
+    ax = new_axes(ax, size=(1.0 + 0.55 * len(states), 1.2 + 0.28 * len(sets)))
+    image = ax.imshow(grid.to_numpy(dtype=float), vmin=0, vmax=1, cmap="Blues", aspect="auto")
+    rows, cols = np.nonzero(alert.fillna(False).to_numpy(dtype=bool))
+    ax.scatter(cols, rows, s=18, color="#C44E52", label="can't-miss alert fires")
+    ax.set_xticks(range(len(states)), [str(s) for s in states], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(sets)), labels, fontsize=8)
+    ax.set_ylabel(" / ".join(map(str, variables)))
+    ax.figure.colorbar(image, ax=ax, label="point posterior", shrink=0.8)
+    if len(rows):
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), fontsize=8, frameon=False)
+    ax.set_title(title)
     return ax
