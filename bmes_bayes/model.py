@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .atlas import Atlas
     from .conflict import Conflict
+    from .delta import DeltaUncertainty
     from .drawing import Marginals
     from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
     from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
@@ -317,6 +318,40 @@ class BmesModel:
 
         return uncertainty(self, evidence, target=target, n_samples=n_samples, level=level, seed=seed,
                            threshold=threshold, progress=progress)
+
+    def delta_uncertainty(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
+                          level: float = 0.9) -> "DeltaUncertainty":
+        """A fast preview of :meth:`sensitivity`: first-order (delta-method) standard deviations and intervals.
+
+        Labelled as an approximation everywhere it is shown. One batched exact inference over ``2 x D`` perturbed
+        parameter sets (D: the inputs that can move the answer) instead of thousands of draws. Near 0 or 1 it
+        underestimates the spread on the open side, and with few findings it overestimates it; use
+        :meth:`sensitivity` for anything you report. See :mod:`bmes_bayes.delta` for the coordinates and what the
+        tests measure.
+
+        Parameters
+        ----------
+        evidence : mapping, optional
+        target : str, default "diagnosis"
+        level : float, default 0.9
+            Level of the normal interval ``point +- z sd``, clipped to [0, 1].
+
+        Returns
+        -------
+        DeltaUncertainty
+            ``to_frame()``: ``point, sd, lower, upper``; ``contributions()``: each input's share of the variance.
+
+        Examples
+        --------
+        >>> import bmes_bayes
+        >>> m = bmes_bayes.load_model()
+        >>> d = m.delta_uncertainty({"joint": "hip", "onset": "sudden"})
+        >>> bool((d.sd > 0).all())
+        True
+        """
+        from .delta import delta_uncertainty
+
+        return delta_uncertainty(self, evidence, target=target, level=level)
 
     def one_way(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
                 target: str = "diagnosis", level: float = 0.95) -> "OneWay":
