@@ -481,7 +481,7 @@ def _items(model: "BmesModel", evidence: Mapping[str, object], labels: Mapping[s
 def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
                  scenario: "str | Scenario | None" = None, n_samples: int = 2000, seed: int = 0,
                  level: float = 0.9, tornado: Any = None, next_test: Any = None, alerts: Any = None,
-                 workup: Any = None, command: str | None = None) -> Report:
+                 workup: Any = None, command: str | None = None, uncertainty: Any = None) -> Report:
     """Compute everything a report shows, for a scenario (by name or object) or for ``evidence``.
 
     Parameters
@@ -498,6 +498,9 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
         anything with ``to_html()`` (and optionally ``plot(ax=...)``). :func:`complete_report` computes them all.
     command : str, optional
         The command that rebuilds the report, shown in it (default: the ``bmes-bayes report`` call).
+    uncertainty : Uncertainty, optional
+        The credible intervals, when the caller has them already (``model.sensitivity(evidence, n_samples=...,
+        seed=..., level=...)``, or the last stage of the scenario's work-up, which is the same); computed otherwise.
 
     Returns
     -------
@@ -530,7 +533,11 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
         for item in _items(model, evidence, labels):
             by_stage.setdefault(model.network[item.variable].stage or "", []).append(item)
         grouped = [(s, tuple(by_stage[s])) for s in sorted(by_stage, key=lambda s: order.get(s, len(order)))]
-    uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
+    if uncertainty is None:
+        uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
+    elif (uncertainty.n_samples, uncertainty.seed, uncertainty.level, uncertainty.evidence) != (
+            n_samples, seed, level, posterior.evidence):
+        raise BmesError("the uncertainty given was computed for other evidence, draws, seed or level")
     marginals = model.marginals(evidence)
     if command is None:
         if case is not None:
@@ -590,16 +597,20 @@ def complete_report(model: "BmesModel", evidence: Mapping[str, object] | None = 
         case = scenario if isinstance(scenario, Scenario) else load(scenario, network=model.network)
         evidence = case.evidence
     evidence = dict(evidence or {})
-    uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
-    sections = {
+    sections = {}
+    if case is not None:  # the work-up's last stage is the whole evidence under the same draws: computed once
+        work = model.workup(case, n_samples=n_samples, seed=seed, level=level)
+        sections["workup"] = workup_section(work)
+        uncertainty = work.uncertainty(-1)
+    else:
+        uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
+    sections.update({
         "alerts": alerts_section(model.alert_config.assess(uncertainty)),
         "next_test": next_test_section(model.next_test(evidence)),
         "tornado": tornado_section(model.one_way(evidence, level=TORNADO_LEVEL)),
-    }
-    if case is not None:
-        sections["workup"] = workup_section(model.workup(case, n_samples=n_samples, seed=seed, level=level))
+    })
     return build_report(model, None if case is not None else evidence, scenario=case, n_samples=n_samples,
-                        seed=seed, level=level, command=command, **sections)
+                        seed=seed, level=level, command=command, uncertainty=uncertainty, **sections)
 
 
 def _cli_item(name: str, value: object) -> str:

@@ -672,6 +672,25 @@ class Workup(ResultDisplay):
         """The posterior after the last stage (all the evidence)."""
         return self.posteriors[-1]
 
+    def uncertainty(self, stage: int | str = -1) -> "Uncertainty":
+        """The credible intervals after one stage (an index, negative from the end, or a stage name), as
+        :meth:`BmesModel.sensitivity` gives them for that stage's cumulative evidence with the same ``n_samples``,
+        seed and level: the same draws, so nothing is recomputed."""
+        from .sensitivity import Uncertainty
+
+        if isinstance(stage, str):
+            if stage not in self.stages:
+                raise EvidenceError(unknown_name_message("stage", stage, self.stages))
+            i = self.stages.index(stage)
+        elif isinstance(stage, (int, np.integer)) and not isinstance(stage, bool) and -len(self.stages) <= stage < len(self.stages):
+            i = int(stage) % len(self.stages)
+        else:
+            raise BmesError(f"stage must be a stage name or an index below {len(self.stages)}, got {stage!r}")
+        post = self.posteriors[i]
+        return Uncertainty(target=post.target, states=post.states, point=post.probabilities, samples=self.samples[i],
+                           level=self.level, threshold=0.9, seed=self.seed, evidence=dict(post.evidence),
+                           model=self.model)
+
     @property
     def alerts(self) -> tuple[Alert, ...]:
         """Can't-miss alerts on the final posterior."""

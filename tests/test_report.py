@@ -6,6 +6,7 @@ import html
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from bmes_bayes import scenarios
@@ -268,3 +269,18 @@ def test_embedded_figures_keep_their_flat_colours_exactly():
     assert len(colours) <= PALETTE_COLOURS
     assert {(255, 255, 255), (0x4C, 0x72, 0xB0), (0xC4, 0x4E, 0x52), (0xDD, 0x84, 0x52)} <= colours
     assert render_figure(Bars(), size=(4.0, 2.5), alt="bars").png == fig.png  # same figure, same bytes
+
+
+def test_a_scenario_report_runs_the_monte_carlo_once_per_stage(model, monkeypatch):
+    """The report's credible intervals are the work-up's last stage (same draws), not a second run (issue 11)."""
+    from bmes_bayes import sensitivity as sens
+    from bmes_bayes.report import complete_report
+
+    calls = []
+    real = sens.posterior_draws
+    monkeypatch.setattr(sens, "posterior_draws", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rep = complete_report(model, scenario="classic-toh", n_samples=40, seed=3)
+    n_stages = len(rep.scenario.stages)
+    assert len(calls) == n_stages
+    direct = model.sensitivity(rep.scenario.evidence, n_samples=40, seed=3)
+    np.testing.assert_array_equal(rep.uncertainty.samples, direct.samples)
