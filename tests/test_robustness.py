@@ -355,7 +355,9 @@ def test_nothing_unsafe_is_loaded_or_evaluated():
 def test_the_only_yaml_loader_is_the_safe_one():
     from bmes_bayes._yaml import _Loader
 
-    assert issubclass(_Loader, __import__("yaml").SafeLoader)
+    yaml = __import__("yaml")
+    assert issubclass(_Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert issubclass(_Loader, yaml.constructor.SafeConstructor) and not issubclass(_Loader, yaml.constructor.FullConstructor)
     imports = re.compile(r"^\s*(?:import yaml|from yaml)", re.M)
     users = [p.name for p in _package_sources() if imports.search(p.read_text(encoding="utf-8"))]
     assert users == ["_yaml.py"], users
