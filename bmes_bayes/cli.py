@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._io import check_target, write_output
 from .exceptions import BmesError
 from .results import DISCLAIMER
 
@@ -67,6 +68,13 @@ def _uncertainty_text(res, post) -> str:
 
 def _to_stdout(args) -> bool:
     return getattr(args, "output", None) == "-"
+
+
+def _targets(args, *paths: Path | None) -> None:
+    """Check every output file of a command before any work (see :func:`bmes_bayes._io.check_target`)."""
+    for path in paths:
+        if path is not None:
+            check_target(path, overwrite=getattr(args, "force", False))
 
 
 def _print_result(res, frame, columns: Sequence[str] | None = None) -> None:
@@ -157,14 +165,13 @@ def _cmd_variables(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .interop import FORMATS, export
+    from .interop import FORMATS, export, export_text
 
-    model = _model(args)
     if _to_stdout(args):
-        from .interop import export_text
-
-        sys.stdout.write(export_text(model, args.format))
+        sys.stdout.write(export_text(_model(args), args.format))
         return 0
+    _targets(args, Path(args.output) if args.output else None)
+    model = _model(args)
     out = Path(args.output) if args.output else Path(f"{model.network.name}{FORMATS[args.format]}")
     export(model, args.format, out, overwrite=args.force)
     print(f"wrote {out}")
@@ -174,40 +181,42 @@ def _cmd_export(args) -> int:
 def _cmd_report(args) -> int:
     from .report import canonical_scenarios, complete_report, default_report_path, write_reports
 
-    model = _model(args)
     options = {"n_samples": args.samples, "seed": args.seed, "level": args.level}
     if args.canonical:
+        if _to_stdout(args):
+            raise BmesError("report --canonical writes one file per scenario: give a directory with -o, not -")
         directory = Path(args.output) if args.output else Path("reports")
-        for path in write_reports(model, canonical_scenarios(), directory, overwrite=args.force, **options):
+        names = canonical_scenarios()
+        _targets(args, *(default_report_path(scenario=name, directory=directory) for name in names))
+        for path in write_reports(_model(args), names, directory, overwrite=args.force, **options):
             print(f"wrote {path}")
         return 0
     from .evidence import parse_assignments
 
     evidence = parse_assignments(args.evidence) if args.evidence is not None else None
     if _to_stdout(args):
-        sys.stdout.write(complete_report(model, evidence, scenario=args.scenario, **options).to_html())
+        sys.stdout.write(complete_report(_model(args), evidence, scenario=args.scenario, **options).to_html())
         return 0
     out = (Path(args.output) if args.output else
            default_report_path(scenario=args.scenario, evidence=evidence))
-    if out.exists() and not args.force:  # before any work
-        raise BmesError(f"{out} exists; pass --force to replace it")
-    report = complete_report(model, evidence, scenario=args.scenario, **options)
+    _targets(args, out)
+    report = complete_report(_model(args), evidence, scenario=args.scenario, **options)
     report.write(out, overwrite=args.force)
     print(f"wrote {out}")
     return 0
 
 
 def _cmd_model_card(args) -> int:
-    from .model_card import DEFAULT_PATH, write_model_card
+    from .model_card import DEFAULT_PATH, RELIABILITY_PNG, write_model_card
 
-    model = _model(args)
     if _to_stdout(args):
         from .model_card import model_card_text
 
-        sys.stdout.write(model_card_text(model, image=None))
+        sys.stdout.write(model_card_text(_model(args), image=None))
         return 0
     out = Path(args.output) if args.output else DEFAULT_PATH
-    write_model_card(model, out, overwrite=args.force)
+    _targets(args, out, out.with_name(RELIABILITY_PNG))
+    write_model_card(_model(args), out, overwrite=args.force)
     print(f"wrote {out}")
     return 0
 
@@ -426,12 +435,13 @@ def _cmd_explain(args) -> int:
 
 
 def _cmd_validate(args) -> int:
+    _targets(args, Path(args.plot) if args.plot is not None else None)
     from . import validation
 
     model = _model(args)
     res = validation.validate(model, args.cases, drop_unknown=args.drop_unknown)
     if args.plot is not None:
-        Path(args.plot).write_bytes(res.reliability_png())
+        write_output(args.plot, res.reliability_png(), overwrite=args.force)
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, default=str))
     else:
@@ -578,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--cases", default=None, type=_path, metavar="DIR",
                     help="directory with cases.yaml and coded.yaml (default: the shipped set)")
     va.add_argument("--plot", default=None, type=_path, metavar="PNG", help="also write the reliability diagrams")
+    va.add_argument("--force", action="store_true", help="replace an existing --plot file")
     va.add_argument("--drop-unknown", action="store_true",
                     help="drop coded findings on variables the network lacks (to score an earlier release, --model)")
     va.add_argument("--json", action="store_true", help="machine-readable output")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ._io import atomic_write, write_new  # noqa: F401  (atomic_write: used to live here)
+from ._io import check_target, write_output
 from .exceptions import BmesError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -272,11 +272,16 @@ def export_text(model: "BmesModel", fmt: Format) -> str:
 
 
 def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the network to ``path`` in ``fmt`` atomically (refusing to overwrite unless asked)."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
-    return write_new(path, export_text(model, fmt), overwrite=overwrite)
+    """Write the network to ``path`` in ``fmt`` atomically (refusing to overwrite unless asked).
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists (and ``overwrite`` is false), is not a regular file, or its directory is missing; checked
+        before the network is written out.
+    """
+    check_target(path, overwrite=overwrite)
+    return write_output(path, export_text(model, fmt), overwrite=overwrite)
 
 
 # ------------------------------------------------------------------------------------------------ reading

@@ -214,14 +214,15 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
 
 def write_model_card(model: "BmesModel", path: str | Path = DEFAULT_PATH, *, overwrite: bool = False) -> Path:
     """Write :func:`model_card_text` to ``path`` atomically, refusing to replace a file unless ``overwrite``; the
-    reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`."""
-    from ._io import write_new
+    reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`. Both targets are checked
+    (:func:`bmes_bayes._io.check_target`) before the validation runs."""
+    from ._io import check_target, write_output
 
-    path = Path(path)
+    path = check_target(path, overwrite=overwrite)
+    png = check_target(path.with_name(RELIABILITY_PNG), overwrite=overwrite)
     result = _shipped_validation(model)
     image = None
     if result is not None:
-        png = path.with_name(RELIABILITY_PNG)
-        write_new(png, result.reliability_png(), overwrite=overwrite)
+        write_output(png, result.reliability_png(), overwrite=overwrite)
         image = png.name
-    return write_new(path, model_card_text(model, validation=result, image=image), overwrite=overwrite)
+    return write_output(path, model_card_text(model, validation=result, image=image), overwrite=overwrite)

@@ -171,3 +171,118 @@ def test_every_subcommand_has_help_text():
         helps = {a.dest: a.help for a in sub._choices_actions}
         assert helps.get(name), name
         assert p.description or p.format_help(), name
+
+
+# ------------------------------------------------------------------ output files, encodings and signals (issue 13)
+WRITERS = {
+    "export": ["export", "--format", "net"],
+    "report": ["report", "--scenario", "classic-toh", "--samples", "20"],
+    "model-card": ["model-card"],
+    "validate": ["validate"],
+}
+
+
+def _to(cmd: str, path) -> list[str]:
+    return ["--plot", str(path)] if cmd == "validate" else ["-o", str(path)]
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Loading the model, or renaming any file into place, fails the test: a refused target is refused before any
+    work, and nothing (least of all /dev/null) can be written even if the check were wrong."""
+    import os
+
+    import bmes_bayes.cli as cli
+
+    def computed(args):
+        pytest.fail("the command computed before checking its output file")
+
+    def replaced(src, dst):
+        pytest.fail(f"the command replaced {dst}")
+
+    monkeypatch.setattr(cli, "_model", computed)
+    monkeypatch.setattr(os, "replace", replaced)
+
+
+@pytest.mark.parametrize("cmd", WRITERS)
+def test_a_directory_target_fails_at_once_and_never_suggests_force(cmd, tmp_path, capsys, no_work):
+    for force in ([], ["--force"]):
+        code, out, err = run([*WRITERS[cmd], *_to(cmd, tmp_path), *force], capsys)
+        assert (code, out, err) == (2, "", f"bmes-bayes: {tmp_path} is a directory; give a file name\n")
+
+
+@pytest.mark.parametrize("cmd", WRITERS)
+def test_devices_fifos_links_and_missing_directories_are_refused_before_any_work(cmd, tmp_path, capsys, no_work):
+    import os
+    import stat
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    real = tmp_path / "real"
+    real.write_text("precious")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    missing = tmp_path / "a" / "b" / "out"
+    cases = {"/dev/null": "/dev/null is a character device, not a regular file", fifo: f"{fifo} is a FIFO",
+             link: f"{link} is a symbolic link", missing: f"the directory {missing.parent} does not exist"}
+    for target, fragment in cases.items():
+        for force in ([], ["--force"]):
+            code, out, err = run([*WRITERS[cmd], *_to(cmd, target), *force], capsys)
+            assert code == 2 and out == "" and fragment in err and err.count("\n") == 1, err
+            assert "--force" not in err and ".tmp" not in err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink() and real.read_text() == "precious"
+    assert not (tmp_path / "a").exists()
+
+
+def test_an_existing_file_is_refused_before_any_work(tmp_path, capsys, no_work):
+    out = tmp_path / "m.net"
+    out.write_text("precious")
+    for cmd in WRITERS:
+        code, _, err = run([*WRITERS[cmd], *_to(cmd, out)], capsys)
+        assert code == 2 and f"{out} exists" in err
+    card = tmp_path / "card.md"
+    (tmp_path / "model_card_reliability.png").write_bytes(b"precious")  # the card's diagram goes beside it
+    code, _, err = run(["model-card", "-o", str(card)], capsys)
+    assert code == 2 and "model_card_reliability.png exists" in err and not card.exists()
+    assert out.read_text() == "precious"
+
+
+def test_canonical_reports_need_an_existing_directory(tmp_path, capsys, no_work):
+    code, _, err = run(["report", "--canonical", "-o", str(tmp_path / "new")], capsys)
+    assert code == 2 and f"the directory {tmp_path / 'new'} does not exist" in err
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run(["report", "--canonical", "-o", "-"], capsys)
+    assert code == 2 and "give a directory" in err and not (tmp_path / "-").exists()
+
+
+def test_force_keeps_the_mode_of_the_replaced_file(tmp_path, capsys, model):
+    import stat
+
+    from bmes_bayes.interop import export_text
+
+    out = tmp_path / "m.net"
+    out.write_text("old")
+    out.chmod(0o600)
+    assert run(["export", "--format", "net", "-o", str(out), "--force"], capsys)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_text() == export_text(model, "net")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.net"]
+
+
+def test_readme_commands_that_write_files_work_twice(tmp_path, monkeypatch, capsys):
+    """Every README command that writes a file replaces it (--force) or writes to standard output, so it works in a
+    fresh clone (where reports/ is full) and when run twice; the export is run twice for real."""
+    import re
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].split() for line in re.findall(r"^bmes-bayes .*$", readme, flags=re.M)]
+    writing = [c for c in commands
+               if c[1] in ("export", "report", "model-card") or (c[1] == "validate" and "--plot" in c)]
+    assert len(writing) >= 5
+    for c in writing:
+        assert "--force" in c or c[c.index("-o") + 1] == "-", " ".join(c)
+    export = next(c for c in writing if c[1] == "export")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert run(export[1:], capsys)[0] == 0
