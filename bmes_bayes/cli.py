@@ -1,19 +1,23 @@
 """The ``bmes-bayes`` command line.
 
-Exit codes: 0 success, 2 bad input (message on stderr, no traceback), 1 an unexpected internal failure.
+Exit codes: 0 success, 2 bad input (message on stderr, no traceback), 1 an unexpected internal failure, 130 Ctrl-C,
+143 SIGTERM. Nothing heavy is imported before :func:`main` is running, so that Ctrl-C at any moment ends with a
+one-line message; output never fails on the terminal's encoding (characters it cannot show are written as escapes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._io import check_target, write_output
+from ._io import Terminated, check_target, raise_terminated, write_output
 from .exceptions import BmesError
-from .results import DISCLAIMER
 
 __all__ = ["main"]
 
@@ -66,6 +70,12 @@ def _uncertainty_text(res, post) -> str:
     return f"{res}\n{checks}" if checks else str(res)
 
 
+def _disclaimer() -> str:
+    from .results import DISCLAIMER
+
+    return DISCLAIMER
+
+
 def _to_stdout(args) -> bool:
     return getattr(args, "output", None) == "-"
 
@@ -84,7 +94,7 @@ def _print_result(res, frame, columns: Sequence[str] | None = None) -> None:
     text = str(res)
     if text == repr(res):
         shown = frame[list(columns)] if columns else frame
-        text = f"{text}\n{frame_text(shown)}\n{DISCLAIMER}"
+        text = f"{text}\n{frame_text(shown)}\n{_disclaimer()}"
     print(text)
 
 
@@ -337,7 +347,7 @@ def _cmd_workup(args) -> int:
     if case.cant_miss:
         print(f"The source says these must still be flagged at the end: {', '.join(case.cant_miss)}.")
     print(wrap(f"Teaching point: {case.teaching_point}"))
-    print(f"model: {work.model.short}\n{DISCLAIMER}")
+    print(f"model: {work.model.short}\n{_disclaimer()}")
     return 0
 
 
@@ -454,7 +464,7 @@ def _cmd_validate(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bmes-bayes",
-        description=f"Bayesian differential diagnosis of bone marrow edema on MRI. {DISCLAIMER}",
+        description=f"Bayesian differential diagnosis of bone marrow edema on MRI. {_disclaimer()}",
     )
     parser.add_argument("--model", metavar="PATH", default=None, type=_path,
                         help="network YAML file or model directory (default: the shipped model)")
@@ -596,29 +606,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except BmesError as exc:
-        print(f"bmes-bayes: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bmes-bayes: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
-        import os
+_LOSSLESS = ("backslashreplace", "namereplace", "xmlcharrefreplace", "replace")  # never fail on a character
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as exc:  # the file system refused: permission, a directory in the way, a name too long...
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # no internal traceback reaches a user
-        print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
-        return 1
+
+@contextlib.contextmanager
+def _console():
+    """For the length of a command: output that cannot fail on the terminal's encoding (``PYTHONIOENCODING=ascii``,
+    ``LANG=C``: characters it cannot show are written as backslash escapes), and SIGTERM unwinding like Ctrl-C so
+    that temporary files are removed. Both are put back afterwards (``main`` may be called in-process)."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors not in _LOSSLESS and callable(getattr(stream, "reconfigure", None)):
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors="backslashreplace")
+                saved.append((stream, errors))
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, raise_terminated),
+                    signal.SIGINT: signal.getsignal(signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for stream, errors in saved:
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors=errors)
+
+
+def _stop(message: str, code: int) -> int:
+    """After Ctrl-C or SIGTERM: further interrupts are ignored while the one-line message is written."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print(f"bmes-bayes: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (``argv`` defaults to ``sys.argv[1:]``); returns the exit code."""
+    with _console():
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.func(args))
+        except BmesError as exc:
+            print(f"bmes-bayes: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return _stop("interrupted", 130)
+        except Terminated:
+            return _stop("terminated", 143)
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except OSError as exc:  # the file system refused (reading): permission, a name too long...
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # no internal traceback reaches a user
+            print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

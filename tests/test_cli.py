@@ -286,3 +286,104 @@ def test_readme_commands_that_write_files_work_twice(tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
         assert run(export[1:], capsys)[0] == 0
+
+
+_READY_THEN_RUN = """
+import sys
+from bmes_bayes.__main__ import run  # what the bmes-bayes script does
+sys.stderr.write("ready\\n")
+sys.stderr.flush()
+sys.exit(run())
+"""
+
+
+def _signal_after_start(sig, delay: float, args: list[str]):
+    """Start the command line as the ``bmes-bayes`` script does, wait until the interpreter runs our code, wait
+    ``delay`` seconds more (0.0-0.3 s: while numpy, pandas and the model are being imported) and send ``sig``.
+
+    (Before the first line of bmes_bayes runs, the interpreter's own start-up can still print a traceback.)"""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _READY_THEN_RUN, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline() == "ready\n"
+    time.sleep(delay)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.3])
+def test_ctrl_c_at_any_moment_ends_with_one_line(delay):
+    import signal
+
+    code, _, err = _signal_after_start(signal.SIGINT, delay, ["query", "--samples", "100000", "joint=hip"])
+    assert (code, err) == (130, "bmes-bayes: interrupted\n")
+
+
+def test_sigterm_ends_cleanly(tmp_path):
+    import signal
+
+    code, _, err = _signal_after_start(signal.SIGTERM, 0.3, ["query", "--samples", "100000", "joint=hip"])
+    assert (code, err) in ((143, "bmes-bayes: terminated\n"), (-signal.SIGTERM, ""))
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
+    """SIGTERM after the export's temporary file is written but before it is renamed into place."""
+    import os
+    import signal
+    import time
+
+    target = tmp_path / "m.net"
+    target.write_text("old")
+    ready = tmp_path / "ready"
+    script = f"""
+import os, sys, time
+def stuck(src, dst):
+    open({str(ready)!r}, "w").write(str(src))
+    time.sleep(60)
+os.replace = stuck
+from bmes_bayes.__main__ import run
+sys.exit(run())
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script, "export", "--format", "net", "-o", str(target), "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ready.exists() or not ready.read_text():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    tmp = ready.read_text()
+    assert os.path.exists(tmp)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and err == "bmes-bayes: terminated\n"
+    assert not os.path.exists(tmp) and target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.net", "ready"]
+
+
+_NON_ASCII = "Ödem der Hüfte – 37 °C, «Mann»"
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LANG": "C", "LC_ALL": "C"}])
+def test_any_terminal_encoding_shows_non_ascii_text(env, tmp_path):
+    """A scenario with non-ASCII text under an ASCII terminal: exit 0, characters written as escapes."""
+    import os
+
+    from .conftest import ROOT
+
+    case = (ROOT / "scenarios" / "classic-toh.yaml").read_text(encoding="utf-8")
+    case = case.replace("title: Transient osteoporosis of the hip in a middle-aged man", f"title: {_NON_ASCII}")
+    path = tmp_path / "classic-toh.yaml"
+    path.write_text(case, encoding="utf-8")
+    environ = {**os.environ, "PYTHONUTF8": "0", **env}
+    environ.pop("PYTHONIOENCODING", None) if "PYTHONIOENCODING" not in env else None
+    for args in (["workup", str(path), "--samples", "20"], ["demo", "hip-metastasis-lung-cancer", "--samples", "20"]):
+        proc = subprocess.run([sys.executable, "-m", "bmes_bayes", *args], capture_output=True, timeout=300,
+                              env=environ)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        assert proc.stderr == b""
+    if env.get("PYTHONIOENCODING") == "ascii":
+        assert b"Garc\\xeda" in proc.stdout  # the demo's source, "Puertas Garc\xeda-Sandoval"
