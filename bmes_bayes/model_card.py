@@ -43,9 +43,16 @@ def _g(x: float) -> str:
     return f"{float(x):.3g}"
 
 
-def _cell(text: str) -> str:
-    """Text for one Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _text(text: object) -> str:
+    """Free text from the model files as Markdown text, never markup: one line, and '<' written as '&lt;', so that
+    no HTML tag, comment or autolink in a source or description reaches the rendered card ('<35 y' still reads
+    '<35 y')."""
+    return " ".join(str(text).split()).replace("<", "&lt;")
+
+
+def _cell(text: object) -> str:
+    """Text for one Markdown table cell: as :func:`_text`, with pipes escaped."""
+    return _text(text).replace("|", "\\|")
 
 
 def _where(file: str, line: int | None) -> str:
@@ -170,7 +177,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
     if hand is not None:
         out += [hand.read_text(encoding="utf-8").rstrip(), ""]
     else:
-        out += [f"# Model card: {model.network.name}", "", model.network.description.strip(), ""]
+        out += [f"# Model card: {model.network.name}", "", _text(model.network.description), ""]
     if validation is not None:
         out += validation_section(validation, image)
     rows = parameter_rows(model)
@@ -185,7 +192,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
         "## Provenance of this card", "",
         "| | |", "|---|---|",
         f"| package | bmes-bayes {info.package_version} |",
-        f"| network | {info.name} {info.network_version}, sha256 `{model.network.digest}` |",
+        f"| network | {info.name} {_cell(info.network_version)}, sha256 `{model.network.digest}` |",
         f"| priors | sha256 `{model.priors.digest}` over {len(model.priors.files)} files |",
         f"| model | sha256 `{info.digest}` (network, priors and the can't-miss alert set together) |", "",
         "## Every parameter", "",
@@ -202,7 +209,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
         if v.name not in by_node:
             continue
         given = " | " + ", ".join(v.parents) if v.parents else ""
-        out += [f"### `{v.name}` ({v.role.replace('_', ' ')}): P({v.name}{given})", "",
+        out += [f"### `{v.name}` ({v.role.replace('_', ' ')}): P({_text(v.name + given)})", "",
                 _cell(f"{v.description} States: {', '.join(v.states)}."), "",
                 "| parameter | value | uncertainty | source / expert judgement | from |", "|---|---|---|---|---|"]
         for r in by_node[v.name]:
