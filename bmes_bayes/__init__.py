@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import bmes_bayes` imports nothing (see below)
 if TYPE_CHECKING:  # pragma: no cover
-    from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, SpecError
+    from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, OutputError, SpecError
     from .importer import load_network
     from .model import BmesModel, load_model
     from .results import Posterior
@@ -22,6 +22,7 @@ __all__ = [
     "BmesModel",
     "EvidenceError",
     "ImpossibleEvidenceError",
+    "OutputError",
     "Posterior",
     "SpecError",
     "__version__",
@@ -33,7 +34,7 @@ __all__ = [
 # with nothing imported: numpy, pandas and scipy are imported inside `cli.main`, where Ctrl-C ends with a one-line
 # message instead of a traceback.
 _LAZY = {"BmesError": "exceptions", "EvidenceError": "exceptions", "ImpossibleEvidenceError": "exceptions",
-         "SpecError": "exceptions", "BmesModel": "model", "load_model": "model", "load_network": "importer",
+         "OutputError": "exceptions", "SpecError": "exceptions", "BmesModel": "model", "load_model": "model", "load_network": "importer",
          "Posterior": "results"}
 
 

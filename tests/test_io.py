@@ -148,6 +148,9 @@ def test_a_failed_write_names_the_users_path_and_leaves_no_temporary(tmp_path, m
 
 
 def test_output_errors_are_the_packages_and_oserrors(tmp_path):
+    import bmes_bayes
+
+    assert bmes_bayes.OutputError is OutputError and "OutputError" in bmes_bayes.__all__
     with pytest.raises(BmesError):
         check_target(tmp_path)
     with pytest.raises(OSError):
