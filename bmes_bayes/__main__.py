@@ -1,7 +1,22 @@
-"""``python -m bmes_bayes`` runs the command line."""
+"""``python -m bmes_bayes`` and the ``bmes-bayes`` script.
+
+:func:`run` is entered with nothing imported yet (``bmes_bayes/__init__`` imports lazily), so Ctrl-C at any moment,
+even while numpy and pandas are being imported, ends with a one-line message and exit code 130, never a traceback.
+"""
 
 import sys
 
-from .cli import main
 
-sys.exit(main())
+def run() -> int:
+    """Import the command line and run it; returns the exit code."""
+    try:
+        from .cli import main
+
+        return main()
+    except KeyboardInterrupt:  # before (or after) `main` handles it itself
+        sys.stderr.write("bmes-bayes: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(run())

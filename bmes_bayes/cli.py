@@ -1,18 +1,23 @@
 """The ``bmes-bayes`` command line.
 
-Exit codes: 0 success, 2 bad input (message on stderr, no traceback), 1 an unexpected internal failure.
+Exit codes: 0 success, 2 bad input (message on stderr, no traceback), 1 an unexpected internal failure, 130 Ctrl-C,
+143 SIGTERM. Nothing heavy is imported before :func:`main` is running, so that Ctrl-C at any moment ends with a
+one-line message; output never fails on the terminal's encoding (characters it cannot show are written as escapes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._io import Terminated, check_target, raise_terminated, write_output
 from .exceptions import BmesError
-from .results import DISCLAIMER
 
 __all__ = ["main"]
 
@@ -65,8 +70,21 @@ def _uncertainty_text(res, post) -> str:
     return f"{res}\n{checks}" if checks else str(res)
 
 
+def _disclaimer() -> str:
+    from .results import DISCLAIMER
+
+    return DISCLAIMER
+
+
 def _to_stdout(args) -> bool:
     return getattr(args, "output", None) == "-"
+
+
+def _targets(args, *paths: Path | None) -> None:
+    """Check every output file of a command before any work (see :func:`bmes_bayes._io.check_target`)."""
+    for path in paths:
+        if path is not None:
+            check_target(path, overwrite=getattr(args, "force", False))
 
 
 def _print_result(res, frame, columns: Sequence[str] | None = None) -> None:
@@ -76,7 +94,7 @@ def _print_result(res, frame, columns: Sequence[str] | None = None) -> None:
     text = str(res)
     if text == repr(res):
         shown = frame[list(columns)] if columns else frame
-        text = f"{text}\n{frame_text(shown)}\n{DISCLAIMER}"
+        text = f"{text}\n{frame_text(shown)}\n{_disclaimer()}"
     print(text)
 
 
@@ -157,14 +175,13 @@ def _cmd_variables(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .interop import FORMATS, export
+    from .interop import FORMATS, export, export_text
 
-    model = _model(args)
     if _to_stdout(args):
-        from .interop import export_text
-
-        sys.stdout.write(export_text(model, args.format))
+        sys.stdout.write(export_text(_model(args), args.format))
         return 0
+    _targets(args, Path(args.output) if args.output else None)
+    model = _model(args)
     out = Path(args.output) if args.output else Path(f"{model.network.name}{FORMATS[args.format]}")
     export(model, args.format, out, overwrite=args.force)
     print(f"wrote {out}")
@@ -174,40 +191,42 @@ def _cmd_export(args) -> int:
 def _cmd_report(args) -> int:
     from .report import canonical_scenarios, complete_report, default_report_path, write_reports
 
-    model = _model(args)
     options = {"n_samples": args.samples, "seed": args.seed, "level": args.level}
     if args.canonical:
+        if _to_stdout(args):
+            raise BmesError("report --canonical writes one file per scenario: give a directory with -o, not -")
         directory = Path(args.output) if args.output else Path("reports")
-        for path in write_reports(model, canonical_scenarios(), directory, overwrite=args.force, **options):
+        names = canonical_scenarios()
+        _targets(args, *(default_report_path(scenario=name, directory=directory) for name in names))
+        for path in write_reports(_model(args), names, directory, overwrite=args.force, **options):
             print(f"wrote {path}")
         return 0
     from .evidence import parse_assignments
 
     evidence = parse_assignments(args.evidence) if args.evidence is not None else None
     if _to_stdout(args):
-        sys.stdout.write(complete_report(model, evidence, scenario=args.scenario, **options).to_html())
+        sys.stdout.write(complete_report(_model(args), evidence, scenario=args.scenario, **options).to_html())
         return 0
     out = (Path(args.output) if args.output else
            default_report_path(scenario=args.scenario, evidence=evidence))
-    if out.exists() and not args.force:  # before any work
-        raise BmesError(f"{out} exists; pass --force to replace it")
-    report = complete_report(model, evidence, scenario=args.scenario, **options)
+    _targets(args, out)
+    report = complete_report(_model(args), evidence, scenario=args.scenario, **options)
     report.write(out, overwrite=args.force)
     print(f"wrote {out}")
     return 0
 
 
 def _cmd_model_card(args) -> int:
-    from .model_card import DEFAULT_PATH, write_model_card
+    from .model_card import DEFAULT_PATH, RELIABILITY_PNG, write_model_card
 
-    model = _model(args)
     if _to_stdout(args):
         from .model_card import model_card_text
 
-        sys.stdout.write(model_card_text(model, image=None))
+        sys.stdout.write(model_card_text(_model(args), image=None))
         return 0
     out = Path(args.output) if args.output else DEFAULT_PATH
-    write_model_card(model, out, overwrite=args.force)
+    _targets(args, out, out.with_name(RELIABILITY_PNG))
+    write_model_card(_model(args), out, overwrite=args.force)
     print(f"wrote {out}")
     return 0
 
@@ -328,7 +347,7 @@ def _cmd_workup(args) -> int:
     if case.cant_miss:
         print(f"The source says these must still be flagged at the end: {', '.join(case.cant_miss)}.")
     print(wrap(f"Teaching point: {case.teaching_point}"))
-    print(f"model: {work.model.short}\n{DISCLAIMER}")
+    print(f"model: {work.model.short}\n{_disclaimer()}")
     return 0
 
 
@@ -477,12 +496,13 @@ def _cmd_atlas(args) -> int:
 
 
 def _cmd_validate(args) -> int:
+    _targets(args, Path(args.plot) if args.plot is not None else None)
     from . import validation
 
     model = _model(args)
     res = validation.validate(model, args.cases, drop_unknown=args.drop_unknown)
     if args.plot is not None:
-        Path(args.plot).write_bytes(res.reliability_png())
+        write_output(args.plot, res.reliability_png(), overwrite=args.force)
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, default=str))
     else:
@@ -495,7 +515,7 @@ def _cmd_validate(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bmes-bayes",
-        description=f"Bayesian differential diagnosis of bone marrow edema on MRI. {DISCLAIMER}",
+        description=f"Bayesian differential diagnosis of bone marrow edema on MRI. {_disclaimer()}",
     )
     parser.add_argument("--model", metavar="PATH", default=None, type=_path,
                         help="network YAML file or model directory (default: the shipped model)")
@@ -659,6 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--cases", default=None, type=_path, metavar="DIR",
                     help="directory with cases.yaml and coded.yaml (default: the shipped set)")
     va.add_argument("--plot", default=None, type=_path, metavar="PNG", help="also write the reliability diagrams")
+    va.add_argument("--force", action="store_true", help="replace an existing --plot file")
     va.add_argument("--drop-unknown", action="store_true",
                     help="drop coded findings on variables the network lacks (to score an earlier release, --model)")
     va.add_argument("--json", action="store_true", help="machine-readable output")
@@ -666,29 +687,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except BmesError as exc:
-        print(f"bmes-bayes: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bmes-bayes: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
-        import os
+_LOSSLESS = ("backslashreplace", "namereplace", "xmlcharrefreplace", "replace")  # never fail on a character
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as exc:  # the file system refused: permission, a directory in the way, a name too long...
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # no internal traceback reaches a user
-        print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
-        return 1
+
+@contextlib.contextmanager
+def _console():
+    """For the length of a command: output that cannot fail on the terminal's encoding (``PYTHONIOENCODING=ascii``,
+    ``LANG=C``: characters it cannot show are written as backslash escapes), and SIGTERM unwinding like Ctrl-C so
+    that temporary files are removed. Both are put back afterwards (``main`` may be called in-process)."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors not in _LOSSLESS and callable(getattr(stream, "reconfigure", None)):
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors="backslashreplace")
+                saved.append((stream, errors))
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, raise_terminated),
+                    signal.SIGINT: signal.getsignal(signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for stream, errors in saved:
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors=errors)
+
+
+def _stop(message: str, code: int) -> int:
+    """After Ctrl-C or SIGTERM: further interrupts are ignored while the one-line message is written."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print(f"bmes-bayes: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (``argv`` defaults to ``sys.argv[1:]``); returns the exit code."""
+    with _console():
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.func(args))
+        except BmesError as exc:
+            print(f"bmes-bayes: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return _stop("interrupted", 130)
+        except Terminated:
+            return _stop("terminated", 143)
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except OSError as exc:  # the file system refused (reading): permission, a name too long...
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # no internal traceback reaches a user
+            print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -109,12 +109,12 @@ class Conflict(ResultDisplay):
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
         """Horizontal bars of each item's surprise given the others (red: pulls against the rest)."""
-        from .plotting import new_axes
+        from .plotting import literal, new_axes
 
         ax = new_axes(ax, (6.0, max(2.0, 0.3 * len(self.frame) + 1.0)))
         f = self.frame.iloc[::-1]
         ax.barh(range(len(f)), f["surprise"], color=["#C44E52" if x > 0 else "#4C72B0" for x in f["surprise"]])
-        ax.set_yticks(range(len(f)), [f"{v} = {s}" for v, s in zip(f["variable"], f["state"])], fontsize=7)
+        ax.set_yticks(range(len(f)), [literal(f"{v} = {s}") for v, s in zip(f["variable"], f["state"])], fontsize=7)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel("surprise given the other items (nats; > 0 pulls against them)")
         ax.set_title(f"Evidence conflict: conf(e) = {self.value:.2f}", fontsize=10)

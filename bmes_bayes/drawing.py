@@ -189,8 +189,16 @@ def _spread(n: int, bottom: float, height: float) -> list[float]:
 # ----------------------------------------------------------------------------------------------- drawing
 
 
-def _label(text: str) -> str:
-    return text.replace("_", " ")
+def _label_text(text: object) -> str:
+    """Text as written on the drawing (``$`` is not mathtext: see :func:`bmes_bayes.plotting.literal`)."""
+    from .plotting import literal
+
+    return literal(text)
+
+
+def _label(name: str) -> str:
+    """A variable or state name on the drawing: underscores as spaces, shown as written."""
+    return _label_text(str(name).replace("_", " "))
 
 
 def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
@@ -263,8 +271,8 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
         x0 = boxes[vs[0].name][0]
         w = boxes[vs[0].name][2]
         head, _, sub = title.partition(": ")
-        ax.text(x0 + w / 2, top + 0.5, head + ("\n" + sub if sub else ""), ha="center", va="bottom", fontsize=9 * k,
-                fontweight="bold", color="#2F3B4C", linespacing=1.3)
+        ax.text(x0 + w / 2, top + 0.5, _label_text(head + ("\n" + sub if sub else "")), ha="center", va="bottom",
+                fontsize=9 * k, fontweight="bold", color="#2F3B4C", linespacing=1.3)
 
     for v in variables:
         x, y, w, h = boxes[v.name]
@@ -304,8 +312,8 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
     n = len(marginals.observed) + len(marginals.soft)
     ax.set_title(f"Posterior of every variable given {n} finding{'s' if n != 1 else ''} "
                  "(amber: observed; bars: P(state | evidence))", fontsize=10 * max(k, 0.8), loc="left")
-    ax.text(right, -0.6, f"{marginals.model.short}. {DISCLAIMER}", ha="right", va="top", fontsize=6.5 * max(k, 0.8),
-            color="#5B6675")
+    ax.text(right, -0.6, _label_text(f"{marginals.model.short}. {DISCLAIMER}"), ha="right", va="top",
+            fontsize=6.5 * max(k, 0.8), color="#5B6675")
     ax.set_xlim(-1.6, right + 0.3)
     ax.set_ylim(-1.6, top + 2.2)
     ax.set_axis_off()

@@ -11,6 +11,7 @@ __all__ = [
     "BmesError",
     "EvidenceError",
     "ImpossibleEvidenceError",
+    "OutputError",
     "Problem",
     "SpecError",
     "closest",
@@ -39,6 +40,22 @@ class ImpossibleEvidenceError(EvidenceError):
     def __init__(self, message: str, conflict: Sequence[str] = ()):
         super().__init__(message)
         self.conflict = tuple(conflict)
+
+
+class OutputError(BmesError, OSError):
+    """A file cannot be written where asked: it exists (and replacing was not asked for), it is a directory, a
+    device, a FIFO or a symbolic link, its directory is missing, or the file system refused. The message names the
+    path the caller gave (never a temporary file).
+
+    Attributes
+    ----------
+    path : str
+        The path the caller asked to write.
+    """
+
+    def __init__(self, message: str, path: object = None):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
 
 
 @dataclass(frozen=True)

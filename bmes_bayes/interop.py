@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ._io import atomic_write, write_new  # noqa: F401  (atomic_write: used to live here)
+from ._io import check_target, write_output
 from .exceptions import BmesError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,10 +76,37 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
+# ------------------------------------------------------------------------------------ free text leaving the package
+# Titles and descriptions are the user's free text; each format constrains where they go. XML 1.0 forbids most
+# control characters even when escaped; an XML comment may not contain "--" or end with "-"; a Hugin NET comment
+# ends at the line end; BIF and SMILE take the network's name as an identifier.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _one_line(text: object) -> str:
+    """Free text as one line that every format can carry: control characters (and those XML forbids) dropped,
+    every run of whitespace, newlines included, made one space."""
+    return " ".join(_CONTROL.sub("", str(text)).split())
+
+
+def _xml_comment(text: object) -> str:
+    """Text for inside ``<!-- ... -->``: one line, no "--", not ending in "-" (XML 1.0, section 2.5)."""
+    out = _one_line(text)
+    while "--" in out:
+        out = out.replace("--", "- -")
+    return out + " " if out.endswith("-") else out
+
+
+def _identifier(name: str) -> str:
+    """A network name as a C-like identifier (BIF's ``network`` and SMILE's ``id``): other characters become '_'."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", _one_line(name)) or "network"
+    return out if out[0].isalpha() else f"n_{out}"
+
+
 def _bif(model: "BmesModel") -> str:
     net = model.network
     # no properties: pyAgrum's BIF parser rejects them (descriptions travel in the XMLBIF copy)
-    out = [f"network {net.name} {{", "}"]
+    out = [f"network {_identifier(net.name)} {{", "}"]
     for v in net.variables:
         out += [f"variable {v.name} {{", f"  type discrete [ {v.card} ] {{ {', '.join(v.states)} }};", "}"]
     for v in net.variables:
@@ -106,7 +133,7 @@ def _xmlbif(model: "BmesModel") -> str:
         out.append('<VARIABLE TYPE="nature">')
         out.append(f"  <NAME>{escape(v.name)}</NAME>")
         out += [f"  <OUTCOME>{escape(s)}</OUTCOME>" for s in v.states]
-        out.append(f"  <PROPERTY>description = {escape(v.description)}</PROPERTY>")
+        out.append(f"  <PROPERTY>description = {escape(_one_line(v.description))}</PROPERTY>")
         out.append("</VARIABLE>")
     for v in net.variables:
         out.append("<DEFINITION>")
@@ -163,9 +190,9 @@ def _xdsl(model: "BmesModel") -> str:
     _check_identifiers(model, "xdsl")
     net = model.network
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f"<!-- {escape(net.title)}: bmes-bayes {escape(model.info.package_version)}, network "
-           f"{escape(net.version)}, model {model.info.digest[:12]}. Not a clinical device. -->",
-           f'<smile version="1.0" id={quoteattr(net.name)} numsamples="10000" discsamples="10000">',
+           "<!-- " + _xml_comment(f"{net.title}: bmes-bayes {model.info.package_version}, network {net.version}, "
+                                  f"model {model.info.digest[:12]}. Not a clinical device.") + " -->",
+           f'<smile version="1.0" id={quoteattr(_identifier(net.name))} numsamples="10000" discsamples="10000">',
            "  <nodes>"]
     for v in net.variables:
         out.append(f'    <cpt id="{v.name}">')
@@ -177,8 +204,8 @@ def _xdsl(model: "BmesModel") -> str:
         out.append("    </cpt>")
     out += ["  </nodes>", "  <extensions>",
             f'    <genie version="1.0" app={quoteattr("bmes-bayes " + model.info.package_version)} '
-            f"name={quoteattr(net.title)}>",
-            f"      <comment>{escape(' '.join(net.description.split()))}</comment>"]
+            f"name={quoteattr(_one_line(net.title))}>",
+            f"      <comment>{escape(_one_line(net.description))}</comment>"]
     pos = _grid_positions(model)
     for v in net.variables:
         x, y = pos[v.name]
@@ -187,13 +214,14 @@ def _xdsl(model: "BmesModel") -> str:
                 '        <interior color="e5f6f7" />', '        <outline color="000080" />',
                 '        <font color="000000" name="Arial" size="8" />',
                 f"        <position>{x - 70} {y - 20} {x + 70} {y + 20}</position>",
-                f"        <comment>{escape(v.description)}</comment>", "      </node>"]
+                f"        <comment>{escape(_one_line(v.description))}</comment>", "      </node>"]
     out += ["    </genie>", "  </extensions>", "</smile>"]
     return "\n".join(out) + "\n"
 
 
 def _net_label(text: str) -> str:
-    return '"' + " ".join(text.split()).replace("\\", "/").replace('"', "'") + '"'
+    """A Hugin NET string: one line, no double quote or backslash (the format has no escapes)."""
+    return '"' + _one_line(text).replace("\\", "/").replace('"', "'") + '"'
 
 
 def _nested_lines(table: np.ndarray, fmt=None):
@@ -219,7 +247,7 @@ def _hugin_net(model: "BmesModel") -> str:
     _check_identifiers(model, "net")
     net = model.network
     pos = _grid_positions(model)
-    out = [f"% {net.title}", f"% bmes-bayes {model.info.package_version}, network {net.version}, "
+    out = [f"% {_one_line(net.title)}", f"% bmes-bayes {model.info.package_version}, network {_one_line(net.version)}, "
            f"model {model.info.digest[:12]}. Educational and research model, not a clinical device.",
            "net", "{", "    node_size = (140 40);", f"    label = {_net_label(net.title)};", "}", ""]
     for v in net.variables:
@@ -272,11 +300,16 @@ def export_text(model: "BmesModel", fmt: Format) -> str:
 
 
 def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the network to ``path`` in ``fmt`` atomically (refusing to overwrite unless asked)."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
-    return write_new(path, export_text(model, fmt), overwrite=overwrite)
+    """Write the network to ``path`` in ``fmt`` atomically (refusing to overwrite unless asked).
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists (and ``overwrite`` is false), is not a regular file, or its directory is missing; checked
+        before the network is written out.
+    """
+    check_target(path, overwrite=overwrite)
+    return write_output(path, export_text(model, fmt), overwrite=overwrite)
 
 
 # ------------------------------------------------------------------------------------------------ reading

@@ -43,9 +43,16 @@ def _g(x: float) -> str:
     return f"{float(x):.3g}"
 
 
-def _cell(text: str) -> str:
-    """Text for one Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _text(text: object) -> str:
+    """Free text from the model files as Markdown text, never markup: one line, and '<' written as '&lt;', so that
+    no HTML tag, comment or autolink in a source or description reaches the rendered card ('<35 y' still reads
+    '<35 y')."""
+    return " ".join(str(text).split()).replace("<", "&lt;")
+
+
+def _cell(text: object) -> str:
+    """Text for one Markdown table cell: as :func:`_text`, with pipes escaped."""
+    return _text(text).replace("|", "\\|")
 
 
 def _where(file: str, line: int | None) -> str:
@@ -170,7 +177,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
     if hand is not None:
         out += [hand.read_text(encoding="utf-8").rstrip(), ""]
     else:
-        out += [f"# Model card: {model.network.name}", "", model.network.description.strip(), ""]
+        out += [f"# Model card: {model.network.name}", "", _text(model.network.description), ""]
     if validation is not None:
         out += validation_section(validation, image)
     rows = parameter_rows(model)
@@ -185,7 +192,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
         "## Provenance of this card", "",
         "| | |", "|---|---|",
         f"| package | bmes-bayes {info.package_version} |",
-        f"| network | {info.name} {info.network_version}, sha256 `{model.network.digest}` |",
+        f"| network | {info.name} {_cell(info.network_version)}, sha256 `{model.network.digest}` |",
         f"| priors | sha256 `{model.priors.digest}` over {len(model.priors.files)} files |",
         f"| model | sha256 `{info.digest}` (network, priors and the can't-miss alert set together) |", "",
         "## Every parameter", "",
@@ -202,7 +209,7 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
         if v.name not in by_node:
             continue
         given = " | " + ", ".join(v.parents) if v.parents else ""
-        out += [f"### `{v.name}` ({v.role.replace('_', ' ')}): P({v.name}{given})", "",
+        out += [f"### `{v.name}` ({v.role.replace('_', ' ')}): P({_text(v.name + given)})", "",
                 _cell(f"{v.description} States: {', '.join(v.states)}."), "",
                 "| parameter | value | uncertainty | source / expert judgement | from |", "|---|---|---|---|---|"]
         for r in by_node[v.name]:
@@ -214,14 +221,15 @@ def model_card_text(model: "BmesModel", *, validation=None, image: str | None = 
 
 def write_model_card(model: "BmesModel", path: str | Path = DEFAULT_PATH, *, overwrite: bool = False) -> Path:
     """Write :func:`model_card_text` to ``path`` atomically, refusing to replace a file unless ``overwrite``; the
-    reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`."""
-    from ._io import write_new
+    reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`. Both targets are checked
+    (:func:`bmes_bayes._io.check_target`) before the validation runs."""
+    from ._io import check_target, write_output
 
-    path = Path(path)
+    path = check_target(path, overwrite=overwrite)
+    png = check_target(path.with_name(RELIABILITY_PNG), overwrite=overwrite)
     result = _shipped_validation(model)
     image = None
     if result is not None:
-        png = path.with_name(RELIABILITY_PNG)
-        write_new(png, result.reliability_png(), overwrite=overwrite)
+        write_output(png, result.reliability_png(), overwrite=overwrite)
         image = png.name
-    return write_new(path, model_card_text(model, validation=result, image=image), overwrite=overwrite)
+    return write_output(path, model_card_text(model, validation=result, image=image), overwrite=overwrite)

@@ -9,8 +9,19 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["bar_posterior", "new_axes", "interval_plot", "alert_plot", "tornado_plot", "function_plot",
+__all__ = ["bar_posterior", "literal", "new_axes", "interval_plot", "alert_plot", "tornado_plot", "function_plot",
            "admissible_plot", "tuning_plot", "sobol_plot", "atlas_plot"]
+
+
+def literal(text: object) -> str:
+    """Text shown as written in a matplotlib label: every ``$`` escaped, so that a name or title like ``$\\frac$``
+    is not parsed as mathtext (which fails when the figure is drawn). Every label built from a name, a state, a
+    stage, a title or any other text a user gave goes through this function."""
+    return str(text).replace("$", r"\$")
+
+
+def _literals(values) -> list[str]:
+    return [literal(v) for v in values]
 
 
 def new_axes(ax: "Axes | None", size: tuple[float, float] = (6.0, 3.6)) -> "Axes":
@@ -27,12 +38,12 @@ def bar_posterior(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) 
     """Horizontal bars of ``frame`` (columns ``state, probability``), largest on top."""
     ax = new_axes(ax)
     data = frame.iloc[::-1]
-    bars = ax.barh(data["state"], data["probability"], color="#4C72B0")
+    bars = ax.barh(_literals(data["state"]), data["probability"], color="#4C72B0")
     for bar, p in zip(bars, data["probability"]):
         ax.text(min(p + 0.01, 0.93), bar.get_y() + bar.get_height() / 2, f"{p:.2f}", va="center", fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("posterior probability")
-    ax.set_title(title)
+    ax.set_title(literal(title))
     return ax
 
 
@@ -43,10 +54,10 @@ def interval_plot(frame: pd.DataFrame, *, label: str, level: float, title: str, 
     y = range(len(data))
     ax.hlines(y, data["lower"], data["upper"], color="#4C72B0", lw=3, alpha=0.6, label=f"{level:.0%} interval")
     ax.plot(data["point"], y, "o", color="#C44E52", label="point model")
-    ax.set_yticks(list(y), data[label])
+    ax.set_yticks(list(y), _literals(data[label]))
     ax.set_xlim(0, 1)
     ax.set_xlabel("posterior probability")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -76,7 +87,7 @@ def trajectory_plot(frame: pd.DataFrame, *, states, diagnoses, level: float, tit
         c = colors[d]
         if d in banded:
             ax.fill_between(part["stage_index"], part["lower"], part["upper"], color=c, alpha=0.15, lw=0)
-        ax.plot(part["stage_index"], part["probability"], "-o", color=c, lw=2, ms=4, label=d)
+        ax.plot(part["stage_index"], part["probability"], "-o", color=c, lw=2, ms=4, label=literal(d))
         flagged = part[part["alert"]]
         if len(flagged):
             ax.plot(flagged["stage_index"], flagged["probability"], "o", ms=11, mfc="none", mec="#C44E52", mew=1.6)
@@ -93,13 +104,13 @@ def trajectory_plot(frame: pd.DataFrame, *, states, diagnoses, level: float, tit
                     fontsize=8, color=colors[d])
     ax.plot([], [], "o", ms=11, mfc="none", mec="#C44E52", mew=1.6, label="can't-miss alert")
     ax.fill_between([], [], [], color="grey", alpha=0.25, label=f"{level:.0%} band (top {bands})")
-    ax.set_xticks(x, [f"{i}\n{s.replace('_', ' ')}" for i, s in zip(x, stages["stage"])])
+    ax.set_xticks(x, [literal(f"{i}\n{s.replace('_', ' ')}") for i, s in zip(x, stages["stage"])])
     ax.set_xlim(x.min() - 0.3, x.max() + 0.5)
     ax.set_ylim(min([0.0] + [y - 0.02 for y in placed]), 1)
     ax.set_ylabel("P(diagnosis | evidence so far)")
     ax.set_xlabel("work-up stage (evidence accumulates)")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     return ax
 
@@ -123,10 +134,10 @@ def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = 
         ax.text(s + (0.02 if s >= 0 else -0.02) * span, yi, text, va="center", ha="left" if s >= 0 else "right",
                 fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(list(y), [f"{v} = {s}" for v, s in zip(data["variable"], data["state"])], fontsize=8)
+    ax.set_yticks(list(y), [literal(f"{v} = {s}") for v, s in zip(data["variable"], data["state"])], fontsize=8)
     ax.set_xlim(-span * 1.45, span * 1.45)
     ax.set_xlabel(f"weight of evidence ({unit}); right: for, left: against")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     return ax
 
 
@@ -143,14 +154,14 @@ def what_if_plot(frame: pd.DataFrame, *, target: str, actual: float, ax: "Axes |
             ax.plot(r.p_target, yi, "D", color="black", ms=7, zorder=3)
         for n, r in enumerate(alternatives.itertuples()):
             ax.plot(r.p_target, yi, "o", mfc="white", mec="#4C72B0", ms=7, zorder=3)
-            ax.annotate(str(r.state), (r.p_target, yi), xytext=(0, 7 if n % 2 == 0 else -12),
+            ax.annotate(literal(r.state), (r.p_target, yi), xytext=(0, 7 if n % 2 == 0 else -12),
                         textcoords="offset points", ha="center", fontsize=7, color="#4C72B0")
     ax.axvline(actual, color="black", lw=0.8, ls=":")
-    ax.set_yticks(range(len(variables)), variables, fontsize=8)
+    ax.set_yticks(range(len(variables)), _literals(variables), fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.7, len(variables) - 0.3)
-    ax.set_xlabel(f"P({target}) if this one item had been different (diamond: as observed)")
-    ax.set_title(f"What if? P({target}) under each state of each observed item", fontsize=10)
+    ax.set_xlabel(literal(f"P({target}) if this one item had been different (diamond: as observed)"))
+    ax.set_title(literal(f"What if? P({target}) under each state of each observed item"), fontsize=10)
     return ax
 
 
@@ -187,13 +198,13 @@ def fagan_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
     for r in frame.itertuples():
         y0, y2 = -logit(r.pre_test), logit(r.post_test)
         ax.plot([0, 2], [y0, y2], "-", color=colors.get(r.result, "grey"), lw=1.6,
-                label=f"{r.result} ({r.state}): LR {r.lr:.3g}, post-test {r.post_test:.1%}")
+                label=literal(f"{r.result} ({r.state}): LR {r.lr:.3g}, post-test {r.post_test:.1%}"))
         ax.plot([0, 1, 2], [y0, (y0 + y2) / 2, y2], "o", color=colors.get(r.result, "grey"), ms=4)
     ax.text(0, top + 0.5, "pre-test\nprobability (%)", ha="center", fontsize=8)
     ax.text(1, top + 0.5, "likelihood\nratio", ha="center", fontsize=8)
     ax.text(2, top + 0.5, "post-test\nprobability (%)", ha="center", fontsize=8)
     pre = float(frame["pre_test"].iloc[0])
-    ax.set_title(f"Fagan nomogram: {title}\npre-test probability {pre:.1%}", fontsize=10)
+    ax.set_title(literal(f"Fagan nomogram: {title}\npre-test probability {pre:.1%}"), fontsize=10)
     ax.set_xlim(-0.6, 2.6)
     ax.set_ylim(-top - 0.5, top + 1.6)
     ax.axis("off")
@@ -210,7 +221,7 @@ def next_test_plot(frame: pd.DataFrame, *, entropy: float, ax: "Axes | None" = N
     data = frame.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(data))
     ax.barh(y, data["entropy_reduction"], color="#4C72B0", alpha=0.85, label="expected entropy reduction (bits)")
-    ax.set_yticks(list(y), [f"{f}  [{s.replace('_', ' ')}]" for f, s in zip(data["finding"], data["stage"])],
+    ax.set_yticks(list(y), [literal(f"{f}  [{s.replace('_', ' ')}]") for f, s in zip(data["finding"], data["stage"])],
                   fontsize=8)
     ax.set_xlabel(f"expected reduction of the diagnosis entropy (bits; now {entropy:.2f})")
     ax.set_xlim(0, max(float(data["entropy_reduction"].max()) if len(data) else 0.0, 1e-3) * 1.15)
@@ -245,10 +256,10 @@ def alert_plot(frame: pd.DataFrame, *, level: float, title: str, ax: "Axes | Non
     ax.set_xscale("log")
     ax.set_xlim(floor, 1.5)
     ax.set_ylim(-0.7, len(data) - 0.3)
-    ax.set_yticks(list(y), [d.replace("_", " ") for d in data["diagnosis"]], fontsize=8)
+    ax.set_yticks(list(y), [literal(d.replace("_", " ")) for d in data["diagnosis"]], fontsize=8)
     ax.set_xlabel("posterior probability (log scale)")
     ax.grid(axis="x", alpha=0.3, which="major")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7, frameon=False)
     return ax
 
@@ -264,9 +275,9 @@ def tornado_plot(frame: pd.DataFrame, *, point: float, title: str, ax: "Axes | N
     up = data["p_high"] >= data["p_low"]
     ax.barh(y, width, left=lo, color=["#C44E52" if u else "#4C72B0" for u in up], alpha=0.8)
     ax.axvline(point, color="black", lw=1, label="point model")
-    ax.set_yticks(y, data["parameter"], fontsize=7)
+    ax.set_yticks(y, _literals(data["parameter"]), fontsize=7)
     ax.set_xlabel("posterior probability (red: high end of the parameter raises it)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -277,10 +288,10 @@ def function_plot(curve: pd.DataFrame, *, x0: float, y0: float, xlabel: str, yla
     ax = new_axes(ax)
     ax.plot(curve["x"], curve["probability"], color="#4C72B0", label="f(x)")
     ax.plot([x0], [y0], "o", color="#C44E52", label=f"x0 = {x0:.3g}")
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(literal(xlabel), fontsize=8)
+    ax.set_ylabel(literal(ylabel))
     ax.set_ylim(0, 1)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="best", fontsize=8)
     return ax
 
@@ -298,9 +309,9 @@ def admissible_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None
     ax.hlines(y, lo, hi, color=["#C44E52" if f else "#4C72B0" for f in flips], lw=4, alpha=0.8)
     ax.axvline(1.0, color="black", lw=1)
     ax.set_xscale("log")
-    ax.set_yticks(list(y), data["parameter"], fontsize=7)
+    ax.set_yticks(list(y), _literals(data["parameter"]), fontsize=7)
     ax.set_xlabel("admissible value / current value (red: the top state changes at the end)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     return ax
 
 
@@ -320,14 +331,14 @@ def tuning_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) ->
                     arrowprops={"arrowstyle": "->", "color": "#4C72B0"})
     ax.plot(data["x0"], range(len(data)), "o", color="#C44E52", label="current value")
     ax.plot(data["x_new"], range(len(data)), "|", color="#4C72B0", ms=9, label="value that reaches the target")
-    ax.set_yticks(list(range(len(data))), data["parameter"], fontsize=7)
+    ax.set_yticks(list(range(len(data))), _literals(data["parameter"]), fontsize=7)
     if "kind" in data and (data["kind"] == "odds_ratio").any():
         ax.set_xscale("log")
         ax.set_xlabel("parameter value (log scale)")
     else:
         ax.set_xlim(0, 1)
         ax.set_xlabel("parameter value (probability)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     if len(data):
         ax.legend(loc="best", fontsize=8)
     return ax
@@ -345,9 +356,9 @@ def sobol_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
             xerr=[data["ST"] - data["ST_low"], data["ST_high"] - data["ST"]], error_kw={"lw": 0.8})
     ax.barh(y - h / 2, data["S1"], height=h, color="#4C72B0", label="first order (S1)",
             xerr=[data["S1"] - data["S1_low"], data["S1_high"] - data["S1"]], error_kw={"lw": 0.8})
-    ax.set_yticks(list(y), data["factor"], fontsize=7)
+    ax.set_yticks(list(y), _literals(data["factor"]), fontsize=7)
     ax.set_xlabel("share of the variance")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -362,13 +373,13 @@ def reliability_plot(frames: "dict[str, pd.DataFrame]", *, ece: "dict[str, float
     for name, f in reversed(list(frames.items())):  # the first (the network) is drawn last, on top
         f = f[f["n"] > 0]
         ax.plot(f["confidence"], f["accuracy"], "-o", color=colors.get(name, "#8172B2"), lw=2.0 if name == "network" else 1.0,
-                markersize=0, label=f"{name} (ECE {ece.get(name, float('nan')):.3f})")
+                markersize=0, label=literal(f"{name} (ECE {ece.get(name, float('nan')):.3f})"))
         ax.scatter(f["confidence"], f["accuracy"], s=12 + 8 * f["n"], color=colors.get(name, "#8172B2"), alpha=0.6)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("probability of the top diagnosis (bin mean)")
     ax.set_ylabel("share where the top diagnosis was right")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(literal(title), fontsize=10)
     ax.legend(loc="upper left", fontsize=7)
     return ax
 
@@ -383,17 +394,17 @@ def atlas_plot(frame: pd.DataFrame, variables, states, *, n: int, title: str, ax
     grid = part.pivot(index="set", columns="state", values="point").reindex(index=sets, columns=list(states))
     alert = part.pivot(index="set", columns="state", values="alert").reindex(index=sets, columns=list(states))
     first = part.drop_duplicates("set").set_index("set").reindex(sets)
-    labels = [", ".join("-" if pd.isna(first.at[s, v]) else str(first.at[s, v]) for v in variables) or str(s)
+    labels = [literal(", ".join("-" if pd.isna(first.at[s, v]) else str(first.at[s, v]) for v in variables) or s)
               for s in sets]
     ax = new_axes(ax, size=(1.0 + 0.55 * len(states), 1.2 + 0.28 * len(sets)))
     image = ax.imshow(grid.to_numpy(dtype=float), vmin=0, vmax=1, cmap="Blues", aspect="auto")
     rows, cols = np.nonzero(alert.fillna(False).to_numpy(dtype=bool))
     ax.scatter(cols, rows, s=18, color="#C44E52", label="can't-miss alert fires")
-    ax.set_xticks(range(len(states)), [str(s) for s in states], rotation=45, ha="right", fontsize=8)
+    ax.set_xticks(range(len(states)), _literals(states), rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(sets)), labels, fontsize=8)
-    ax.set_ylabel(" / ".join(map(str, variables)))
+    ax.set_ylabel(literal(" / ".join(map(str, variables))))
     ax.figure.colorbar(image, ax=ax, label="point posterior", shrink=0.8)
     if len(rows):
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), fontsize=8, frameon=False)
-    ax.set_title(title)
+    ax.set_title(literal(title), fontsize=10)
     return ax

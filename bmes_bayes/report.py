@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._io import write_new
+from ._io import check_target, write_output
 from .results import DISCLAIMER, ModelInfo
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -189,13 +189,10 @@ class Report:
                 f'srcdoc="{html.escape(doc, quote=True)}"></iframe>')
 
     def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the report to ``path`` atomically; refuse to replace an existing file unless ``overwrite``."""
-        path = Path(path)
-        if path.exists() and not overwrite:  # checked before rendering: no work for a refused write
-            from .exceptions import BmesError
-
-            raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
-        return write_new(path, self.to_html(), overwrite=overwrite)
+        """Write the report to ``path`` atomically; refuse to replace an existing file unless ``overwrite``, and
+        anything but a regular file (see :func:`bmes_bayes._io.check_target`)."""
+        check_target(path, overwrite=overwrite)  # before rendering: no work for a refused write
+        return write_output(path, self.to_html(), overwrite=overwrite)
 
 
 STAGE_TITLES = {"history": "History", "examination": "Examination", "xray_and_labs": "X-ray and laboratory tests",
@@ -622,12 +619,7 @@ def _cli_item(name: str, value: object) -> str:
 def write_reports(model: "BmesModel", names: Sequence[str], directory: str | Path = "reports", *,
                   overwrite: bool = False, **options) -> list[Path]:
     """Build (:func:`complete_report`) and write the reports of several scenarios to ``directory``/<name>.html."""
-    out = []
-    for name in names:
-        path = default_report_path(scenario=name, directory=directory)
-        if path.exists() and not overwrite:
-            from .exceptions import BmesError
-
-            raise BmesError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
-        out.append(complete_report(model, scenario=name, **options).write(path, overwrite=overwrite))
-    return out
+    paths = [check_target(default_report_path(scenario=name, directory=directory), overwrite=overwrite)
+             for name in names]  # every target before the first report is built
+    return [complete_report(model, scenario=name, **options).write(path, overwrite=overwrite)
+            for name, path in zip(names, paths)]

@@ -171,3 +171,219 @@ def test_every_subcommand_has_help_text():
         helps = {a.dest: a.help for a in sub._choices_actions}
         assert helps.get(name), name
         assert p.description or p.format_help(), name
+
+
+# ------------------------------------------------------------------ output files, encodings and signals (issue 13)
+WRITERS = {
+    "export": ["export", "--format", "net"],
+    "report": ["report", "--scenario", "classic-toh", "--samples", "20"],
+    "model-card": ["model-card"],
+    "validate": ["validate"],
+}
+
+
+def _to(cmd: str, path) -> list[str]:
+    return ["--plot", str(path)] if cmd == "validate" else ["-o", str(path)]
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Loading the model, or renaming any file into place, fails the test: a refused target is refused before any
+    work, and nothing (least of all /dev/null) can be written even if the check were wrong."""
+    import os
+
+    import bmes_bayes.cli as cli
+
+    def computed(args):
+        pytest.fail("the command computed before checking its output file")
+
+    def replaced(src, dst):
+        pytest.fail(f"the command replaced {dst}")
+
+    monkeypatch.setattr(cli, "_model", computed)
+    monkeypatch.setattr(os, "replace", replaced)
+
+
+@pytest.mark.parametrize("cmd", WRITERS)
+def test_a_directory_target_fails_at_once_and_never_suggests_force(cmd, tmp_path, capsys, no_work):
+    for force in ([], ["--force"]):
+        code, out, err = run([*WRITERS[cmd], *_to(cmd, tmp_path), *force], capsys)
+        assert (code, out, err) == (2, "", f"bmes-bayes: {tmp_path} is a directory; give a file name\n")
+
+
+@pytest.mark.parametrize("cmd", WRITERS)
+def test_devices_fifos_links_and_missing_directories_are_refused_before_any_work(cmd, tmp_path, capsys, no_work):
+    import os
+    import stat
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    real = tmp_path / "real"
+    real.write_text("precious")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    missing = tmp_path / "a" / "b" / "out"
+    cases = {"/dev/null": "/dev/null is a character device, not a regular file", fifo: f"{fifo} is a FIFO",
+             link: f"{link} is a symbolic link", missing: f"the directory {missing.parent} does not exist"}
+    for target, fragment in cases.items():
+        for force in ([], ["--force"]):
+            code, out, err = run([*WRITERS[cmd], *_to(cmd, target), *force], capsys)
+            assert code == 2 and out == "" and fragment in err and err.count("\n") == 1, err
+            assert "--force" not in err and ".tmp" not in err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink() and real.read_text() == "precious"
+    assert not (tmp_path / "a").exists()
+
+
+def test_an_existing_file_is_refused_before_any_work(tmp_path, capsys, no_work):
+    out = tmp_path / "m.net"
+    out.write_text("precious")
+    for cmd in WRITERS:
+        code, _, err = run([*WRITERS[cmd], *_to(cmd, out)], capsys)
+        assert code == 2 and f"{out} exists" in err
+    card = tmp_path / "card.md"
+    (tmp_path / "model_card_reliability.png").write_bytes(b"precious")  # the card's diagram goes beside it
+    code, _, err = run(["model-card", "-o", str(card)], capsys)
+    assert code == 2 and "model_card_reliability.png exists" in err and not card.exists()
+    assert out.read_text() == "precious"
+
+
+def test_canonical_reports_need_an_existing_directory(tmp_path, capsys, no_work):
+    code, _, err = run(["report", "--canonical", "-o", str(tmp_path / "new")], capsys)
+    assert code == 2 and f"the directory {tmp_path / 'new'} does not exist" in err
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run(["report", "--canonical", "-o", "-"], capsys)
+    assert code == 2 and "give a directory" in err and not (tmp_path / "-").exists()
+
+
+def test_force_keeps_the_mode_of_the_replaced_file(tmp_path, capsys, model):
+    import stat
+
+    from bmes_bayes.interop import export_text
+
+    out = tmp_path / "m.net"
+    out.write_text("old")
+    out.chmod(0o600)
+    assert run(["export", "--format", "net", "-o", str(out), "--force"], capsys)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_text() == export_text(model, "net")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.net"]
+
+
+def test_readme_commands_that_write_files_work_twice(tmp_path, monkeypatch, capsys):
+    """Every README command that writes a file replaces it (--force) or writes to standard output, so it works in a
+    fresh clone (where reports/ is full) and when run twice; the export is run twice for real."""
+    import re
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].split() for line in re.findall(r"^bmes-bayes .*$", readme, flags=re.M)]
+    writing = [c for c in commands
+               if c[1] in ("export", "report", "model-card") or (c[1] == "validate" and "--plot" in c)]
+    assert len(writing) >= 5
+    for c in writing:
+        assert "--force" in c or c[c.index("-o") + 1] == "-", " ".join(c)
+    export = next(c for c in writing if c[1] == "export")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert run(export[1:], capsys)[0] == 0
+
+
+_READY_THEN_RUN = """
+import sys
+from bmes_bayes.__main__ import run  # what the bmes-bayes script does
+sys.stderr.write("ready\\n")
+sys.stderr.flush()
+sys.exit(run())
+"""
+
+
+def _signal_after_start(sig, delay: float, args: list[str]):
+    """Start the command line as the ``bmes-bayes`` script does, wait until the interpreter runs our code, wait
+    ``delay`` seconds more (0.0-0.3 s: while numpy, pandas and the model are being imported) and send ``sig``.
+
+    (Before the first line of bmes_bayes runs, the interpreter's own start-up can still print a traceback.)"""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _READY_THEN_RUN, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline() == "ready\n"
+    time.sleep(delay)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.3])
+def test_ctrl_c_at_any_moment_ends_with_one_line(delay):
+    import signal
+
+    code, _, err = _signal_after_start(signal.SIGINT, delay, ["query", "--samples", "100000", "joint=hip"])
+    assert (code, err) == (130, "bmes-bayes: interrupted\n")
+
+
+def test_sigterm_ends_cleanly(tmp_path):
+    import signal
+
+    code, _, err = _signal_after_start(signal.SIGTERM, 0.3, ["query", "--samples", "100000", "joint=hip"])
+    assert (code, err) in ((143, "bmes-bayes: terminated\n"), (-signal.SIGTERM, ""))
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
+    """SIGTERM after the export's temporary file is written but before it is renamed into place."""
+    import os
+    import signal
+    import time
+
+    target = tmp_path / "m.net"
+    target.write_text("old")
+    ready = tmp_path / "ready"
+    script = f"""
+import os, sys, time
+def stuck(src, dst):
+    open({str(ready)!r}, "w").write(str(src))
+    time.sleep(60)
+os.replace = stuck
+from bmes_bayes.__main__ import run
+sys.exit(run())
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script, "export", "--format", "net", "-o", str(target), "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ready.exists() or not ready.read_text():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    tmp = ready.read_text()
+    assert os.path.exists(tmp)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and err == "bmes-bayes: terminated\n"
+    assert not os.path.exists(tmp) and target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.net", "ready"]
+
+
+_NON_ASCII = "Ödem der Hüfte – 37 °C, «Mann»"
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LANG": "C", "LC_ALL": "C"}])
+def test_any_terminal_encoding_shows_non_ascii_text(env, tmp_path):
+    """A scenario with non-ASCII text under an ASCII terminal: exit 0, characters written as escapes."""
+    import os
+
+    from .conftest import ROOT
+
+    case = (ROOT / "scenarios" / "classic-toh.yaml").read_text(encoding="utf-8")
+    case = case.replace("title: Transient osteoporosis of the hip in a middle-aged man", f"title: {_NON_ASCII}")
+    path = tmp_path / "classic-toh.yaml"
+    path.write_text(case, encoding="utf-8")
+    environ = {**os.environ, "PYTHONUTF8": "0", **env}
+    environ.pop("PYTHONIOENCODING", None) if "PYTHONIOENCODING" not in env else None
+    for args in (["workup", str(path), "--samples", "20"], ["demo", "hip-metastasis-lung-cancer", "--samples", "20"]):
+        proc = subprocess.run([sys.executable, "-m", "bmes_bayes", *args], capture_output=True, timeout=300,
+                              env=environ)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        assert proc.stderr == b""
+    if env.get("PYTHONIOENCODING") == "ascii":
+        assert b"Garc\\xeda" in proc.stdout  # the demo's source, "Puertas Garc\xeda-Sandoval"

@@ -261,3 +261,53 @@ def test_cli_exports_every_format_and_refuses_to_overwrite(model, tmp_path, caps
     with pytest.raises(SystemExit) as exc:
         main(["export", "--format", "dne"])
     assert exc.value.code == 2
+
+
+# ------------------------------------------------------------------------- free text in exports (issue 13, item 5)
+HOSTILE = 'Line one\nline -- two <b>&amp; "quoted" \\ back \x01\x0b\x7f ctrl $\\frac$ Ödem -->-'
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The toy network renamed '1toy-net.v+2' (a legal name, not an identifier), with a title, a description and a
+    variable description holding a newline, '--', markup, quotes, a backslash and control characters."""
+    import shutil
+
+    import yaml
+
+    import bmes_bayes
+
+    from .conftest import DATA
+
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(DATA / "toy", root, dirs_exist_ok=True)
+    spec = yaml.safe_load((root / "networks" / "toy.yaml").read_text(encoding="utf-8"))
+    spec.update(name="1toy-net.v+2", title=HOSTILE, description=HOSTILE)
+    spec["variables"]["sex"]["description"] = HOSTILE
+    (root / "networks" / "toy.yaml").unlink()
+    (root / "networks" / "1toy-net.v+2.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    (root / "priors" / "toy.yaml").rename(root / "priors" / "1toy-net.v+2.yaml")
+    model = bmes_bayes.load_model(root)
+    assert model.network.title == HOSTILE
+    return model
+
+
+@pytest.mark.parametrize("fmt", ["bif", "xmlbif", "xdsl", "net", "uai"])
+def test_exports_with_hostile_text_load_in_pgmpy_pyagrum_and_a_strict_xml_parser(hostile, fmt, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from bmes_bayes.interop import FORMATS, read_network_file
+
+    gum = pytest.importorskip("pyagrum")
+    path = export(hostile, fmt, tmp_path / f"hostile{FORMATS[fmt]}")
+    text = path.read_text(encoding="utf-8")
+    net = hostile.network
+    names, states, parents, tables = read_network_file(path)  # pgmpy's readers (UAI: by its specification)
+    assert len(names) == len(net.variables)
+    bn = gum.loadBN(str(path))
+    assert bn.size() == len(net.variables) and bn.sizeArcs() == sum(len(v.parents) for v in net.variables)
+    if fmt in ("xmlbif", "xdsl"):
+        ET.fromstring(text.encode("utf-8"))  # expat: no control character, no "--" inside a comment
+    if fmt in ("xdsl", "net"):  # the title is kept, on one line, as far as the format allows
+        assert "Line one line" in text and "Ödem" in text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)

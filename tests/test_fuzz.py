@@ -4,8 +4,8 @@ Every input ends either in a valid result or in the package's own error (a :clas
 subclass; a :class:`~bmes_bayes.SpecError` whose problems all name a file, and a line where the file has one), and the
 command line exits 0 or 2 with a message, never 1 and never with a traceback.
 
-The number of inputs tried per kind is counted, written to the terminal at the end of this module and saved as JSON
-(``$BMES_FUZZ_COUNTS``, default ``<tmp>/bmes-bayes-fuzz-counts.json``). ``BMES_FUZZ_SCALE`` multiplies the number of
+The number of inputs tried per kind is counted, written to the terminal at the end of this module and, when
+``$BMES_FUZZ_COUNTS`` names a file, saved there as JSON (by default nothing is written: a test run leaves no file). ``BMES_FUZZ_SCALE`` multiplies the number of
 examples (default 1: a few tens of seconds in the derandomized 'ci' profile).
 """
 
@@ -52,18 +52,31 @@ def n(examples: int) -> int:
     return max(1, int(examples * SCALE))
 
 
+def counts_file() -> Path | None:
+    """Where the counts are saved: ``$BMES_FUZZ_COUNTS``, or nowhere (the suite leaves no file in /tmp)."""
+    return Path(os.environ["BMES_FUZZ_COUNTS"]) if os.environ.get("BMES_FUZZ_COUNTS") else None
+
+
+def test_counts_are_saved_only_where_asked(monkeypatch, tmp_path):
+    monkeypatch.delenv("BMES_FUZZ_COUNTS", raising=False)
+    assert counts_file() is None
+    monkeypatch.setenv("BMES_FUZZ_COUNTS", str(tmp_path / "counts.json"))
+    assert counts_file() == tmp_path / "counts.json"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _report_counts(request):
     """After the module: print how many inputs of each kind were tried, and save the numbers as JSON."""
     failed_before = request.session.testsfailed
     yield
     failed = request.session.testsfailed - failed_before
-    out = Path(os.environ.get("BMES_FUZZ_COUNTS", Path(tempfile.gettempdir()) / "bmes-bayes-fuzz-counts.json"))
+    out = counts_file()
     record = {"counts": dict(COUNTS), "outcomes": {f"{k}: {o}": v for (k, o), v in sorted(OUTCOMES.items())},
               "seconds": {k: round(v, 1) for k, v in SECONDS.items()}, "total": sum(COUNTS.values()),
               "failed_fuzz_tests": failed}
-    with contextlib.suppress(OSError):
-        out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if out is not None:
+        with contextlib.suppress(OSError):
+            out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None:
@@ -71,7 +84,8 @@ def _report_counts(request):
         verdict = "none escaped" if not failed else f"{failed} fuzz test(s) FAILED"
         with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
             reporter.write_line("")
-            reporter.write_line(f"fuzz inputs tried: {parts}; total {record['total']}, {verdict} (saved to {out})")
+            saved = f" (saved to {out})" if out is not None else ""
+            reporter.write_line(f"fuzz inputs tried: {parts}; total {record['total']}, {verdict}{saved}")
 
 
 @contextlib.contextmanager

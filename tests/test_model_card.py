@@ -74,3 +74,29 @@ def test_a_network_without_a_hand_written_card(toy):
     assert hand_written_card(toy) is None
     text = model_card_text(toy)
     assert text.splitlines()[2] == "# Model card: toy" and "## Every parameter" in text
+
+
+def test_markup_in_the_model_files_reaches_the_card_as_text(tmp_path):
+    """Issue 13: a prior's source, a description or a version holding HTML went into the Markdown as raw HTML."""
+    import re
+    import shutil
+
+    import bmes_bayes
+
+    from .conftest import DATA
+
+    shutil.copytree(DATA / "toy", tmp_path, dirs_exist_ok=True)
+    net = tmp_path / "networks" / "toy.yaml"
+    text = net.read_text(encoding="utf-8").replace('version: "1"', 'version: "1<b onmouseover=x>"')
+    text = text.replace("description: Sex.", 'description: "Sex <img src=x onerror=alert(1)> <!-- hidden"')
+    net.write_text(text + 'description: "A toy <script>alert(1)</script> network"\n', encoding="utf-8")
+    priors = tmp_path / "priors" / "toy.yaml"
+    priors.write_text(priors.read_text(encoding="utf-8").replace(
+        'range: [0.4, 0.6], source: "toy"', 'range: [0.4, 0.6], source: "<a href=javascript:x>toy</a> <35 y"'),
+        encoding="utf-8")
+    card = model_card_text(bmes_bayes.load_model(tmp_path))
+    body = card.split("\n", 1)[1]  # after the card's own generated-file comment
+    assert not re.search(r"<[A-Za-z!/]", body), re.findall(r".{20}<[A-Za-z!/].{20}", body)
+    for shown in ("&lt;script>alert(1)&lt;/script>", "&lt;img src=x onerror=alert(1)>", "&lt;!-- hidden",
+                  "&lt;a href=javascript:x>toy&lt;/a> &lt;35 y", "1&lt;b onmouseover=x>"):
+        assert shown in body

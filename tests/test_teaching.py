@@ -112,6 +112,19 @@ def test_workup_plot(model):
     plt.close("all")
 
 
+def test_workup_plot_shows_a_stage_name_with_dollars_as_written(model):
+    """Issue 13: a stage (or work-up) name like '$\\frac$' was parsed as mathtext and failed when drawn."""
+    import matplotlib.pyplot as plt
+
+    w = model.workup([("$\\frac$", {"joint": "hip"}), ("mri $x", {"mri_edema_pattern": "diffuse"})], n_samples=20,
+                     seed=0)
+    ax = w.plot()
+    ax.figure.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels()]
+    assert shown == ["1\n\\$\\frac\\$", "2\nmri \\$x"]  # escaped: drawn as "$\frac$" and "mri $x"
+    plt.close("all")
+
+
 # ============================================================================================ weight of evidence
 EXPLAIN_CASES = [s.evidence for s in ALL[:6]] + [
     {"joint": "hip", "sex": "female", "pregnancy": "late_or_postpartum", "mri_edema_pattern": "diffuse"},
