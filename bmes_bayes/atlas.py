@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._io import write_new
+from ._io import check_target, write_output
 from .cpt import DrawnTables
 from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, shown
 from .parameters import sample_draws
@@ -265,13 +265,15 @@ class Atlas(ResultDisplay):
         frame = self.to_frame()
         frame.attrs = {"target": self.target, "n_samples": self.n_samples, "level": self.level, "seed": self.seed,
                        "fixed": {k: str(v) for k, v in self.fixed.items()}, "model": self.model.short}
+        check_target(path, overwrite=overwrite)
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
-        return write_new(path, buffer.getvalue(), overwrite=overwrite)
+        return write_output(path, buffer.getvalue(), overwrite=overwrite)
 
     def to_csv(self, path: "str | Path", *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` as CSV. Refuses to replace a file unless ``overwrite``."""
-        return write_new(path, self.to_frame().to_csv(index=False), overwrite=overwrite)
+        check_target(path, overwrite=overwrite)
+        return write_output(path, self.to_frame().to_csv(index=False), overwrite=overwrite)
 
     @property
     def verdict(self) -> str:

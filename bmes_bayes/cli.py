@@ -466,15 +466,12 @@ def _cmd_atlas(args) -> int:
     from .atlas import atlas
     from .evidence import parse_assignments
 
-    model = _model(args)
     out = None if args.output in (None, "-") else Path(args.output)
     if out is not None:  # before any work
         if out.suffix.lower() not in (".parquet", ".csv"):
             raise BmesError(f"{out}: the atlas is written as .parquet or .csv")
-        if out.is_dir():
-            raise BmesError(f"{out} is a directory; give a file name")
-        if out.exists() and not args.force:
-            raise BmesError(f"{out} exists; pass --force to replace it")
+        _targets(args, out)
+    model = _model(args)
     grid = dict(args.vary or [])
     if len(grid) != len(args.vary or []):
         raise BmesError("a variable is given to --vary more than once")

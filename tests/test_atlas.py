@@ -161,7 +161,7 @@ def test_cli_parquet_round_trip_and_refusal_before_work(model, tmp_path, capsys,
     monkeypatch.setattr(atlas_module, "_summarise_block", lambda *a, **k: pytest.fail("computed before refusing"))
     capsys.readouterr()
     assert main(["atlas", "--vary", "joint", "--samples", "30", "-o", str(out)]) == 2
-    assert "exists; pass --force" in capsys.readouterr().err
+    assert "exists; pass overwrite=True (--force on the command line)" in capsys.readouterr().err
     assert main(["atlas", "--vary", "joint", "-o", str(tmp_path / "atlas.xlsx")]) == 2
     assert ".parquet or .csv" in capsys.readouterr().err
 
