@@ -30,7 +30,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from .exceptions import BmesError, Problem, SpecError, did_you_mean
+from . import _checks
+from .exceptions import ArgumentTypeError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
 from .spec import NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
 
 __all__ = ["load_network", "DEFAULT_ESS"]
@@ -43,8 +44,7 @@ def _spec(path: Path, target: str, ess: float):
 
     names, states, parents, tables = read_network_file(path)
     if target not in states:
-        raise BmesError(f"{path}: unknown target {target!r}{did_you_mean(target, names)}; "
-                        f"variables: {', '.join(names)}")
+        raise UnknownNameError(unknown_name_message("variable", target, names, where=f" as target (in {path})"))
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     graph.add_edges_from((p, n) for n in names for p in parents[n])
@@ -103,20 +103,21 @@ def load_network(path: str | Path, *, target: str | None = None, ess: float = DE
     Raises
     ------
     BmesError
-        An unknown format, an unreadable file, an unknown target (naming the variables), a non-positive ``ess``.
+        An unknown format, an unreadable file (or one that is not a regular file, or larger than
+        ``bmes_bayes.limits.MAX_IMPORT_BYTES``), an unknown target (``UnknownNameError``, naming the variables),
+        a non-positive ``ess`` (``ArgumentError``), a path that is not a str or PathLike (``ArgumentTypeError``).
     """
     from .model import BmesModel
 
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
-    if isinstance(ess, bool) or not isinstance(ess, (int, float)) or not (0 < float(ess) < float("inf")):
-        raise BmesError(f"ess must be a positive number, got {ess!r}")
-    path = Path(path)
+    path = _checks.path(path)
+    ess = _checks.positive(ess, "ess")
+    if target is not None and not isinstance(target, str):
+        raise ArgumentTypeError(f"target must be a variable name (str) or None, got {shown(target)}")
     if target is None:
         from .interop import read_network_file
 
         names, _, parents, _ = read_network_file(path)
         with_parents = [n for n in names if parents[n]]
         target = with_parents[-1] if with_parents else names[0]
-    net, priors = _spec(path, target, float(ess))
+    net, priors = _spec(path, target, ess)
     return BmesModel(net, priors)

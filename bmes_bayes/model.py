@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from . import _checks
 from .cpt import DrawnTables, FullTables, TableSource, compile_all
 from .engine import Engine, QueryResult, ZeroEvidence
 from .evidence import Evidence, resolve_evidence
-from .exceptions import EvidenceError, ImpossibleEvidenceError, SpecError, Problem, unknown_name_message
+from .exceptions import ImpossibleEvidenceError, SpecError, Problem, UnknownNameError, unknown_name_message
 from .parameters import Draws, point_draws
 from .results import ModelInfo, Posterior, Unasked, Vocabulary
 from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
@@ -106,8 +107,9 @@ class BmesModel:
 
         Raises
         ------
-        EvidenceError
-            An unknown variable (naming the valid ones and the closest match).
+        UnknownNameError
+            An unknown variable, or not a name (an ``EvidenceError`` and a ``KeyError``; naming the valid ones and
+            the closest match).
         """
         if isinstance(target, str) and target in self.network:
             return target
@@ -115,7 +117,7 @@ class BmesModel:
             roles = [v.name for v in self.network.variables if v.role == "diagnosis"]
             if len(roles) == 1:
                 return roles[0]
-        raise EvidenceError(unknown_name_message("variable", target, self.network.names, where=" as target"))
+        raise UnknownNameError(unknown_name_message("variable", target, self.network.names, where=" as target"))
 
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
@@ -185,8 +187,7 @@ class BmesModel:
             Evidence with probability zero; the message names the conflicting findings.
         """
         target = self.target_name(target)
-        if not isinstance(checks, bool):
-            raise TypeError(f"checks must be True or False, got {type(checks).__name__}")
+        run_checks = _checks.flag(checks, "checks")
         ev = self.resolve(evidence)
         res = self.query(ev, target)
         is_dx = target == self.alert_config.variable
@@ -198,9 +199,9 @@ class BmesModel:
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
             alerts=self.alert_config.check(self.network[target].states, res.posterior[0]) if is_dx else (),
-            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and checks else (),
+            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and run_checks else (),
             conflict=self._conflict_value(ev, target, float(res.log_evidence[0]))
-            if is_dx and checks and len(ev) > 1 and not ev.soft else None,
+            if is_dx and run_checks and len(ev) > 1 and not ev.soft else None,
         )
 
     def _unasked(self, ev: Evidence, target: str, probabilities: np.ndarray) -> "tuple[Unasked, ...]":
@@ -261,8 +262,7 @@ class BmesModel:
         """P(variable) with no evidence (exact, computed once per model and kept): the denominator every
         evidence-free question shares, such as each item's own probability in the conflict measure."""
         if variable not in self._prior_marginals:
-            if variable not in self.network:
-                raise EvidenceError(unknown_name_message("variable", variable, self.network.names))
+            _checks.variable(self.network, variable)
             p = self.query(self.resolve(None), variable).posterior[0].copy()
             p.flags.writeable = False
             self._prior_marginals[variable] = p
@@ -291,14 +291,29 @@ class BmesModel:
 
         Parameters
         ----------
+        evidence : mapping, optional
+            As for :meth:`posterior`.
+        target : str, default "diagnosis"
+        n_samples : int, default 2000
+            Parameter sets drawn, from 1 to ``bmes_bayes.limits.MAX_SAMPLES`` (1,000,000), with the draws held
+            under ``limits.MEMORY_LIMIT``; a larger request is refused before any work with a
+            :class:`~bmes_bayes.exceptions.TooLargeError` stating the memory and time it would need.
+        level : float, default 0.9
+            Credible level of the equal-tailed intervals, strictly between 0 and 1.
         seed : None, int or numpy Generator
             The same seed gives bit-identical results, whatever the order of the evidence.
+        threshold : float, default 0.9
+            Share of parameter sets in which the top state must stay first to call the ranking stable, in (0, 1]
+            (a bool is refused, not read as 1).
         progress : bool, optional
             Show a progress bar (default: only for runs of 20,000 draws or more).
 
         Returns
         -------
         Uncertainty
+            A parameter set under which the evidence is impossible (a drawn CPT entry of exactly zero where the
+            point model has a positive one) is left out and counted in ``Uncertainty.n_impossible``, with a
+            warning; evidence impossible under the point model itself raises ``ImpossibleEvidenceError``.
 
         References
         ----------
@@ -332,7 +347,8 @@ class BmesModel:
         evidence : mapping, optional
             As for :meth:`posterior`.
         target_state : str, optional
-            The state whose posterior is followed; default the point model's most probable state.
+            The state whose posterior is followed. None (the default) means the point model's most probable state
+            under this evidence, which ``OneWay.target_state`` then names.
         target : str, default "diagnosis"
         level : float, default 0.95
             Central probability of the plausible range of each parameter.
@@ -538,10 +554,14 @@ class BmesModel:
         ----------
         evidence : mapping, optional
         target_state : str, optional
-            Default: the point model's most probable state.
+            None (the default) means the point model's most probable state under this evidence, which
+            ``Sobol.target_state`` then names.
         target : str, default "diagnosis"
         n : int, default 1024
-            Base sample size, a power of 2.
+            Base sample size: a power of 2 from 2 to ``bmes_bayes.limits.MAX_SOBOL_N`` (65,536). The run needs
+            ``n (G + 2)`` exact evaluations for G factors and holds SALib's ``n (G + 2)`` by inputs sample matrix;
+            a run beyond ``limits.MAX_EVALUATIONS`` or ``limits.MEMORY_LIMIT`` is refused before it starts
+            (:class:`~bmes_bayes.exceptions.TooLargeError`, stating the memory and time it would need).
         seed : None, int or numpy Generator
         groups : {"parameter", "node"}, default "parameter"
             One factor per clinical parameter, or per node (far fewer evaluations).
@@ -701,7 +721,8 @@ class BmesModel:
         evidence : mapping
             As for :meth:`posterior`; at least one item.
         target_state : str, optional
-            The diagnosis to explain (default: the most probable one).
+            The diagnosis to explain. None (the default) means the most probable one under this evidence, which
+            ``Explanation.target_state`` then names.
 
         Returns
         -------
@@ -841,7 +862,8 @@ class BmesModel:
 
         from .teaching import AlertConfig, load_alert_config
 
-        cfg = config if isinstance(config, AlertConfig) else load_alert_config(config, network=self.network)
+        cfg = config if isinstance(config, AlertConfig) else load_alert_config(_checks.path(config, "config"),
+                                                                               network=self.network)
         new = copy.copy(self)
         new.alert_config = cfg
         new.info = new._identity()
@@ -863,11 +885,15 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
     ------
     SpecError
         Listing every problem in the network and prior files, each with file and line.
+    ArgumentTypeError
+        A path that is not a ``str`` or ``os.PathLike``.
     """
+    if priors is not None:
+        priors = _checks.path(priors, "priors")
     if path is None:
         net_path, prior_path = default_paths()
     else:
-        p = Path(path)
+        p = _checks.path(path, "path")
         try:
             p.stat()
         except (OSError, ValueError) as exc:  # missing, a name too long, an embedded NUL...

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from . import _checks
 from ._yaml import LinedDict, line_of, load_yaml
-from .exceptions import Problem, SpecError, did_you_mean
+from .exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
 
 __all__ = [
     "Variable",
@@ -145,8 +147,10 @@ def load_network(path: str | Path) -> NetworkSpec:
     ------
     SpecError
         Listing every problem (unknown parents, cycles, duplicate or missing states, unknown keys...).
+    ArgumentTypeError
+        A path that is not a ``str`` or ``os.PathLike``.
     """
-    path = Path(path)
+    path = _checks.path(path)
     file = str(path)
     data, problems = load_yaml(path)
     if data is None:
@@ -745,10 +749,12 @@ class _PriorReader:
 
 
 def _prior_files(priors: str | Path | Iterable[str | Path]) -> list[Path]:
-    if isinstance(priors, (str, Path)):
-        p = Path(priors)
+    if isinstance(priors, (str, os.PathLike)):
+        p = _checks.path(priors, "priors")
         return sorted(p.glob("*.yaml")) if p.is_dir() else [p]
-    return [Path(x) for x in priors]
+    if isinstance(priors, (bytes, Mapping)) or not isinstance(priors, Iterable):
+        raise ArgumentTypeError(f"priors must be a path or a list of paths, got {type(priors).__name__}")
+    return [_checks.path(x, "priors") for x in priors]
 
 
 def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec) -> PriorSpec:
@@ -759,10 +765,10 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
     SpecError
         Listing every problem in every file, each with its file and line.
     """
-    if isinstance(priors, (str, Path)) and not Path(priors).exists():
+    files = _prior_files(priors)
+    if isinstance(priors, (str, os.PathLike)) and not Path(priors).exists():
         raise SpecError([Problem(str(priors), None, "no prior files: no such file or directory "
                                                     "(expected a directory of *.yaml files or one file)")], "prior files")
-    files = _prior_files(priors)
     reader = _PriorReader(network)
     if not files:
         raise SpecError([Problem(str(priors), None, "no prior files (*.yaml) found")], "prior files")

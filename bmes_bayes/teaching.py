@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -58,10 +58,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from . import _checks
 from ._yaml import line_of, load_yaml
 from .evidence import Evidence, as_mapping
-from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, shown,
-                         unknown_name_message)
+from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError,
+                         UnknownNameError, listing, shown, unknown_name_message)
 from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _footer_html,
                       _frame_html, draws_frame, frame_text)
 from .spec import _unknown_keys
@@ -149,16 +150,11 @@ def _label(evidence: Mapping[str, object]) -> str:
 
 
 def _check_variable(model: "BmesModel", name: object, what: str = "variable") -> str:
-    if not isinstance(name, str) or name not in model.network:
-        raise EvidenceError(unknown_name_message(what, name, model.network.names))
-    return name
+    return _checks.variable(model.network, name, what)
 
 
-def _check_state(model: "BmesModel", var: str, state: object, where: str = "") -> int:
-    states = model.network[var].states
-    if not isinstance(state, str) or state not in states:
-        raise EvidenceError(unknown_name_message("state", state, states, where=where or f" for {var}"))
-    return states.index(state)
+def _check_state(model: "BmesModel", var: str, state: object, name: str = "state") -> int:
+    return _checks.state(model.network[var].states, state, of=var, name=name)
 
 
 # ======================================================================================= can't-miss alerts
@@ -228,7 +224,7 @@ class AlertConfig(ResultDisplay):
         for r in self.rules:
             if r.diagnosis == diagnosis:
                 return r
-        raise KeyError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
+        raise UnknownNameError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
 
     def check(self, states: Sequence[str], probabilities: Sequence[float]) -> tuple[Alert, ...]:
         """Alerts for a posterior over ``states``: every rule whose diagnosis has P >= its threshold, most probable first."""
@@ -422,7 +418,7 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
         Listing every problem with its line: an unknown diagnosis (with the closest name), a threshold outside (0, 1),
         missing reasoning or provenance, unknown keys.
     """
-    p = Path(path) if path is not None else _default_alert_path()
+    p = _checks.path(path) if path is not None else _default_alert_path()
     file = str(p)
     data, problems = load_yaml(p)
     if data is None:
@@ -500,7 +496,7 @@ def _as_config(model: "BmesModel", config: "AlertConfig | str | Path | None") ->
         return model.alert_config
     if isinstance(config, AlertConfig):
         return config
-    return load_alert_config(config, network=model.network)
+    return load_alert_config(_checks.path(config, "config"), network=model.network)
 
 
 def alerts(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
@@ -533,7 +529,7 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
 
         p = default_paths()[1] / "teaching" / "test_costs.yaml"
     else:
-        p = Path(path)
+        p = _checks.path(path)
     if network is None:
         from .model import default_paths
         from .spec import load_network
@@ -755,15 +751,19 @@ class Workup(ResultDisplay):
         """
         from .plotting import trajectory_plot
 
+        bands = _checks.count(bands, "bands", minimum=0)
+        min_probability = _checks.probability(min_probability, "min_probability")
         frame = self.to_frame()
         if diagnoses is None:
             peak = frame.groupby("diagnosis")["probability"].max()
             flagged = set(frame.loc[frame["alert"], "diagnosis"])
             diagnoses = [d for d in self.states if peak[d] >= min_probability or d in flagged]
         else:
+            if isinstance(diagnoses, (str, bytes)) or not isinstance(diagnoses, Iterable):
+                raise ArgumentTypeError(f"diagnoses must be a list of diagnoses, got {shown(diagnoses)}")
+            diagnoses = list(diagnoses)
             for d in diagnoses:
-                if d not in self.states:
-                    raise EvidenceError(unknown_name_message("diagnosis", d, self.states))
+                _checks.state(self.states, d, of=self.target, name="diagnoses")
         return trajectory_plot(frame, states=self.states, diagnoses=list(diagnoses), level=self.level, bands=bands,
                                ax=ax,
                                title=f"Work-up {self.name}: P({self.target} | evidence so far)")
@@ -772,12 +772,12 @@ class Workup(ResultDisplay):
 def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_samples: int = 500,
            seed: None | int | np.random.Generator = None, level: float = 0.9) -> Workup:
     """See :meth:`bmes_bayes.BmesModel.workup`."""
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {level!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise BmesError(f"n_samples must be a positive integer, got {n_samples!r}")
+    from .sensitivity import sample_count
+
+    level = _checks.level(level)
     name, items = _stage_items(stages)
     target = diagnosis_variable(model.network)
+    n_samples = sample_count(model, n_samples, target, stages=len(items))
     seen: dict[str, str] = {}
     cumulative: list[dict[str, object]] = []
     acc: dict[str, object] = {}
@@ -859,7 +859,7 @@ class WhatIf(ResultDisplay):
         alternatives = s[~s["observed"]]
         lines = [f"What if one observed item had been different? P({self.target_state}) now "
                  f"{self._actual():.3f}; each line changes one item and keeps the rest"]
-        shown = alternatives if limit is None else alternatives.head(limit)
+        shown = alternatives if limit is None else alternatives.head(_checks.count(limit, "limit"))
         for _, r in shown.iterrows():
             if not r["possible"]:
                 lines.append(f"  {r['variable']}={r['state']} (instead of {r['observed_state']}): impossible with the rest")
@@ -1048,8 +1048,7 @@ class Explanation(ResultDisplay):
         """
         from .plotting import woe_plot
 
-        if unit not in ("decibans", "bits"):
-            raise BmesError(unknown_name_message("unit", unit, ("decibans", "bits")))
+        unit = _checks.choice(unit, "unit", ("decibans", "bits"))
         w = self.weights(versus)
         scale = 1.0 if unit == "decibans" else BITS_PER_NAT / DECIBANS_PER_NAT
         vs = "all other diagnoses" if versus == ALL_OTHERS else versus
@@ -1090,13 +1089,13 @@ def explain(model: "BmesModel", evidence: Mapping[str, object] | None, *, target
     ev = model.resolve(evidence)
     if len(ev) == 0:
         raise EvidenceError("nothing to explain: the evidence is empty (give at least one finding)")
+    if target_state is not None:  # None: the most probable diagnosis under this evidence (documented)
+        _check_state(model, target, target_state, "target_state")
     items = list(ev.labels)  # network order
     steps = np.stack([_dist(model, ev.without(items[i:]), target) for i in range(len(items) + 1)])
     states = model.network[target].states
     if target_state is None:
         target_state = states[int(np.argmax(steps[-1]))]
-    else:
-        _check_state(model, target, target_state, where=f" for {target}")
     what_if = _what_if(model, ev, target, target_state, steps[-1])
     net = model.network
     return Explanation(
@@ -1228,7 +1227,7 @@ def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, *, positi
     _check_variable(model, finding, "variable")
     if finding == target:
         raise EvidenceError(f"{finding} is the diagnosis itself; give a finding (see model.variables)")
-    d = _check_state(model, target, diagnosis, where=f" for {target}")
+    d = _check_state(model, target, diagnosis)
     ctx = model.resolve(context)
     if finding in ctx.labels:
         raise EvidenceError(f"{finding} is already in the context ({finding}={ctx.labels[finding]}); "
@@ -1239,7 +1238,7 @@ def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, *, positi
             raise EvidenceError(f"{finding} has {len(fstates)} states ({', '.join(fstates)}); say which result counts "
                                 f"as positive, e.g. positive={fstates[-1]!r}")
         positive = fstates[1]
-    k = _check_state(model, finding, positive)
+    k = _check_state(model, finding, positive, "positive")
     pf = _dist(model, ctx, finding)                 # P(f = s | ctx)
     pd_ = float(_dist(model, ctx, target)[d])       # P(d | ctx)
     if not 0.0 < pd_ < 1.0:
@@ -1338,13 +1337,13 @@ class NextTest(ResultDisplay):
         for state, sub in part.groupby("state", sort=False):
             sub = sub.reindex(sub["change"].abs().sort_values(ascending=False).index)
             moves = ", ".join(f"{r.diagnosis} {r.probability - r.change:.2f}->{r.probability:.2f}"
-                              for r in sub.head(limit).itertuples())
+                              for r in sub.head(_checks.count(limit, "limit")).itertuples())
             lines.append(f"    if {finding}={state} (P {sub['p_state'].iloc[0]:.2f}): {moves}")
         return lines
 
     def __str__(self, *, limit: int = 8) -> str:
         cols = ["rank", "finding", "stage", "entropy_reduction", "cant_miss_change", "cost", "value_per_cost"]
-        frame = self.frame[~self.frame["observed"]][cols].head(limit)
+        frame = self.frame[~self.frame["observed"]][cols].head(_checks.count(limit, "limit"))
         if frame["cost"].isna().all():
             frame = frame.drop(columns=["cost", "value_per_cost"])
         lines = [f"Which test next? Expected reduction of the entropy of the diagnosis (now {self.entropy:.2f} bits) "
@@ -1369,7 +1368,8 @@ class NextTest(ResultDisplay):
         change as dots on a second axis. Returns the Axes."""
         from .plotting import next_test_plot
 
-        return next_test_plot(self.frame[~self.frame["observed"]].head(limit), entropy=self.entropy, ax=ax)
+        return next_test_plot(self.frame[~self.frame["observed"]].head(_checks.count(limit, "limit")),
+                              entropy=self.entropy, ax=ax)
 
 
 _RANK_COLUMN = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
@@ -1380,32 +1380,31 @@ def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, 
               rank_by: Literal["information", "cant_miss", "value_per_cost"] = "information") -> NextTest:
     """See :meth:`bmes_bayes.BmesModel.next_test`."""
     target = diagnosis_variable(model.network)
-    if rank_by not in _RANK_COLUMN:
-        raise BmesError(unknown_name_message("rank_by", rank_by, tuple(_RANK_COLUMN)))
+    rank_by = _checks.choice(rank_by, "rank_by", tuple(_RANK_COLUMN))
     if rank_by == "value_per_cost" and costs is None:
-        raise BmesError("rank_by='value_per_cost' needs costs (e.g. costs=bmes_bayes.teaching.load_test_costs())")
+        raise ArgumentError("rank_by='value_per_cost' needs costs (e.g. costs=bmes_bayes.teaching.load_test_costs())")
     ev = model.resolve(evidence)
     net = model.network
     if candidates is None:
         candidates = [v.name for v in net.variables if v.role in CANDIDATE_ROLES and v.name not in ev.labels]
     else:
-        if isinstance(candidates, str):
-            raise EvidenceError("candidates must be a list of variable names, not one string")
-        candidates = list(dict.fromkeys(candidates))
-        for c in candidates:
-            _check_variable(model, c)
-            if c == target:
-                raise EvidenceError(f"{c} is the diagnosis itself, not a test")
+        candidates = list(_checks.names(candidates, "candidates", net))
+        if target in candidates:
+            raise EvidenceError(f"{target} is the diagnosis itself, not a test")
     if costs is not None:
-        if not isinstance(costs, Mapping):
-            raise BmesError(f"costs must be a mapping of variable to a positive cost, got {type(costs).__name__}")
+        costs = _checks.mapping(costs, "costs", "{'fever': 1, 'mri_necrotic_segment': 20}")
         missing = [c for c in candidates if c not in costs]
-        bad = [f"{k}={v!r}" for k, v in costs.items()
-               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0]
+        bad = []
+        for key, value in costs.items():
+            try:
+                _checks.positive(value, f"the cost of {shown(key)}")
+            except ArgumentError:
+                bad.append(f"{shown(key)}={shown(value)}")
         if missing or bad:
-            parts = ([f"no cost for {', '.join(missing)}"] if missing else []) + (
-                [f"costs must be positive numbers ({', '.join(bad)})"] if bad else [])
-            raise BmesError("invalid costs: " + "; ".join(parts))
+            parts = ([f"no cost for {listing(missing, sep=', ')}"] if missing else []) + (
+                [f"costs must be finite positive numbers ({listing(bad, sep=', ')})"] if bad else [])
+            raise ArgumentError("invalid costs: " + "; ".join(parts))
+        costs = {c: float(costs[c]) for c in candidates}
     cfg = model.alert_config if model.alert_config.variable == target else AlertConfig(())
     states = net[target].states
     watch = [states.index(d) for d in cfg.diagnoses]
