@@ -161,7 +161,7 @@ def path(value: object, name: str = "path") -> Path:
 
 
 # --------------------------------------------------------------------------------------------- sizes and budgets
-def _size(nbytes: float) -> str:
+def size_text(nbytes: float) -> str:
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if nbytes >= scale:
             return f"{nbytes / scale:,.3g} {unit}"
@@ -178,23 +178,30 @@ def _duration(seconds: float) -> str:
 def estimate(nbytes: float, evaluations: float) -> str:
     """``about 72 GB of memory and about 23 days`` for a request: memory as given, time at the slowest measured
     rate (:data:`bmes_bayes.limits.SETS_PER_SECOND` exact evaluations a second)."""
-    return (f"about {_size(nbytes)} of memory and up to about {_duration(evaluations / limits.SETS_PER_SECOND)} "
+    return (f"about {size_text(nbytes)} of memory and up to about {_duration(evaluations / limits.SETS_PER_SECOND)} "
             f"(at {limits.SETS_PER_SECOND:,} exact evaluations a second, the slowest measured on the shipped model)")
 
 
 def sample_budget(value: object, name: str, *, bytes_per_set: float, sets_per_value: float = 1.0,
                   maximum: int | None = None, limit_name: str = "MAX_SAMPLES", hint: str = "") -> int:
     """A count of parameter sets (``n_samples``) within :data:`~bmes_bayes.limits.MAX_SAMPLES` (or ``maximum``)
-    whose planned memory, ``value * bytes_per_set``, stays under :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
-
-    ``sets_per_value`` is how many exact evaluations one unit of ``value`` costs (stages of a work-up, say).
+    whose planned memory, ``value * bytes_per_set``, stays under :data:`~bmes_bayes.limits.MEMORY_LIMIT` and whose
+    exact evaluations, ``value * sets_per_value`` (the stages of a work-up, say), stay under
+    :data:`~bmes_bayes.limits.MAX_EVALUATIONS`.
     """
     n = count(value, name)
     top = getattr(limits, limit_name) if maximum is None else maximum
     memory = n * bytes_per_set
-    if n > top or memory > limits.MEMORY_LIMIT:
-        why = (f"more than bmes_bayes.limits.{limit_name} = {top:,}" if n > top else
-               f"its arrays would exceed bmes_bayes.limits.MEMORY_LIMIT = {_size(limits.MEMORY_LIMIT)}")
-        raise TooLargeError(f"{name}={n:,} is too large ({why}): it would need {estimate(memory, n * sets_per_value)}."
-                            + (f" {hint}" if hint else ""))
+    evaluations = n * sets_per_value
+    why = []
+    if n > top:
+        why.append(f"more than bmes_bayes.limits.{limit_name} = {top:,}")
+    if evaluations > limits.MAX_EVALUATIONS:
+        why.append(f"{evaluations:,.0f} exact evaluations in all, more than bmes_bayes.limits.MAX_EVALUATIONS = "
+                   f"{limits.MAX_EVALUATIONS:,}")
+    if memory > limits.MEMORY_LIMIT:
+        why.append(f"its arrays would exceed bmes_bayes.limits.MEMORY_LIMIT = {size_text(limits.MEMORY_LIMIT)}")
+    if why:
+        raise TooLargeError(f"{name}={n:,} is too large ({'; '.join(why)}): it would need "
+                            f"{estimate(memory, evaluations)}." + (f" {hint}" if hint else ""))
     return n

@@ -39,10 +39,13 @@ __all__ = ["load_network", "DEFAULT_ESS"]
 DEFAULT_ESS = 10.0
 
 
-def _spec(path: Path, target: str, ess: float):
-    from .interop import read_network_file
+def _spec(path: Path, target: str | None, ess: float):
+    from .interop import read_network
 
-    names, states, parents, tables = read_network_file(path)
+    names, states, parents, tables, raw = read_network(path)
+    if target is None:  # the last variable in file order that has parents, or the first variable
+        with_parents = [n for n in names if parents[n]]
+        target = with_parents[-1] if with_parents else names[0]
     if target not in states:
         raise UnknownNameError(unknown_name_message("variable", target, names, where=f" as target (in {path})"))
     graph = nx.DiGraph()
@@ -50,7 +53,7 @@ def _spec(path: Path, target: str, ess: float):
     graph.add_edges_from((p, n) for n in names for p in parents[n])
     position = {n: i for i, n in enumerate(names)}
     order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(raw).hexdigest()
     variables = tuple(Variable(name=n, states=states[n], parents=parents[n],
                                description=f"{n} (imported from {path.name})",
                                role="diagnosis" if n == target else "finding", stage=None) for n in order)
@@ -113,11 +116,5 @@ def load_network(path: str | Path, *, target: str | None = None, ess: float = DE
     ess = _checks.positive(ess, "ess")
     if target is not None and not isinstance(target, str):
         raise ArgumentTypeError(f"target must be a variable name (str) or None, got {shown(target)}")
-    if target is None:
-        from .interop import read_network_file
-
-        names, _, parents, _ = read_network_file(path)
-        with_parents = [n for n in names if parents[n]]
-        target = with_parents[-1] if with_parents else names[0]
     net, priors = _spec(path, target, ess)
     return BmesModel(net, priors)

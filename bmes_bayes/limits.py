@@ -12,7 +12,8 @@ Bound                          Value                What it limits
                                                     ``workup`` (per stage), ``query/demo/uncertainty/report/workup
                                                     --samples``
 ``MAX_SOBOL_N``                65,536 (2**16)       Sobol' base sample ``n`` (also a power of 2, at least 2)
-``MAX_EVALUATIONS``            10,000,000           model evaluations of one Sobol run, ``n (G + 2)``
+``MAX_EVALUATIONS``            10,000,000           exact evaluations of one call: a Sobol run, ``n (G + 2)``; a
+                                                    work-up, ``stages x n_samples``
 ``MEMORY_LIMIT``               2 GiB                the largest array an analysis plans to hold (draws, SALib's
                                                     sample matrix and bootstrap)
 ``MAX_CURVE_POINTS``           1,000,000            points of ``SensitivityFunction.curve(n)``

@@ -41,11 +41,23 @@ def default_paths() -> tuple[Path, Path]:
     raise SpecError([Problem(str(here), None, "the default network and priors are not installed with the package")])
 
 
+def _alert_bytes(path: str) -> bytes:
+    """The alert file's bytes for the model's digest (a regular file within the size cap, as when it was loaded)."""
+    from . import limits
+    from ._read import FileRefused, read_limited
+
+    try:
+        return read_limited(path, limits.MAX_FILE_BYTES, what="model file")
+    except FileRefused as exc:
+        raise SpecError([Problem(path, None, exc.reason)], "can't-miss alert file") from None
+
+
 class BmesModel:
     """A compiled Bayesian network for the differential diagnosis of bone marrow edema.
 
     Build one with :func:`load_model`. Inference is exact (tensor contraction over the compiled CPTs) and its
-    contraction plans are cached per model, so repeated queries do not rebuild anything.
+    contraction plans are cached per model (a bounded cache; :meth:`clear_cache`), so repeated queries do not
+    rebuild anything.
 
     Examples
     --------
@@ -71,7 +83,7 @@ class BmesModel:
     def _identity(self) -> ModelInfo:
         """Name, versions and one hash over everything that shapes a result: network, priors and alert set."""
         alerts = self.alert_config.path
-        alert_digest = hashlib.sha256(Path(alerts).read_bytes()).hexdigest() if alerts else repr(self.alert_config)
+        alert_digest = hashlib.sha256(_alert_bytes(alerts)).hexdigest() if alerts else repr(self.alert_config)
         digest = hashlib.sha256((self.network.digest + self.priors.digest + alert_digest).encode()).hexdigest()
         return ModelInfo(self.network.name, self.network.version, __version__, digest)
 
@@ -95,6 +107,16 @@ class BmesModel:
         else:
             index = pd.Index(["(no parents)"], name="")
         return pd.DataFrame(flat, index=index, columns=pd.Index(var.states, name=node))
+
+    def clear_cache(self) -> None:
+        """Forget the engine's cached contraction plans and compiled contractions and the cached prior marginals.
+
+        Never needed for correctness and seldom for memory: both engine caches are bounded (least recently used
+        first out, ``bmes_bayes.limits.PLAN_CACHE`` and ``CONTRACTION_CACHE`` entries). Results do not change;
+        the next queries rebuild what they need.
+        """
+        self._engine.clear_cache()
+        self._prior_marginals.clear()
 
     # ------------------------------------------------------------------------------------- inference
     def resolve(self, evidence: Mapping[str, object] | None) -> Evidence:
@@ -904,10 +926,8 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
             if len(nets) != 1:
                 raise SpecError([Problem(str(p), None, f"expected one networks/*.yaml, found {len(nets)}")])
             net_path, prior_path = nets[0], p / "priors"
-        elif p.is_file():
+        else:  # a file; one that is not a regular file (a device, a FIFO) is refused when it is read
             net_path, prior_path = p, p.resolve().parent.parent / "priors"
-        else:
-            raise SpecError([Problem(str(p), None, "no such file or directory")])
     if priors is not None:
         prior_path = Path(priors)
     network = load_network(net_path)

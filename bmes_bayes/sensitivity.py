@@ -279,7 +279,7 @@ def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: 
     k = model.network[model.target_name(target)].card
     per_set = 8.0 * (stages * k + (len(parameter_columns(model.priors)[0]) if keep_parameters else 0))
     return _checks.sample_budget(n_samples, name, bytes_per_set=per_set, sets_per_value=stages,
-                                 hint="Ask for fewer parameter sets (2,000 give intervals to about +/-0.01).")
+                                 hint="Ask for fewer parameter sets.")
 
 
 def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
@@ -1561,7 +1561,7 @@ def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
                    f"= {limits.MAX_EVALUATIONS:,}")
     if memory > limits.MEMORY_LIMIT:
         why.append(f"SALib's arrays for {inputs:,} inputs would exceed bmes_bayes.limits.MEMORY_LIMIT = "
-                   f"{limits.MEMORY_LIMIT / 2**30:g} GiB")
+                   f"{_checks.size_text(limits.MEMORY_LIMIT)}")
     if why:
         hint = " groups='node' gives fewer factors;" if groups == "parameter" else ""
         raise TooLargeError(f"sobol(n={n:,}) is too large ({'; '.join(why)}): it would need "
