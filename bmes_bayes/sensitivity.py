@@ -1469,7 +1469,9 @@ class Sobol(ResultDisplay):
 
     Computed by SALib (Sobol' sequence sampling, Saltelli/Jansen estimators, bootstrap confidence intervals) with the
     priors' exact joint distribution (independent uniforms mapped through inverse CDFs); a Dirichlet row is one
-    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor.
+    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor. When a
+    single factor can move the posterior it is the whole input, and its indices are exactly 1 (0 if the posterior
+    does not vary): they are not estimated, and the ``n`` evaluations only measure the variance.
 
     References
     ----------
@@ -1550,9 +1552,12 @@ def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
     """Refuse, before any work, a Sobol run beyond :mod:`bmes_bayes.limits`: ``n`` above ``MAX_SOBOL_N``,
     ``n (G + 2)`` evaluations above ``MAX_EVALUATIONS``, or more memory than ``MEMORY_LIMIT`` for SALib's arrays
     (its sample matrix, ``n (G + 2)`` rows by one column per uniform input, with the Sobol' base sequence, and its
-    bootstrap, about 7 arrays of ``n`` by 100 resamples)."""
-    rows = n * (factors + 2)
-    memory = 8.0 * ((rows + 2 * n) * inputs + 700 * n + rows)
+    bootstrap, about 7 arrays of ``n`` by 100 resamples). A single factor needs ``n`` evaluations and no SALib."""
+    if factors == 1:
+        rows, memory = n, 8.0 * n * (inputs + 1)
+    else:
+        rows = n * (factors + 2)
+        memory = 8.0 * ((rows + 2 * n) * inputs + 700 * n + rows)
     why = []
     if n > limits.MAX_SOBOL_N:
         why.append(f"n is above bmes_bayes.limits.MAX_SOBOL_N = {limits.MAX_SOBOL_N:,}")
@@ -1597,23 +1602,29 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     if not names:
         return Sobol(target, states[ti], groups, n, 0, level, pd.DataFrame(columns=cols), 0.0, irrelevant,
                      seed if isinstance(seed, int) else None, ev.as_dict(), model.info)
-    single = len(set(factor_of)) == 1
-    _sobol_budget(n, len(set(factor_of)), len(names), groups)
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    if not single:  # SALib needs at least two groups; one group is the whole input
-        problem["groups"] = factor_of
+    factors = list(dict.fromkeys(factor_of))
+    _sobol_budget(n, len(factors), len(names), groups)
 
     def fn(u: np.ndarray) -> np.ndarray:
         draws = draws_from_uniform(model.priors, u, parameters=indices)
         return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
 
-    res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, level=level, progress=progress,
-                                desc="Sobol indices")
-    factors = list(dict.fromkeys(factor_of)) if not single else [factor_of[0]]
-    s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
-    if single:  # one factor is the whole input
-        s1, st = s1[:1], st[:1]
-    s1c, stc = np.atleast_1d(res["S1_conf"])[: len(s1)], np.atleast_1d(res["ST_conf"])[: len(st)]
+    if len(factors) == 1:
+        # One factor is the whole input X, so Var(E[Y | X]) = Var(Y): S1 = ST = 1 exactly (0 if Y does not vary).
+        # SALib is not asked: it needs two groups, and without groups it would estimate the index of each of the
+        # factor's uniform inputs (a Dirichlet row has one Gamma input per state), not of the factor (issue 13).
+        u = stats.qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
+        y = np.concatenate([fn(u[i : i + 4 * CHUNK]) for i in range(0, n, 4 * CHUNK)])
+        one = np.array([1.0 if np.var(y) > 0 else 0.0])
+        s1 = st = one
+        s1c = stc = np.zeros(1)
+    else:
+        problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
+                   "groups": factor_of}  # one index per factor, whatever its number of uniform inputs
+        res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, level=level, progress=progress,
+                               desc="Sobol indices")
+        s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
+        s1c, stc = np.atleast_1d(res["S1_conf"]), np.atleast_1d(res["ST_conf"])
     frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,
                           "ST": st, "ST_low": st - stc, "ST_high": st + stc})
     frame = frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)

@@ -514,6 +514,57 @@ def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
     assert res.n_evaluations == 4096 * 4
 
 
+@pytest.fixture(scope="module")
+def dirichlet_net(tmp_path_factory):
+    """y = (a = p) AND (b = yes), P(a) ~ Dirichlet(2, 3, 5) (three Gamma inputs), P(b=yes) ~ Beta(3, 7)."""
+    return _network(tmp_path_factory.mktemp("dir"), "dir", """\
+  a: {role: risk_factor, states: [p, q, r], parents: [], description: Three states.}
+  b: {role: risk_factor, states: ["no", "yes"], parents: [], description: Two states.}
+  y: {role: diagnosis, states: ["no", "yes"], parents: [a, b], description: Both.}
+""", """\
+  a: {kind: table, row: {value: {p: 0.2, q: 0.3, r: 0.5}, concentration: 10, source: test}}
+  b: {kind: table, row: {value: {"yes": 0.3}, concentration: 10, source: test}}
+  y:
+    kind: table
+    rows:
+      p: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 1.0}, fixed: true, source: logic}}
+      q: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+      r: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+""")
+
+
+def test_one_relevant_factor_has_indices_of_exactly_one(model, dirichlet_net):
+    """Issue 13: with one factor X the whole input, Var(E[Y | X]) = Var(Y), so S1 = ST = 1 exactly; SALib, given
+    the factor's Gamma inputs ungrouped, reported the index of the first Gamma input (0.05). The variance is the
+    prior's: P(corticosteroids=yes) ~ Beta(a, b) has variance m (1 - m) / (a + b + 1)."""
+    res = model.sobol(None, target="corticosteroids", target_state="yes", n=1024, seed=0)
+    frame = res.to_frame()
+    assert list(frame["factor"]) == ["corticosteroids"]
+    assert frame.loc[0, ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]].tolist() == [1.0] * 6
+    (row,) = [p for p in model.priors.parameters if p.node == "corticosteroids"]
+    k = row.states.index("yes")
+    m, c = row.mean[k], row.alpha.sum()
+    assert res.variance == pytest.approx(m * (1 - m) / (c + 1), rel=0.03)
+    assert res.n_evaluations == 1024
+    three = dirichlet_net.sobol(None, target="a", target_state="p", n=256, seed=0)  # one group of 3 Gamma inputs
+    assert three.to_frame()["S1"].tolist() == [1.0] and three.variance == pytest.approx(0.16 / 11, rel=0.05)
+
+
+def test_sobol_indices_are_per_factor_whatever_its_number_of_gamma_inputs(dirichlet_net):
+    """P(y=yes) = t1 t2 with t1 = P(a=p) from a 3-state Dirichlet (three Gamma inputs, one factor) and t2 ~ Beta(3, 7):
+    the closed form of the product of two independent variables, as for two Betas above, with m1 = 0.2,
+    v1 = 0.2 x 0.8 / 11."""
+    res = dirichlet_net.sobol(None, target="y", target_state="yes", n=4096, seed=0)
+    m1, v1, m2, v2 = 0.2, 0.16 / 11, 0.3, 0.21 / 11
+    v = (v1 + m1**2) * (v2 + m2**2) - m1**2 * m2**2
+    frame = res.to_frame().set_index("factor")
+    assert sorted(frame.index) == ["a", "b"]
+    for name, (s1, stot) in {"a": (m2**2 * v1 / v, 1 - m1**2 * v2 / v), "b": (m1**2 * v2 / v, 1 - m2**2 * v1 / v)}.items():
+        assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
+        assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
+    assert res.n_evaluations == 4096 * 4
+
+
 def test_sobol_on_the_model_runs_and_leaves_out_what_cannot_matter(model):
     res = model.sobol({"joint": "hip", "age_group": "middle", "sex": "male", "corticosteroids": "yes",
                        "mri_necrotic_segment": "present"}, n=32, seed=1, groups="node")
