@@ -467,6 +467,11 @@ class BmesModel:
         evidence, exactly, from the crossings of the sensitivity functions' numerators
         ``x = (c2_b - c2_a) / (c1_a - c1_b)``.
 
+        Ties are resolved by rule, not by rounding: the top is the first state, in the variable's order, whose
+        probability is within 1e-12 (relative) of the largest; a state tied with it at the current value takes over
+        at that value itself, on the side where it grows faster (the bound is the current value exactly), and a
+        state that stays tied whichever way the parameter moves never counts as taking over.
+
         Parameters
         ----------
         evidence : mapping, optional

@@ -938,10 +938,21 @@ class AdmissibleDeviation(ResultDisplay):
         return admissible_plot(self.frame.head(_checks.count(n, "n")), ax=ax, title=f"where {self.top} stops being first")
 
 
+TIE = 1e-12  # states whose probabilities differ by at most this share of the largest are tied
+
+
+def first_top(post: np.ndarray) -> np.ndarray:
+    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order:
+    a state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike
+    ``argmax``, the answer does not depend on the rounding of exactly tied probabilities."""
+    post = np.atleast_2d(post)
+    return np.argmax(post >= post.max(axis=1, keepdims=True) * (1 - TIE), axis=1)
+
+
 def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFrame, int, float]:
     states = model.network[target].states
     point = model.query(ev, target).posterior[0]
-    top = int(np.argmax(point))
+    top = int(first_top(point)[0])
     entries = _entries(model, relevant_parameters(model, ev, target))
 
     def evaluate(es: Sequence[_Entry], ts: np.ndarray) -> np.ndarray:
@@ -949,7 +960,7 @@ def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFra
             return np.empty(0, dtype=int)
         xs = np.array([_from_scale(e, t) for e, t in zip(es, ts)])
         res = model.query(ev, target, DrawnTables(model.priors, model.network, _entry_draws(model, es, xs)))
-        return res.posterior.argmax(axis=1)
+        return first_top(res.posterior)
 
     t0 = np.array([_to_scale(e, _point_value(model, e)) for e in entries])
     ends = np.array([_domain(model, e) for e in entries]).reshape(-1, 2)
@@ -1001,7 +1012,7 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
     net = model.network
     states = net[target].states
     point = model.query(ev, target).posterior[0]
-    top = int(np.argmax(point))
+    top = int(first_top(point)[0])
     cands = _raw_candidates(model, ev, node)
     if len(cands) > limits.MAX_RAW_ENTRIES:
         raise TooLargeError(f"{node} has {len(cands):,} CPT entries compatible with the evidence (more than "
@@ -1014,15 +1025,19 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
         c1, c2 = pc.num[:, 0], pc.num[:, 1]
         slope = c1 - c1[top]
         icpt = c2 - c2[top]
-        lower, upper, tb, ta = 0.0, 1.0, -1, -1
+        here = abs(c1[top] * x0 + c2[top])   # the top's numerator at x0: the scale of a tie
+        above, below = [], []                # (crossing, -|slope|, j): the nearest crossing, then the steepest
         for j in range(len(states)):
-            if j == top or slope[j] == 0:
-                continue
-            xj = -icpt[j] / slope[j]
-            if slope[j] > 0 and x0 <= xj < upper:    # j overtakes the top above xj
-                upper, ta = xj, j
-            elif slope[j] < 0 and lower < xj <= x0:  # j overtakes the top below xj
-                lower, tb = xj, j
+            if j == top or abs(slope[j]) <= TIE * max(abs(c1[top]), abs(c1[j]), here):
+                continue                     # parallel: a state behind stays behind, a tied one stays tied
+            gap = slope[j] * x0 + icpt[j]    # j's numerator minus the top's at x0
+            xj = x0 if abs(gap) <= TIE * here else -icpt[j] / slope[j]   # tied at x0: it takes over right there
+            if slope[j] > 0 and x0 <= xj < 1.0:      # j overtakes the top above xj
+                above.append((xj, -abs(slope[j]), j))
+            elif slope[j] < 0 and 0.0 < xj <= x0:    # j overtakes the top below xj
+                below.append((-xj, -abs(slope[j]), j))
+        upper, ta = (min(above)[0], min(above)[2]) if above else (1.0, -1)
+        lower, tb = (-min(below)[0], min(below)[2]) if below else (0.0, -1)
         given = ", ".join(f"{q}={net[q].states[i]}" for q, i in zip(net[node].parents, r))
         recs.append({
             "parameter": f"P({node}={net[node].states[k]}" + (f" | {given})" if given else ")"), "kind": "cpt_entry",
