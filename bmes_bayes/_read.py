@@ -46,7 +46,7 @@ def read_limited(path: str | os.PathLike, limit: int, *, what: str = "file") -> 
     try:
         info = os.stat(name)  # follows symlinks: a link to a regular file is fine, a link to /dev/zero is not
     except FileNotFoundError:
-        raise FileRefused("no such file or directory") from None
+        raise FileRefused("cannot read the file: no such file or directory") from None
     except (OSError, ValueError) as exc:
         raise FileRefused(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
     if not stat.S_ISREG(info.st_mode):
