@@ -11,6 +11,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "BmesError",
+    "BmesWarning",
     "EvidenceError",
     "ImpossibleEvidenceError",
     "Problem",
@@ -63,6 +64,11 @@ class UnknownNameError(EvidenceError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the message as a quoted repr
         return str(self.args[0]) if self.args else ""
+
+
+class BmesWarning(UserWarning):
+    """A result the package could compute but whose caller should know something about it (parameter sets drawn
+    from the priors under which the evidence is impossible, left out)."""
 
 
 class ImpossibleEvidenceError(EvidenceError):

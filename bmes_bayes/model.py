@@ -141,6 +141,15 @@ class BmesModel:
                 return roles[0]
         raise UnknownNameError(unknown_name_message("variable", target, self.network.names, where=" as target"))
 
+    def possible(self, ev: Evidence, source: TableSource | None = None) -> np.ndarray:
+        """Whether evidence ``ev`` (from :meth:`resolve`) has non-zero probability under each parameter set of
+        ``source`` (the point model by default): a boolean array ``(S,)``, exact (the support of every CPT is
+        contracted, no tolerance)."""
+        source = source if source is not None else self._tables
+        if not len(ev):
+            return np.ones(source.n_samples, dtype=bool)
+        return self._engine.possible(source, ev.hard, ev.soft)
+
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
 

@@ -23,6 +23,7 @@ JAIR 17:265-287; Renooij (2014), IJAR 55:1022-1042; Saltelli et al. (2010), CPC 
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -35,8 +36,8 @@ from scipy import stats
 from . import _checks, limits
 from ._seed import as_generator
 from .cpt import DrawnTables, compile_node
-from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, EvidenceError, TooLargeError, listing, shown,
-                         unknown_name_message)
+from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, BmesWarning, EvidenceError,
+                         ImpossibleEvidenceError, TooLargeError, listing, shown, unknown_name_message)
 from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html, draws_frame
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
@@ -101,7 +102,10 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
 
     With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
-    :func:`parameter_columns`."""
+    :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
+    zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
+    callers count and leave out, as distinct from "impossible under the model", which
+    :meth:`BmesModel.posterior` raises."""
     target = model.target_name(target)
     n_samples = sample_count(model, n_samples, target, keep_parameters=keep_parameters)
     ev = model.resolve(evidence)
@@ -114,7 +118,14 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
         n = min(CHUNK, n_samples - start)
         draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
         source = DrawnTables(model.priors, model.network, draws)
-        out[start : start + n] = model.query(ev, target, source).posterior[:n]
+        try:
+            out[start : start + n] = model.query(ev, target, source).posterior[:n]
+        except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
+            ok = np.flatnonzero(model.possible(ev, source)[:n])
+            out[start : start + n] = np.nan
+            if len(ok):
+                sub = DrawnTables(model.priors, model.network, draws.take(ok))
+                out[start + ok] = model.query(ev, target, sub).posterior
         if params is not None:
             params[start : start + n] = _parameter_matrix(draws, where)[:n]
         if bar is not None:
@@ -139,6 +150,10 @@ class Uncertainty(ResultDisplay):
         Credible level of the equal-tailed intervals.
     threshold : float
         Share of parameter sets in which the top state must stay first to call the ranking stable.
+    n_impossible : int
+        Parameter sets drawn under which the evidence is impossible (a drawn CPT entry of exactly 0 where the point
+        model's is positive): left out of ``samples`` and counted here (the verdict says so). Evidence impossible
+        under the point model raises ``ImpossibleEvidenceError`` instead.
     """
 
     target: str
@@ -152,9 +167,11 @@ class Uncertainty(ResultDisplay):
     model: ModelInfo
     parameters: np.ndarray | None = None         # (n_samples, P): the parameter sets drawn (see parameter_labels)
     parameter_labels: tuple[str, ...] = ()
+    n_impossible: int = 0
 
     @property
     def n_samples(self) -> int:
+        """Parameter sets summarised (those drawn, less the ``n_impossible`` left out)."""
         return int(self.samples.shape[0])
 
     def draws(self) -> pd.DataFrame:
@@ -230,11 +247,13 @@ class Uncertainty(ResultDisplay):
         lo, hi = self.to_frame().set_index(self.target).loc[self.states[i], ["lower", "upper"]]
         head = (f"{self.states[i]} is first with P = {self.point[i]:.2f} ({self.level:.0%} interval {lo:.2f}-{hi:.2f}) "
                 f"and stays first in {share:.0%} of {self.n_samples} plausible parameter sets")
+        left_out = (f" ({self.n_impossible} more parameter sets drawn make the evidence impossible and are left out)"
+                    if self.n_impossible else "")
         if share >= self.threshold:
-            return f"{head}: the ranking is stable (threshold {self.threshold:.0%})."
+            return f"{head}: the ranking is stable (threshold {self.threshold:.0%}){left_out}."
         others = [(self.p_top[j], self.states[j]) for j in np.argsort(-self.p_top) if j != i and self.p_top[j] > 0]
         rivals = ", ".join(f"{s} in {p:.0%}" for p, s in others[:3])
-        return f"{head}: NOT stable at the {self.threshold:.0%} threshold (first instead: {rivals})."
+        return f"{head}: NOT stable at the {self.threshold:.0%} threshold (first instead: {rivals}){left_out}."
 
     def __repr__(self) -> str:
         i = int(np.argmax(self.point))
@@ -295,12 +314,35 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     out = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress,
                           keep_parameters=keep)
     samples, params = out if keep else (out, None)
+    possible = possible_draws(samples, point.evidence, stacklevel=4)
+    if not possible.all():
+        samples = samples[possible]
+        params = params[possible] if params is not None else None
     return Uncertainty(
         target=target, states=point.states, point=point.probabilities, samples=samples, level=level,
         threshold=threshold, seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
         model=model.info, parameters=params,
         parameter_labels=parameter_columns(model.priors)[0] if keep else (),
+        n_impossible=int((~possible).sum()),
     )
+
+
+def possible_draws(samples: np.ndarray, evidence: Mapping[str, object], *, stacklevel: int = 2) -> np.ndarray:
+    """Which rows of ``samples`` (``(S, K)``, or ``(stages, S, K)``: a draw must be possible at every stage) come
+    from a parameter set under which the evidence is possible; warns with the count of the others, and raises
+    :class:`ImpossibleEvidenceError` when there are none (possible under the point model, impossible under every
+    parameter set drawn)."""
+    bad = np.isnan(samples).any(axis=-1)
+    possible = ~(bad.any(axis=0) if bad.ndim == 2 else bad)
+    n, k = possible.size, int((~possible).sum())
+    ev = ", ".join(f"{name}={state}" for name, state in evidence.items())
+    if k == n:
+        raise ImpossibleEvidenceError(f"impossible evidence under every one of the {n:,} parameter sets drawn from "
+                                      f"the priors, though possible under the point model: {ev}")
+    if k:
+        warnings.warn(f"{k:,} of {n:,} parameter sets drawn from the priors make the evidence impossible (a drawn "
+                      f"probability of exactly 0); they are left out: {ev}", BmesWarning, stacklevel=stacklevel)
+    return possible
 
 
 def _xarray():

@@ -635,6 +635,9 @@ class Workup(ResultDisplay):
         Credible level of the bands (equal-tailed).
     seed : int
         The seed used (drawn at random and recorded when none was given), so the run can be repeated.
+    n_impossible : int
+        Parameter sets drawn under which the evidence of some stage is impossible: left out of ``samples`` (at
+        every stage, so that each row stays one model's trajectory) and counted here.
     """
 
     name: str
@@ -645,6 +648,7 @@ class Workup(ResultDisplay):
     level: float
     seed: int
     model: ModelInfo
+    n_impossible: int = 0
 
     def draws(self) -> pd.DataFrame:
         """The draws in long form: columns ``stage, draw, state, probability`` (one row per stage, parameter set and
@@ -788,7 +792,7 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
             seen[var] = f"stage {i} ({stage})"
         acc = {**acc, **ev}
         cumulative.append(dict(acc))
-    from .sensitivity import posterior_draws
+    from .sensitivity import possible_draws, posterior_draws
 
     seed_int = _int_seed(seed)
     posteriors, samples = [], []
@@ -796,9 +800,11 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
         posteriors.append(model.posterior(ev, target=target, checks=False))
         samples.append(posterior_draws(model, ev, target=target, n_samples=int(n_samples), seed=seed_int,
                                        progress=False))
+    stacked = np.stack(samples)
+    possible = possible_draws(stacked, posteriors[-1].evidence, stacklevel=4)  # each row: one model's trajectory
     return Workup(name=name, stages=tuple(s for s, _ in items), added=tuple(ev for _, ev in items),
-                  posteriors=tuple(posteriors), samples=np.stack(samples), level=level, seed=seed_int,
-                  model=model.info)
+                  posteriors=tuple(posteriors), samples=stacked[:, possible] if not possible.all() else stacked,
+                  level=level, seed=seed_int, model=model.info, n_impossible=int((~possible).sum()))
 
 
 # ======================================================================================= explanation

@@ -562,6 +562,79 @@ def test_tuning_finds_clinical_changes_when_risk_factors_are_unobserved(model):
     assert len(done.to_frame()) == 0 and "already satisfied" in done.verdict
 
 
+# ------------------------------------------------------------------------------------------------ tiny concentrations
+@pytest.fixture(scope="module")
+def tiny_net(tmp_path_factory):
+    """P(a=yes) ~ Beta(0.001, 0.001) (a legal prior: concentration 0.002), b | a fixed. Half the Beta draws are below
+    1e-308 and used to underflow to an exact 0, which made a=yes 'impossible' under those draws."""
+    return _network(tmp_path_factory.mktemp("tiny"), "tiny", """\
+  a: {role: diagnosis, states: ["no", "yes"], parents: [], description: A root.}
+  b: {role: finding, states: [neg, pos], parents: [a], description: A child.}
+""", """\
+  a: {kind: table, row: {value: {"yes": 0.5}, concentration: 0.002, source: test}}
+  b:
+    kind: table
+    rows:
+      "no": {value: {pos: 0.2}, fixed: true, source: test}
+      "yes": {value: {pos: 0.7}, fixed: true, source: test}
+""")
+
+
+def test_a_tiny_concentration_does_not_make_legal_evidence_impossible(tiny_net):
+    """Issue 13: sensitivity reported "impossible evidence". Exact reference: given a=yes, P(b) is the fixed row
+    (0.3, 0.7) under every parameter set."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is left out: no warning
+        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=2000, seed=0)
+    assert res.n_impossible == 0 and res.n_samples == 2000
+    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (2000, 1)), rtol=0, atol=1e-15)
+    work = tiny_net.workup([("one", {"a": "yes"}), ("two", {"b": "pos"})], n_samples=300, seed=0)
+    assert work.n_impossible == 0 and work.samples.shape == (2, 300, 2) and np.isfinite(work.samples).all()
+    s = tiny_net.sobol(None, target="a", target_state="yes", n=256, seed=0)
+    assert s.to_frame()["S1"].tolist() == [1.0] and s.variance == pytest.approx(0.25 / 1.002, rel=0.05)
+
+
+def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_net, monkeypatch):
+    """A parameter set with an exact 0 where the point model is positive rules the evidence out for that set
+    only: it is left out, counted in n_impossible and warned about; the rest are the exact posteriors."""
+    from bmes_bayes import sensitivity
+    from bmes_bayes.exceptions import BmesWarning, ImpossibleEvidenceError
+    from bmes_bayes.parameters import Draws
+
+    real = sensitivity.sample_draws
+
+    def with_zeros(spec, n, rng, every=7):
+        draws = real(spec, n, rng)
+        vals = [v.copy() for v in draws.values]
+        i = next(j for j, p in enumerate(spec.parameters) if p.node == "a")
+        vals[i][::every] = [1.0, 0.0]  # P(a=yes) = 0 in every 7th set
+        return Draws(spec, tuple(vals))
+
+    monkeypatch.setattr(sensitivity, "sample_draws", with_zeros)
+    with pytest.warns(BmesWarning, match=r"144 of 1,000 parameter sets drawn from the priors make the evidence"):
+        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=1000, seed=0)  # 72 in each chunk of 500
+    assert res.n_impossible == 144 and res.n_samples == 856 and res.parameters.shape[0] == 856
+    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (856, 1)), rtol=0, atol=1e-15)
+    assert "144 more parameter sets drawn make the evidence impossible" in res.verdict
+    free = tiny_net.sensitivity({"b": "pos"}, target="a", n_samples=50, seed=0)  # a=yes not observed: all possible
+    assert free.n_impossible == 0
+    with pytest.warns(BmesWarning):
+        work = tiny_net.workup([("b", {"b": "pos"}), ("a", {"a": "yes"})], n_samples=100, seed=0)
+    assert work.n_impossible == 15 and work.samples.shape == (2, 85, 2)
+    monkeypatch.setattr(sensitivity, "sample_draws", lambda spec, n, rng: with_zeros(spec, n, rng, every=1))
+    with pytest.raises(ImpossibleEvidenceError, match="under every one of the 20 parameter sets drawn"):
+        tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=20, seed=0)
+
+
+def test_impossible_under_the_model_is_still_the_error(toy):
+    from bmes_bayes.exceptions import ImpossibleEvidenceError
+
+    with pytest.raises(ImpossibleEvidenceError, match="probability zero under the model|cannot occur together"):
+        toy.sensitivity({"sex": "male", "pregnant": "yes"}, target="disease", n_samples=10, seed=0)
+
+
 # ------------------------------------------------------------------------------------------------ 5. Sobol
 def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
     """P(y=yes) = t1 t2, t1 ~ Beta(2, 2), t2 ~ Beta(3, 7) independent. With m_i, v_i the means and variances:
