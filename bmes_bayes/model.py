@@ -423,11 +423,13 @@ class BmesModel:
         node : str
             The variable whose CPT entry is varied (for the diagnosis: an entry of the compiled CPT).
         parent_states : mapping or None
-            The state of every parent of ``node`` (the CPT row); None for a node without parents.
+            The state of every parent of ``node`` (the CPT row), e.g. ``{"diagnosis": "infection"}``; None for a
+            node without parents. A list is refused (``ArgumentTypeError``), not read as pairs.
         state : str
             The state of ``node`` whose probability is ``x``.
         target_state : str
-            The state of ``target`` whose posterior is ``f``.
+            The state of ``target`` whose posterior is ``f``. Required: None is refused rather than taken to mean
+            the current top, since which state's function to compute is the question itself.
         target : str, default "diagnosis"
         covariation : {"proportional", "uniform", "order_preserving"}, default "proportional"
             How the rest of the row follows ``x``: proportional (Laskey 1995), uniform, or order-preserving
@@ -544,6 +546,7 @@ class BmesModel:
         ----------
         evidence : mapping or None
         target_state : str
+            The state to make more probable. Required (None is refused, as for :meth:`sensitivity_function`).
         at_least : float
             The probability to reach, in (0, 1). When it is already reached the result is empty and says so.
         target : str, default "diagnosis"
@@ -711,7 +714,10 @@ class BmesModel:
             A scenario (``bmes_bayes.scenarios.load("classic-toh")``) or ordered ``(stage name, evidence added)``
             pairs. Evidence accumulates; a variable may be given in one stage only.
         n_samples : int, default 500
-            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage).
+            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage): at most
+            ``bmes_bayes.limits.MAX_SAMPLES``, and ``stages x n_samples`` at most ``limits.MAX_EVALUATIONS``
+            (:class:`~bmes_bayes.exceptions.TooLargeError` otherwise, stating the memory and time needed). A set
+            under which some stage's evidence is impossible is left out and counted in ``Workup.n_impossible``.
         seed : None, int or numpy Generator
             Every stage uses the same seed, hence the same parameter sets: each draw is one plausible model's whole
             trajectory. Without a seed one is drawn and recorded in ``Workup.seed``.
@@ -836,10 +842,12 @@ class BmesModel:
         evidence : mapping, optional
             As for :meth:`posterior`.
         costs : mapping, optional
-            ``{variable: positive cost}`` for every candidate, e.g. ``bmes_bayes.teaching.load_test_costs()``.
+            ``{variable: finite positive cost}`` for every candidate, e.g. ``bmes_bayes.teaching.load_test_costs()``
+            (a bool, NaN, infinity or an int beyond the float range is refused).
         candidates : list of str, optional
-            Variables to rank (default: every finding and risk factor not yet observed: the history questions
-            not yet asked count as tests). An observed one gets value 0.
+            Variables to rank, as any collection of names (not one string, not a number; default: every finding and
+            risk factor not yet observed: the history questions not yet asked count as tests). An observed one gets
+            value 0.
         rank_by : {"information", "cant_miss", "value_per_cost"}
 
         Returns
