@@ -454,9 +454,11 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
             continue
         problems += _unknown_keys(item, _ALERT_KEYS, file, f"alert {diag!r}")
         thr = item.get("threshold")
-        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (0 < float(thr) < 1) or not math.isfinite(thr):
+        try:
+            thr = _checks.probability(thr, "threshold", low_open=True, high_open=True)
+        except ArgumentError:  # not a number, a bool, 0, 1, NaN, an int beyond the float range...
             problems.append(Problem(file, line_of(item, "threshold") or line,
-                                    f"{diag}: threshold must be a number strictly between 0 and 1, got {thr!r}"))
+                                    f"{diag}: threshold must be a number strictly between 0 and 1, got {shown(thr)}"))
         reasoning = item.get("reasoning")
         if not isinstance(reasoning, str) or not reasoning.strip():
             problems.append(Problem(file, line_of(item, "reasoning") or line, f"{diag}: 'reasoning' must be non-empty text"))
@@ -556,8 +558,11 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
             problems.append(Problem(file, line, f"{var}: expected a mapping with 'cost' and 'source' or 'expert_judgement'"))
             continue
         cost = item.get("cost")
-        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost <= 0:
-            problems.append(Problem(file, line_of(item, "cost") or line, f"{var}: cost must be a positive number, got {cost!r}"))
+        try:
+            cost = _checks.positive(cost, "cost")
+        except ArgumentError:  # not a number, a bool, 0 or less, infinite, an int beyond the float range...
+            problems.append(Problem(file, line_of(item, "cost") or line,
+                                    f"{var}: cost must be a positive number, got {shown(cost)}"))
             continue
         if not (item.get("source") or item.get("expert_judgement")):
             problems.append(Problem(file, line, f"{var}: give a 'source' or an 'expert_judgement'"))

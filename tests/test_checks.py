@@ -233,3 +233,19 @@ def test_names_reads_a_bounded_prefix_of_an_endless_iterable(model):
     with pytest.raises(TooLargeError, match="more than"):
         _checks.names(itertools.repeat("fever"), "candidates", model.network)
     assert _checks.names(["fever", "fever", "xray"], "candidates", model.network) == ("fever", "xray")
+
+
+@pytest.mark.parametrize("value", [10**400, "true", True, 0, 1, ".nan"])
+def test_a_threshold_or_cost_in_a_file_beyond_the_float_range_is_a_problem_not_an_overflow(model, tmp_path, value):
+    """The alert and test-cost files use the same checks as the arguments (an int of 401 digits is legal YAML)."""
+    from bmes_bayes.exceptions import SpecError
+
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text(f"alerts:\n  infection:\n    threshold: {value}\n    reasoning: r\n    source: s\n",
+                      encoding="utf-8")
+    with pytest.raises(SpecError, match="threshold must be a number strictly between 0 and 1"):
+        teaching.load_alert_config(alerts, network=model.network)
+    costs = tmp_path / "costs.yaml"
+    costs.write_text(f"costs:\n  fever:\n    cost: {value if value != 1 else -1}\n    source: s\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="cost must be a positive number"):
+        teaching.load_test_costs(costs, network=model.network)
