@@ -12,12 +12,15 @@ __version__ = "0.1.0"
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import bmes_bayes` imports nothing (see below)
 if TYPE_CHECKING:  # pragma: no cover
-    from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, OutputError, SpecError
+    from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError,
+                             OutputError, SpecError, TooLargeError, UnknownNameError)
     from .importer import load_network
     from .model import BmesModel, load_model
     from .results import Posterior
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "BmesError",
     "BmesModel",
     "EvidenceError",
@@ -25,6 +28,8 @@ __all__ = [
     "OutputError",
     "Posterior",
     "SpecError",
+    "TooLargeError",
+    "UnknownNameError",
     "__version__",
     "load_model",
     "load_network",
@@ -33,9 +38,10 @@ __all__ = [
 # Every name is imported on first use (PEP 562), so that `import bmes_bayes` is instant and the command line starts
 # with nothing imported: numpy, pandas and scipy are imported inside `cli.main`, where Ctrl-C ends with a one-line
 # message instead of a traceback.
-_LAZY = {"BmesError": "exceptions", "EvidenceError": "exceptions", "ImpossibleEvidenceError": "exceptions",
-         "OutputError": "exceptions", "SpecError": "exceptions", "BmesModel": "model", "load_model": "model", "load_network": "importer",
-         "Posterior": "results"}
+_LAZY = {**dict.fromkeys(("ArgumentError", "ArgumentTypeError", "BmesError", "EvidenceError",
+                          "ImpossibleEvidenceError", "OutputError", "SpecError", "TooLargeError", "UnknownNameError"),
+                         "exceptions"),
+         "BmesModel": "model", "load_model": "model", "load_network": "importer", "Posterior": "results"}
 
 
 def __getattr__(name: str):

@@ -5,7 +5,8 @@ Only :class:`yaml.SafeLoader` is used (no tags that build Python objects). Scala
 YAML 1.1 rules would read it as text), ``010`` is ten (not octal eight), ``2024-01-31`` is text (not a date), and
 ``.nan``/``.inf`` are floats, which the validators then refuse where a finite number is needed. Duplicate keys,
 empty files, oversized files and alias "bombs" are reported as problems with their line instead of being silently
-accepted or exhausting memory.
+accepted or exhausting memory; a path that is not a regular file (``/dev/zero``, a FIFO) is refused without being
+read (:func:`bmes_bayes._read.read_limited`; the caps are in :mod:`bmes_bayes.limits`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 
 import yaml
 
+from . import limits
+from ._read import FileRefused, decode_utf8, read_limited
 from .exceptions import Problem
 
-__all__ = ["LinedDict", "LinedList", "load_yaml", "line_of", "MAX_BYTES", "MAX_NODES"]
+__all__ = ["LinedDict", "LinedList", "load_yaml", "read_yaml", "line_of", "MAX_BYTES", "MAX_NODES"]
 
-MAX_BYTES = 5_000_000      # a model file is tens of kilobytes; refuse anything this large before parsing it
-MAX_NODES = 1_000_000      # YAML nodes after expanding aliases (guards against "billion laughs" files)
+MAX_BYTES = limits.MAX_FILE_BYTES   # a model file is tens of kilobytes (the bound is read from limits at call time)
+MAX_NODES = limits.MAX_YAML_NODES   # YAML nodes after expanding aliases (guards against "billion laughs" files)
 
 
 class LinedDict(dict):
@@ -148,30 +151,42 @@ def _expanded_size(root: yaml.Node, limit: int) -> int | None:
 def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """Read one YAML file safely. Returns the data (None if unusable) and the problems found.
 
-    Never raises for a bad file: unreadable, not UTF-8, too large, empty, not valid YAML, nested too deeply or
-    expanding through aliases beyond :data:`MAX_NODES` all come back as a :class:`Problem` with the file and, where
+    Never raises for a bad file: unreadable, not a regular file, not UTF-8, larger than
+    :data:`bmes_bayes.limits.MAX_FILE_BYTES`, empty, not valid YAML, nested too deeply or expanding through aliases
+    beyond :data:`bmes_bayes.limits.MAX_YAML_NODES` all come back as a :class:`Problem` with the file and, where
     there is one, the line.
     """
+    data, problems, _ = read_yaml(path)
+    return data, problems
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem], bytes | None]:
+    """:func:`load_yaml`, plus the bytes that were parsed (None when the file could not be read), so that a digest
+    of the file is of the very bytes read, read once."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_BYTES:
-            return None, [Problem(name, None, f"the file is {size:,} bytes; a model file may be at most {MAX_BYTES:,}")]
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, [Problem(name, None, f"cannot read the file: {exc}")]
+        raw = read_limited(path, limits.MAX_FILE_BYTES, what="model file")
+        text = decode_utf8(raw)
+    except FileRefused as exc:
+        return None, [Problem(name, None, exc.reason)], None
+    data, problems = _parse(name, text)
+    return data, problems, raw
+
+
+def _parse(name: str, text: str) -> tuple[Any, list[Problem]]:
+    max_nodes = limits.MAX_YAML_NODES
     loader = None
     try:
         loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, [Problem(name, None, "the file is empty (no YAML content)")]
-        size = _expanded_size(node, MAX_NODES)
+        size = _expanded_size(node, max_nodes)
         if size is None:
             return None, [Problem(name, node.start_mark.line + 1, "not valid YAML: an alias refers to itself")]
-        if size > MAX_NODES:
+        if size > max_nodes:
             return None, [Problem(name, node.start_mark.line + 1,
-                                  f"the file expands to more than {MAX_NODES:,} YAML nodes through aliases")]
+                                  f"the file expands to more than {max_nodes:,} YAML nodes through aliases")]
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .evidence import Evidence
-from .exceptions import EvidenceError, unknown_name_message
+from ._checks import variable
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _footer_html, _frame_html, frame_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,8 +145,7 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
     if target is None:  # any variable will do: the diagnosis if the network has one
         names = model.network.names
         target = next((v.name for v in model.network.variables if v.role == "diagnosis"), names[0])
-    if not isinstance(target, str) or target not in model.network:
-        raise EvidenceError(unknown_name_message("variable", target, model.network.names, where=" as target"))
+    target = variable(model.network, target, "target")
     log_all = _log_p(model, ev, target)
     alone = _log_alone(model, ev, target)
     rows = []

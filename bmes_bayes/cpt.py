@@ -64,8 +64,10 @@ def _compile_table(cpd: TableCPD, net: NetworkSpec, draws: Draws, where: dict[in
     rows = np.stack([draws.values[where[id(r)]] for r in cpd.rows], axis=1)  # (S, n_rows, K)
     t = draws.spec.tempering
     if t != 1.0 and net[cpd.node].role == "finding":  # the declared calibration: rows ** t, renormalised
-        rows = rows ** t
-        rows = rows / rows.sum(axis=-1, keepdims=True)
+        tempered = rows ** t
+        if t > 1.0:  # a tiny positive entry must not underflow to an impossible 0 (entries of 0 stay 0)
+            tempered = np.where((tempered <= 0) & (rows > 0), np.finfo(float).tiny, tempered)
+        rows = tempered / tempered.sum(axis=-1, keepdims=True)
     shape = (rows.shape[0], *(net[p].card for p in cpd.parents), net[cpd.node].card)
     return _slice(rows.reshape(shape), (*cpd.parents, cpd.node), fixed)
 

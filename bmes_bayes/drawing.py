@@ -81,9 +81,9 @@ class Marginals(ResultDisplay):
     def __getitem__(self, variable: str) -> pd.Series:
         v = next((v for v in self.variables if v.name == variable), None)
         if v is None:
-            from .exceptions import EvidenceError, unknown_name_message
+            from .exceptions import UnknownNameError, unknown_name_message
 
-            raise EvidenceError(unknown_name_message("variable", variable, [v.name for v in self.variables]))
+            raise UnknownNameError(unknown_name_message("variable", variable, [v.name for v in self.variables]))
         return pd.Series(self.probabilities[variable], index=pd.Index(v.states, name="state"), name=variable)
 
     def __repr__(self) -> str:

@@ -4,7 +4,10 @@ For a query (target, which variables carry hard evidence, which carry soft evide
 it drops barren nodes (every node outside the ancestral set of the target and the evidence), removes the axes of
 observed variables (their tables are sliced, never summed), groups tables that share their axes, and lets
 opt_einsum choose one contraction order. The plan and the compiled contraction are cached and reused for every
-later query with the same signature and batch size, whatever the observed states are.
+later query with the same signature and batch size, whatever the observed states are. Both caches are bounded
+(least recently used first out, :data:`bmes_bayes.limits.PLAN_CACHE` and :data:`~bmes_bayes.limits.CONTRACTION_CACHE`
+entries), so a long session of ever new evidence signatures keeps its memory; :meth:`Engine.clear_cache` empties
+them.
 
 Speed: every pairwise step of the contraction path runs as one batched matrix product (``numpy.matmul`` over the
 sample axis and the other shared axes), or as a broadcast product when nothing is summed; ``numpy.einsum`` would
@@ -21,6 +24,8 @@ is not, contracts again in log space.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +33,7 @@ import networkx as nx
 import numpy as np
 import opt_einsum as oe
 
+from . import limits
 from .cpt import FactoredTable, TableSource
 from .spec import NetworkSpec
 
@@ -67,6 +73,38 @@ class _Plan:
     free_size: int = 1                          # entries per parameter set of the largest sliced table
 
 
+class _Cache:
+    """A bounded, thread-safe least-recently-used mapping; its size is read from :mod:`bmes_bayes.limits` at each
+    insertion (``limit``: the attribute's name), so raising the bound there takes effect at once."""
+
+    def __init__(self, limit: str):
+        self._limit = limit
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            bound = max(1, int(getattr(limits, self._limit)))
+            while len(self._data) > bound:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 class Engine:
     """Exact posterior queries on one network structure; tables come from a :class:`TableSource`."""
 
@@ -79,8 +117,13 @@ class Engine:
         self._ancestors = {n: frozenset(nx.ancestors(graph, n)) for n in net.names}
         self._order = {n: i for i, n in enumerate(net.names)}
         self._symbol = {n: oe.get_symbol(i + 1) for i, n in enumerate(net.names)}
-        self._plans: dict[tuple, _Plan] = {}
-        self._contractions: dict[tuple, _Contraction] = {}
+        self._plans = _Cache("PLAN_CACHE")
+        self._contractions = _Cache("CONTRACTION_CACHE")
+
+    def clear_cache(self) -> None:
+        """Forget every cached plan and contraction (they are rebuilt on demand; results do not change)."""
+        self._plans.clear()
+        self._contractions.clear()
 
     # ------------------------------------------------------------------------------------- planning
     def _plan(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> _Plan:
@@ -114,7 +157,7 @@ class Engine:
             scalars=scalars, soft=tuple(sorted(soft, key=self._order.__getitem__)), out=out, fixed_axes=fixed_axes,
             free_size=free_size,
         )
-        self._plans[key] = plan
+        self._plans.put(key, plan)
         return plan
 
     # ------------------------------------------------------------------------------------- operands
@@ -198,7 +241,8 @@ class Engine:
         key = (eq, tuple(op.shape for op in ops))
         fn = self._contractions.get(key)
         if fn is None:
-            fn = self._contractions[key] = _Contraction(eq, key[1])
+            fn = _Contraction(eq, key[1])
+            self._contractions.put(key, fn)
         return fn(ops)
 
     # ------------------------------------------------------------------------------------- queries

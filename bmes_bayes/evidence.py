@@ -6,13 +6,14 @@ dropped or guessed.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import EvidenceError, shown, unknown_name_message
+from .exceptions import SHOWN, EvidenceError, listing, shown, unknown_name_message
 from .spec import NetworkSpec
 
 __all__ = ["Evidence", "as_mapping", "resolve_evidence", "parse_assignments"]
@@ -83,56 +84,78 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
         raise EvidenceError(
             f"evidence must be a mapping of variable to state, such as {{'joint': 'hip'}}; got {type(evidence).__name__}"
         )
+    if len(evidence) > len(net.names):  # more entries than variables: refuse before reading them all
+        unknown = [k for k in itertools.islice((k for k in evidence if not isinstance(k, str) or k not in net),
+                                               SHOWN)]
+        raise EvidenceError(f"evidence has {len(evidence):,} entries but the network has {len(net.names)} variables; "
+                            f"unknown: {', '.join(shown(k) for k in unknown)}"
+                            f"{' ...' if len(evidence) - len(net.names) > len(unknown) else ''} "
+                            f"(see model.variables)")
     problems: list[str] = []
+    more = 0
+
+    def problem(message: Callable[[], str]) -> None:
+        """Keep the first SHOWN messages; only count the rest (building a did-you-mean costs time)."""
+        nonlocal more
+        if len(problems) < SHOWN:
+            problems.append(message())
+        else:
+            more += 1
+
     hard: dict[str, int] = {}
     soft: dict[str, np.ndarray] = {}
     for name, value in evidence.items():
         if not isinstance(name, str) or name not in net:
-            problems.append(unknown_name_message("variable", name, net.names))
+            problem(lambda: unknown_name_message("variable", name, net.names))
             continue
         var = net[name]
         if isinstance(value, (str, np.str_)):
             if value in var.states:
                 hard[name] = var.states.index(str(value))
             else:
-                problems.append(unknown_name_message("state", value, var.states, where=f" for {name}"))
+                problem(lambda: unknown_name_message("state", value, var.states, where=f" for {name}"))
         elif isinstance(value, (bool, np.bool_)):
             guess = ("yes" if value else "no") if "yes" in var.states else None
             hint = f"; did you mean {guess!r}?" if guess else ""
-            problems.append(f"{name}: a state is a name, not {value!r}{hint} Valid states: {', '.join(var.states)}")
+            problem(lambda: f"{name}: a state is a name, not {value!r}{hint} Valid states: {', '.join(var.states)}")
         elif isinstance(value, Mapping):
+            if len(value) > 10 * var.card:
+                problem(lambda: f"soft evidence for {name} has {len(value):,} entries; {name} has {var.card} states "
+                                f"({', '.join(var.states)})")
+                continue
             unknown = [s for s in value if s not in var.states]
             for s in unknown:
-                problems.append(unknown_name_message("state", s, var.states, where=f" in soft evidence for {name}"))
+                problem(lambda: unknown_name_message("state", s, var.states, where=f" in soft evidence for {name}"))
             missing = [s for s in var.states if s not in value]
             if missing:
-                problems.append(f"soft evidence for {name} must give a likelihood for every state; missing {', '.join(missing)}")
+                problem(lambda: f"soft evidence for {name} must give a likelihood for every state; missing "
+                                f"{', '.join(missing)}")
             if unknown or missing:
                 continue
             vec, msg = _likelihoods(name, [value[s] for s in var.states])
             if msg:
-                problems.append(msg)
+                problem(lambda: msg)
             else:
                 soft[name] = vec
         elif isinstance(value, np.ndarray) and value.ndim != 1:
-            problems.append(f"soft evidence for {name} must be a flat list of {var.card} likelihoods "
+            problem(lambda: f"soft evidence for {name} must be a flat list of {var.card} likelihoods "
                             f"({', '.join(var.states)}), got an array of shape {value.shape}")
         elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (bytes, bytearray)):
             if len(value) != var.card:
-                problems.append(f"soft evidence for {name} needs {var.card} likelihoods ({', '.join(var.states)}), got {len(value)}")
+                problem(lambda: f"soft evidence for {name} needs {var.card} likelihoods ({', '.join(var.states)}), "
+                                f"got {len(value):,}")
                 continue
             vec, msg = _likelihoods(name, list(value))
             if msg:
-                problems.append(msg)
+                problem(lambda: msg)
             else:
                 soft[name] = vec
         else:
-            problems.append(
-                f"{name}: evidence must be a state name ({', '.join(var.states)}) or likelihoods per state, "
-                f"got {type(value).__name__} {shown(value)}"
-            )
+            problem(lambda: f"{name}: evidence must be a state name ({', '.join(var.states)}) or likelihoods per "
+                            f"state, got {type(value).__name__} {shown(value)}")
     if problems:
-        raise EvidenceError("invalid evidence:\n  " + "\n  ".join(problems))
+        raise EvidenceError("invalid evidence:\n  " + listing(problems, total=len(problems) + more,
+                                                               indent="", sep="\n  ") + (" problems" if more else ""))
     order = {n: i for i, n in enumerate(net.names)}
     hard = dict(sorted(hard.items(), key=lambda kv: order[kv[0]]))
     soft = dict(sorted(soft.items(), key=lambda kv: order[kv[0]]))

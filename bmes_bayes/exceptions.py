@@ -8,24 +8,68 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "BmesError",
+    "BmesWarning",
     "EvidenceError",
     "ImpossibleEvidenceError",
     "OutputError",
     "Problem",
+    "SHOWN",
     "SpecError",
+    "TooLargeError",
+    "UnknownNameError",
     "closest",
     "did_you_mean",
+    "listing",
     "shown",
 ]
+
+SHOWN = 10  # problems spelled out in one error message; the rest are counted ("... and 99,990 more")
 
 
 class BmesError(Exception):
     """Base class of every error bmes-bayes raises on purpose."""
 
 
-class EvidenceError(BmesError, ValueError):
+class ArgumentError(BmesError, ValueError):
+    """An argument a function cannot take: out of its range, an unknown option, a value that means nothing here.
+
+    A ``ValueError`` too, so ``except ValueError`` catches every bad argument the package refuses (wrong types
+    included: :class:`ArgumentTypeError` derives from this class).
+    """
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type (an int where names are expected, a bool where a probability is).
+
+    Both a ``TypeError`` (the usual Python meaning) and, through :class:`ArgumentError`, a ``ValueError``.
+    """
+
+
+class TooLargeError(ArgumentError):
+    """A request beyond one of the documented bounds (:mod:`bmes_bayes.limits`); the message states the estimated
+    memory and time it would have needed."""
+
+
+class EvidenceError(ArgumentError):
     """Evidence names an unknown variable or state, or has the wrong form."""
+
+
+class UnknownNameError(EvidenceError, KeyError):
+    """A variable or state looked up by a name that does not exist (``posterior["tumour"]``).
+
+    A ``KeyError`` too, so mapping-style code keeps working; the message names the valid names and the closest.
+    """
+
+    def __str__(self) -> str:  # KeyError would show the message as a quoted repr
+        return str(self.args[0]) if self.args else ""
+
+
+class BmesWarning(UserWarning):
+    """A result the package could compute but whose caller should know something about it (parameter sets drawn
+    from the priors under which the evidence is impossible, left out)."""
 
 
 class ImpossibleEvidenceError(EvidenceError):
@@ -82,8 +126,19 @@ class SpecError(BmesError, ValueError):
     def __init__(self, problems: Iterable[Problem], what: str = "model files"):
         self.problems = tuple(problems)
         n = len(self.problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
+        lines = listing([f"  {p}" for p in self.problems[: 5 * SHOWN + 1]], 5 * SHOWN, total=n, indent="  ")
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the {what}:\n{lines}")
+
+
+def listing(lines: Sequence[str], limit: int = SHOWN, *, total: int | None = None, indent: str = "",
+            sep: str = "\n") -> str:
+    """The first ``limit`` of ``lines`` joined by ``sep``, then ``... and N more`` for the rest (``total`` when only
+    a prefix of the lines was built), so that no message grows with the size of a hostile input."""
+    total = len(lines) if total is None else total
+    head = list(lines[:limit])
+    if total > len(head):
+        head.append(f"{indent}... and {total - len(head):,} more")
+    return sep.join(head)
 
 
 _REPR = reprlib.Repr()
@@ -118,6 +173,8 @@ def did_you_mean(word: object, options: Sequence[str], otherwise: str = "") -> s
 
 
 def unknown_name_message(kind: str, word: object, options: Sequence[str], where: str = "") -> str:
-    """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller."""
+    """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller (at most 40
+    valid names are listed: an imported network may have thousands)."""
+    options = list(options)
     hint = did_you_mean(word, options, ".")
-    return f"unknown {kind} {shown(word)}{where}{hint} Valid {kind}s: {', '.join(options)}"
+    return f"unknown {kind} {shown(word)}{where}{hint} Valid {kind}s: {listing(options, 40, sep=', ')}"

@@ -30,7 +30,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from .exceptions import BmesError, Problem, SpecError, did_you_mean
+from . import _checks
+from .exceptions import ArgumentTypeError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
 from .spec import NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
 
 __all__ = ["load_network", "DEFAULT_ESS"]
@@ -38,19 +39,21 @@ __all__ = ["load_network", "DEFAULT_ESS"]
 DEFAULT_ESS = 10.0
 
 
-def _spec(path: Path, target: str, ess: float):
-    from .interop import read_network_file
+def _spec(path: Path, target: str | None, ess: float):
+    from .interop import read_network
 
-    names, states, parents, tables = read_network_file(path)
+    names, states, parents, tables, raw = read_network(path)
+    if target is None:  # the last variable in file order that has parents, or the first variable
+        with_parents = [n for n in names if parents[n]]
+        target = with_parents[-1] if with_parents else names[0]
     if target not in states:
-        raise BmesError(f"{path}: unknown target {target!r}{did_you_mean(target, names)}; "
-                        f"variables: {', '.join(names)}")
+        raise UnknownNameError(unknown_name_message("variable", target, names, where=f" as target (in {path})"))
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     graph.add_edges_from((p, n) for n in names for p in parents[n])
     position = {n: i for i, n in enumerate(names)}
     order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(raw).hexdigest()
     variables = tuple(Variable(name=n, states=states[n], parents=parents[n],
                                description=f"{n} (imported from {path.name})",
                                role="diagnosis" if n == target else "finding", stage=None) for n in order)
@@ -103,20 +106,15 @@ def load_network(path: str | Path, *, target: str | None = None, ess: float = DE
     Raises
     ------
     BmesError
-        An unknown format, an unreadable file, an unknown target (naming the variables), a non-positive ``ess``.
+        An unknown format, an unreadable file (or one that is not a regular file, or larger than
+        ``bmes_bayes.limits.MAX_IMPORT_BYTES``), an unknown target (``UnknownNameError``, naming the variables),
+        a non-positive ``ess`` (``ArgumentError``), a path that is not a str or PathLike (``ArgumentTypeError``).
     """
     from .model import BmesModel
 
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
-    if isinstance(ess, bool) or not isinstance(ess, (int, float)) or not (0 < float(ess) < float("inf")):
-        raise BmesError(f"ess must be a positive number, got {ess!r}")
-    path = Path(path)
-    if target is None:
-        from .interop import read_network_file
-
-        names, _, parents, _ = read_network_file(path)
-        with_parents = [n for n in names if parents[n]]
-        target = with_parents[-1] if with_parents else names[0]
-    net, priors = _spec(path, target, float(ess))
+    path = _checks.path(path)
+    ess = _checks.positive(ess, "ess")
+    if target is not None and not isinstance(target, str):
+        raise ArgumentTypeError(f"target must be a variable name (str) or None, got {shown(target)}")
+    net, priors = _spec(path, target, ess)
     return BmesModel(net, priors)

@@ -317,11 +317,11 @@ READERS = {".bif": "BIFReader", ".bifxml": "XMLBIFReader", ".xml": "XMLBIFReader
            ".xdsl": "XDSLReader", ".net": "NETReader", ".uai": "our UAI reader"}
 
 
-def _read_uai(path: Path):
+def _read_uai(path: Path, text: str):
     """UAI (BAYES) by its specification: each function's scope lists the parents then the child, and its table runs
     in C order over the scope (the child fastest). Read here rather than by pgmpy's UAIReader, which takes the
     child as the slowest axis, orders parents by the graph and cannot parse exponents ("1e-05")."""
-    tokens = path.read_text(encoding="utf-8").split()
+    tokens = text.split()
     pos = 0
 
     def take(kind=int):
@@ -377,16 +377,31 @@ def read_network_file(path: str | Path) -> tuple[list[str], dict[str, tuple[str,
     ------
     BmesError
         An unknown extension (naming the known ones), or a file pgmpy cannot parse (with its reason).
+    SpecError
+        A file that is missing, not a regular file (a device, FIFO or directory, also behind a symlink), not UTF-8,
+        or larger than ``bmes_bayes.limits.MAX_IMPORT_BYTES``: refused without being read.
     """
-    path = Path(path)
+    return read_network(path)[:4]
+
+
+def read_network(path: str | Path):
+    """:func:`read_network_file` and the bytes read (for a digest of exactly what was parsed, read once)."""
+    from . import _checks, limits
+    from ._read import FileRefused, decode_utf8, read_limited
+    from .exceptions import Problem, SpecError
+
+    path = _checks.path(path)
     ext = "".join(path.suffixes[-1:]).lower()
     if ext not in READERS:
         raise BmesError(f"{path}: unknown network format {ext or '(no extension)'!r}; "
                         f"known: {', '.join(sorted(READERS))}")
-    if not path.is_file():
-        raise BmesError(f"{path}: no such file")
+    try:
+        raw = read_limited(path, limits.MAX_IMPORT_BYTES, what="network file")
+        text = decode_utf8(raw)
+    except FileRefused as exc:
+        raise SpecError([Problem(str(path), None, exc.reason)], "network file") from None
     if ext == ".uai":
-        return _read_uai(path)
+        return (*_read_uai(path, text), raw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pgmpy import readwrite
@@ -396,10 +411,12 @@ def read_network_file(path: str | Path) -> tuple[list[str], dict[str, tuple[str,
             if READERS[ext] == "XMLBIFReader":
                 # pgmpy splits every <PROPERTY> on "=" and fails on text with a second "=" (">=60 years"):
                 # properties carry no probabilities, so they are dropped before parsing
-                text = re.sub(r"<PROPERTY>.*?</PROPERTY>", "", path.read_text(encoding="utf-8"), flags=re.S)
+                text = re.sub(r"<PROPERTY>.*?</PROPERTY>", "", text, flags=re.S)
                 bn = reader_cls(string=text).get_model()
+            elif READERS[ext] == "XDSLReader":  # parsed as bytes, so that an XML encoding declaration is allowed
+                bn = reader_cls(string=raw).get_model()
             else:
-                bn = reader_cls(str(path)).get_model()
+                bn = reader_cls(string=text).get_model()
         except Exception as exc:  # noqa: BLE001 - any parse failure of a foreign file becomes our error
             raise BmesError(f"{path}: pgmpy's {READERS[ext]} cannot read it ({type(exc).__name__}: {exc})") from None
     names = [str(n) for n in bn.nodes()]
@@ -418,4 +435,4 @@ def read_network_file(path: str | Path) -> tuple[list[str], dict[str, tuple[str,
     missing = [n for n in names if n not in tables]
     if missing:
         raise BmesError(f"{path}: no probability table for {', '.join(missing)}")
-    return names, states, parents, tables
+    return names, states, parents, tables, raw

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from . import _checks
 from .cpt import DrawnTables, FullTables, TableSource, compile_all
 from .engine import Engine, QueryResult, ZeroEvidence
 from .evidence import Evidence, resolve_evidence
-from .exceptions import EvidenceError, ImpossibleEvidenceError, SpecError, Problem, unknown_name_message
+from .exceptions import ImpossibleEvidenceError, SpecError, Problem, UnknownNameError, unknown_name_message
 from .parameters import Draws, point_draws
 from .results import ModelInfo, Posterior, Unasked, Vocabulary
 from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
@@ -42,11 +43,23 @@ def default_paths() -> tuple[Path, Path]:
     raise SpecError([Problem(str(here), None, "the default network and priors are not installed with the package")])
 
 
+def _alert_bytes(path: str) -> bytes:
+    """The alert file's bytes for the model's digest (a regular file within the size cap, as when it was loaded)."""
+    from . import limits
+    from ._read import FileRefused, read_limited
+
+    try:
+        return read_limited(path, limits.MAX_FILE_BYTES, what="model file")
+    except FileRefused as exc:
+        raise SpecError([Problem(path, None, exc.reason)], "can't-miss alert file") from None
+
+
 class BmesModel:
     """A compiled Bayesian network for the differential diagnosis of bone marrow edema.
 
     Build one with :func:`load_model`. Inference is exact (tensor contraction over the compiled CPTs) and its
-    contraction plans are cached per model, so repeated queries do not rebuild anything.
+    contraction plans are cached per model (a bounded cache; :meth:`clear_cache`), so repeated queries do not
+    rebuild anything.
 
     Examples
     --------
@@ -72,7 +85,7 @@ class BmesModel:
     def _identity(self) -> ModelInfo:
         """Name, versions and one hash over everything that shapes a result: network, priors and alert set."""
         alerts = self.alert_config.path
-        alert_digest = hashlib.sha256(Path(alerts).read_bytes()).hexdigest() if alerts else repr(self.alert_config)
+        alert_digest = hashlib.sha256(_alert_bytes(alerts)).hexdigest() if alerts else repr(self.alert_config)
         digest = hashlib.sha256((self.network.digest + self.priors.digest + alert_digest).encode()).hexdigest()
         return ModelInfo(self.network.name, self.network.version, __version__, digest)
 
@@ -97,6 +110,16 @@ class BmesModel:
             index = pd.Index(["(no parents)"], name="")
         return pd.DataFrame(flat, index=index, columns=pd.Index(var.states, name=node))
 
+    def clear_cache(self) -> None:
+        """Forget the engine's cached contraction plans and compiled contractions and the cached prior marginals.
+
+        Never needed for correctness and seldom for memory: both engine caches are bounded (least recently used
+        first out, ``bmes_bayes.limits.PLAN_CACHE`` and ``CONTRACTION_CACHE`` entries). Results do not change;
+        the next queries rebuild what they need.
+        """
+        self._engine.clear_cache()
+        self._prior_marginals.clear()
+
     # ------------------------------------------------------------------------------------- inference
     def resolve(self, evidence: Mapping[str, object] | None) -> Evidence:
         """Check evidence against the vocabulary (raises :class:`EvidenceError` naming every problem)."""
@@ -108,8 +131,9 @@ class BmesModel:
 
         Raises
         ------
-        EvidenceError
-            An unknown variable (naming the valid ones and the closest match).
+        UnknownNameError
+            An unknown variable, or not a name (an ``EvidenceError`` and a ``KeyError``; naming the valid ones and
+            the closest match).
         """
         if isinstance(target, str) and target in self.network:
             return target
@@ -117,7 +141,16 @@ class BmesModel:
             roles = [v.name for v in self.network.variables if v.role == "diagnosis"]
             if len(roles) == 1:
                 return roles[0]
-        raise EvidenceError(unknown_name_message("variable", target, self.network.names, where=" as target"))
+        raise UnknownNameError(unknown_name_message("variable", target, self.network.names, where=" as target"))
+
+    def possible(self, ev: Evidence, source: TableSource | None = None) -> np.ndarray:
+        """Whether evidence ``ev`` (from :meth:`resolve`) has non-zero probability under each parameter set of
+        ``source`` (the point model by default): a boolean array ``(S,)``, exact (the support of every CPT is
+        contracted, no tolerance)."""
+        source = source if source is not None else self._tables
+        if not len(ev):
+            return np.ones(source.n_samples, dtype=bool)
+        return self._engine.possible(source, ev.hard, ev.soft)
 
     def query(self, ev: Evidence, target: str, source: TableSource | None = None) -> QueryResult:
         """Exact P(target | evidence) for every parameter set of ``source`` (the point model by default).
@@ -187,8 +220,7 @@ class BmesModel:
             Evidence with probability zero; the message names the conflicting findings.
         """
         target = self.target_name(target)
-        if not isinstance(checks, bool):
-            raise TypeError(f"checks must be True or False, got {type(checks).__name__}")
+        run_checks = _checks.flag(checks, "checks")
         ev = self.resolve(evidence)
         res = self.query(ev, target)
         is_dx = target == self.alert_config.variable
@@ -200,9 +232,9 @@ class BmesModel:
             log_evidence=float(res.log_evidence[0]),
             model=self.info,
             alerts=self.alert_config.check(self.network[target].states, res.posterior[0]) if is_dx else (),
-            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and checks else (),
+            unasked=self._unasked(ev, target, res.posterior[0]) if is_dx and run_checks else (),
             conflict=self._conflict_value(ev, target, float(res.log_evidence[0]))
-            if is_dx and checks and len(ev) > 1 and not ev.soft else None,
+            if is_dx and run_checks and len(ev) > 1 and not ev.soft else None,
         )
 
     def _unasked(self, ev: Evidence, target: str, probabilities: np.ndarray) -> "tuple[Unasked, ...]":
@@ -263,8 +295,7 @@ class BmesModel:
         """P(variable) with no evidence (exact, computed once per model and kept): the denominator every
         evidence-free question shares, such as each item's own probability in the conflict measure."""
         if variable not in self._prior_marginals:
-            if variable not in self.network:
-                raise EvidenceError(unknown_name_message("variable", variable, self.network.names))
+            _checks.variable(self.network, variable)
             p = self.query(self.resolve(None), variable).posterior[0].copy()
             p.flags.writeable = False
             self._prior_marginals[variable] = p
@@ -293,14 +324,29 @@ class BmesModel:
 
         Parameters
         ----------
+        evidence : mapping, optional
+            As for :meth:`posterior`.
+        target : str, default "diagnosis"
+        n_samples : int, default 2000
+            Parameter sets drawn, from 1 to ``bmes_bayes.limits.MAX_SAMPLES`` (1,000,000), with the draws held
+            under ``limits.MEMORY_LIMIT``; a larger request is refused before any work with a
+            :class:`~bmes_bayes.exceptions.TooLargeError` stating the memory and time it would need.
+        level : float, default 0.9
+            Credible level of the equal-tailed intervals, strictly between 0 and 1.
         seed : None, int or numpy Generator
             The same seed gives bit-identical results, whatever the order of the evidence.
+        threshold : float, default 0.9
+            Share of parameter sets in which the top state must stay first to call the ranking stable, in (0, 1]
+            (a bool is refused, not read as 1).
         progress : bool, optional
             Show a progress bar (default: only for runs of 20,000 draws or more).
 
         Returns
         -------
         Uncertainty
+            A parameter set under which the evidence is impossible (a drawn CPT entry of exactly zero where the
+            point model has a positive one) is left out and counted in ``Uncertainty.n_impossible``, with a
+            warning; evidence impossible under the point model itself raises ``ImpossibleEvidenceError``.
 
         References
         ----------
@@ -368,7 +414,8 @@ class BmesModel:
         evidence : mapping, optional
             As for :meth:`posterior`.
         target_state : str, optional
-            The state whose posterior is followed; default the point model's most probable state.
+            The state whose posterior is followed. None (the default) means the point model's most probable state
+            under this evidence, which ``OneWay.target_state`` then names.
         target : str, default "diagnosis"
         level : float, default 0.95
             Central probability of the plausible range of each parameter.
@@ -412,11 +459,13 @@ class BmesModel:
         node : str
             The variable whose CPT entry is varied (for the diagnosis: an entry of the compiled CPT).
         parent_states : mapping or None
-            The state of every parent of ``node`` (the CPT row); None for a node without parents.
+            The state of every parent of ``node`` (the CPT row), e.g. ``{"diagnosis": "infection"}``; None for a
+            node without parents. A list is refused (``ArgumentTypeError``), not read as pairs.
         state : str
             The state of ``node`` whose probability is ``x``.
         target_state : str
-            The state of ``target`` whose posterior is ``f``.
+            The state of ``target`` whose posterior is ``f``. Required: None is refused rather than taken to mean
+            the current top, since which state's function to compute is the question itself.
         target : str, default "diagnosis"
         covariation : {"proportional", "uniform", "order_preserving"}, default "proportional"
             How the rest of the row follows ``x``: proportional (Laskey 1995), uniform, or order-preserving
@@ -464,6 +513,11 @@ class BmesModel:
         grid points would be missed). With ``node``, over the raw CPT entries of that node compatible with the
         evidence, exactly, from the crossings of the sensitivity functions' numerators
         ``x = (c2_b - c2_a) / (c1_a - c1_b)``.
+
+        Ties are resolved by rule, not by rounding: the top is the first state, in the variable's order, whose
+        probability is within 1e-12 (relative) of the largest; a state tied with it at the current value takes over
+        at that value itself, on the side where it grows faster (the bound is the current value exactly), and a
+        state that stays tied whichever way the parameter moves never counts as taking over.
 
         Parameters
         ----------
@@ -528,6 +582,7 @@ class BmesModel:
         ----------
         evidence : mapping or None
         target_state : str
+            The state to make more probable. Required (None is refused, as for :meth:`sensitivity_function`).
         at_least : float
             The probability to reach, in (0, 1). When it is already reached the result is empty and says so.
         target : str, default "diagnosis"
@@ -574,10 +629,14 @@ class BmesModel:
         ----------
         evidence : mapping, optional
         target_state : str, optional
-            Default: the point model's most probable state.
+            None (the default) means the point model's most probable state under this evidence, which
+            ``Sobol.target_state`` then names.
         target : str, default "diagnosis"
         n : int, default 1024
-            Base sample size, a power of 2.
+            Base sample size: a power of 2 from 2 to ``bmes_bayes.limits.MAX_SOBOL_N`` (65,536). The run needs
+            ``n (G + 2)`` exact evaluations for G factors and holds SALib's ``n (G + 2)`` by inputs sample matrix;
+            a run beyond ``limits.MAX_EVALUATIONS`` or ``limits.MEMORY_LIMIT`` is refused before it starts
+            (:class:`~bmes_bayes.exceptions.TooLargeError`, stating the memory and time it would need).
         seed : None, int or numpy Generator
         groups : {"parameter", "node"}, default "parameter"
             One factor per clinical parameter, or per node (far fewer evaluations).
@@ -711,7 +770,10 @@ class BmesModel:
             A scenario (``bmes_bayes.scenarios.load("classic-toh")``) or ordered ``(stage name, evidence added)``
             pairs. Evidence accumulates; a variable may be given in one stage only.
         n_samples : int, default 500
-            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage).
+            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage): at most
+            ``bmes_bayes.limits.MAX_SAMPLES``, and ``stages x n_samples`` at most ``limits.MAX_EVALUATIONS``
+            (:class:`~bmes_bayes.exceptions.TooLargeError` otherwise, stating the memory and time needed). A set
+            under which some stage's evidence is impossible is left out and counted in ``Workup.n_impossible``.
         seed : None, int or numpy Generator
             Every stage uses the same seed, hence the same parameter sets: each draw is one plausible model's whole
             trajectory. Without a seed one is drawn and recorded in ``Workup.seed``.
@@ -757,7 +819,8 @@ class BmesModel:
         evidence : mapping
             As for :meth:`posterior`; at least one item.
         target_state : str, optional
-            The diagnosis to explain (default: the most probable one).
+            The diagnosis to explain. None (the default) means the most probable one under this evidence, which
+            ``Explanation.target_state`` then names.
 
         Returns
         -------
@@ -835,10 +898,12 @@ class BmesModel:
         evidence : mapping, optional
             As for :meth:`posterior`.
         costs : mapping, optional
-            ``{variable: positive cost}`` for every candidate, e.g. ``bmes_bayes.teaching.load_test_costs()``.
+            ``{variable: finite positive cost}`` for every candidate, e.g. ``bmes_bayes.teaching.load_test_costs()``
+            (a bool, NaN, infinity or an int beyond the float range is refused).
         candidates : list of str, optional
-            Variables to rank (default: every finding and risk factor not yet observed: the history questions
-            not yet asked count as tests). An observed one gets value 0.
+            Variables to rank, as any collection of names (not one string, not a number; default: every finding and
+            risk factor not yet observed: the history questions not yet asked count as tests). An observed one gets
+            value 0.
         rank_by : {"information", "cant_miss", "value_per_cost"}
 
         Returns
@@ -897,7 +962,8 @@ class BmesModel:
 
         from .teaching import AlertConfig, load_alert_config
 
-        cfg = config if isinstance(config, AlertConfig) else load_alert_config(config, network=self.network)
+        cfg = config if isinstance(config, AlertConfig) else load_alert_config(_checks.path(config, "config"),
+                                                                               network=self.network)
         new = copy.copy(self)
         new.alert_config = cfg
         new.info = new._identity()
@@ -919,11 +985,15 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
     ------
     SpecError
         Listing every problem in the network and prior files, each with file and line.
+    ArgumentTypeError
+        A path that is not a ``str`` or ``os.PathLike``.
     """
+    if priors is not None:
+        priors = _checks.path(priors, "priors")
     if path is None:
         net_path, prior_path = default_paths()
     else:
-        p = Path(path)
+        p = _checks.path(path, "path")
         try:
             p.stat()
         except (OSError, ValueError) as exc:  # missing, a name too long, an embedded NUL...
@@ -934,10 +1004,8 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
             if len(nets) != 1:
                 raise SpecError([Problem(str(p), None, f"expected one networks/*.yaml, found {len(nets)}")])
             net_path, prior_path = nets[0], p / "priors"
-        elif p.is_file():
+        else:  # a file; one that is not a regular file (a device, a FIFO) is refused when it is read
             net_path, prior_path = p, p.resolve().parent.parent / "priors"
-        else:
-            raise SpecError([Problem(str(p), None, "no such file or directory")])
     if priors is not None:
         prior_path = Path(priors)
     network = load_network(net_path)

@@ -32,6 +32,10 @@ class Draws:
         """Parameter sets ``start:stop`` (views, no copy)."""
         return Draws(self.spec, tuple(v[start:stop] for v in self.values))
 
+    def take(self, indices: np.ndarray) -> "Draws":
+        """The parameter sets at ``indices`` (a copy)."""
+        return Draws(self.spec, tuple(v[indices] for v in self.values))
+
     def replace(self, index: int, value: np.ndarray) -> "Draws":
         vals = list(self.values)
         vals[index] = value
@@ -71,12 +75,46 @@ def sample_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> Draws:
     return Draws(spec, tuple(vals))
 
 
+TINY = np.finfo(float).tiny   # the smallest normal double, 2.2e-308: the floor of a drawn probability
+
+
+def _floor(rows: np.ndarray) -> np.ndarray:
+    """Rows whose draw underflowed (an entry of exactly 0 or subnormal: a tiny concentration): those entries raised
+    to :data:`TINY`, the row renormalised. Rows without one are returned untouched, so ordinary draws stay
+    bit-identical.
+
+    A Dirichlet entry with a small alpha is below 1e-308 with a large probability (for alpha = 1e-3, about half
+    the time), which double precision stores as 0: the draw would then rule out evidence that the model (and the
+    prior) allow. The true value is below the floor, so the change is below 1e-307 on the probability scale."""
+    zero = rows < TINY
+    if not zero.any():
+        return rows
+    bad = zero.any(axis=1)
+    fixed = np.where(zero[bad], TINY, rows[bad])
+    rows = rows.copy()
+    rows[bad] = fixed / fixed.sum(axis=1, keepdims=True)
+    return rows
+
+
 def _dirichlet(alpha: np.ndarray, support: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Dirichlet draws on the states of ``support``; structural zeros (alpha 0) stay exactly zero."""
+    """Dirichlet draws on the states of ``support``; structural zeros (alpha 0) stay exactly zero, an entry that
+    underflowed is floored at :data:`TINY` (see :func:`_floor`)."""
     if len(support) == len(alpha):
-        return rng.dirichlet(alpha, size=n)
+        return _floor(rng.dirichlet(alpha, size=n))
     out = np.zeros((n, len(alpha)))
-    out[:, support] = rng.dirichlet(alpha[support], size=n)
+    out[:, support] = _floor(rng.dirichlet(alpha[support], size=n))
+    return out
+
+
+def _log_rows(alpha: np.ndarray, u: np.ndarray, g: np.ndarray, support: np.ndarray, k: int) -> np.ndarray:
+    """Rows normalised in log space where Gamma quantiles underflowed: ``log g = (log u + ln Gamma(alpha + 1)) /
+    alpha`` for an underflowed quantile (the small-g form of the regularised incomplete gamma, P(alpha, g) =
+    g^alpha / Gamma(alpha + 1) (1 + O(g))), ``log g`` itself otherwise; then floored at :data:`TINY`."""
+    with np.errstate(divide="ignore"):
+        log_g = np.where(g > 0, np.log(g), (np.log(u) + special.gammaln(alpha + 1)) / alpha)
+    log_p = log_g - special.logsumexp(log_g, axis=1, keepdims=True)
+    out = np.zeros((len(u), k))
+    out[:, support] = _floor(np.exp(log_p))
     return out
 
 
@@ -114,8 +152,14 @@ def draws_from_uniform(spec: PriorSpec, u: np.ndarray, *, parameters: Sequence[i
             continue
         if isinstance(p, RowPrior):
             g = np.zeros((n, len(p.mean)))
-            g[:, p.support] = special.gammaincinv(p.alpha[None, p.support], np.clip(block, 1e-12, 1 - 1e-12))
-            vals[i] = g / g.sum(axis=1, keepdims=True)
+            u_row = np.clip(block, 1e-12, 1 - 1e-12)
+            g[:, p.support] = special.gammaincinv(p.alpha[None, p.support], u_row)
+            with np.errstate(invalid="ignore"):  # 0 / 0 where every quantile underflowed: replaced just below
+                vals[i] = g / g.sum(axis=1, keepdims=True)
+            under = (g[:, p.support] <= 0).any(axis=1)
+            if under.any():  # a tiny alpha: the Gamma quantile underflowed (a row of zeros would even give 0/0)
+                vals[i][under] = _log_rows(p.alpha[p.support], u_row[under], g[under][:, p.support], p.support,
+                                           len(p.mean))
         else:
             z = special.ndtri(np.clip(block[:, 0], 1e-12, 1 - 1e-12))
             vals[i] = np.exp(np.log(p.median) + p.log_sd * z)

@@ -197,7 +197,16 @@ class Posterior(ResultDisplay):
         return self.states[i], float(self.probabilities[i])
 
     def __getitem__(self, state: str) -> float:
-        return float(self.probabilities[self.states.index(state)])
+        """P(target = ``state`` | evidence).
+
+        Raises
+        ------
+        UnknownNameError
+            Not a state of the target (a ``KeyError`` and a ``ValueError``), naming the valid states and the closest.
+        """
+        from ._checks import state as check_state
+
+        return float(self.probabilities[check_state(self.states, state, of=self.target)])
 
     def __repr__(self) -> str:
         state, p = self.top
@@ -253,9 +262,9 @@ class Vocabulary(ResultDisplay):
         for v in self.variables:
             if v.name == name:
                 return v
-        from .exceptions import EvidenceError, unknown_name_message
+        from .exceptions import UnknownNameError, unknown_name_message
 
-        raise EvidenceError(unknown_name_message("variable", name, [v.name for v in self.variables]))
+        raise UnknownNameError(unknown_name_message("variable", name, [v.name for v in self.variables]))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variable: ``variable, role, stage, states, parents, description``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _checks
 from ._yaml import line_of, load_yaml
 from .exceptions import Problem, SpecError, unknown_name_message
 from .spec import STAGES, NetworkSpec, _unknown_keys
@@ -76,7 +77,7 @@ def scenario_dir() -> Path:
 
 def names(directory: str | Path | None = None) -> list[str]:
     """Names of the scenarios in ``directory`` (default: the shipped library), sorted."""
-    d = Path(directory) if directory else scenario_dir()
+    d = _checks.path(directory, "directory") if directory is not None else scenario_dir()
     return sorted(p.stem for p in d.glob("*.yaml"))
 
 
@@ -169,7 +170,7 @@ def load(name_or_path: str | Path, *, network: NetworkSpec | None = None) -> Sce
         Unknown name (with the closest match) or a malformed file (every problem, with its line).
     """
     net = network or _network()
-    p = Path(name_or_path)
+    p = _checks.path(name_or_path, "name_or_path")
     if p.suffix != ".yaml":
         available = names()
         if str(name_or_path) not in available:
@@ -185,7 +186,7 @@ def load(name_or_path: str | Path, *, network: NetworkSpec | None = None) -> Sce
 def load_all(directory: str | Path | None = None, *, network: NetworkSpec | None = None) -> list[Scenario]:
     """Every scenario of ``directory`` (default: the shipped library); all problems reported together."""
     net = network or _network()
-    d = Path(directory) if directory else scenario_dir()
+    d = _checks.path(directory, "directory") if directory is not None else scenario_dir()
     out, problems = [], []
     for path in sorted(d.glob("*.yaml")):
         s, probs = _parse(path, net)

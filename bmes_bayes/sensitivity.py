@@ -23,6 +23,7 @@ JAIR 17:265-287; Renooij (2014), IJAR 55:1022-1042; Saltelli et al. (2010), CPC 
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -32,9 +33,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import _checks, limits
 from ._seed import as_generator
 from .cpt import DrawnTables, compile_node
-from .exceptions import BmesError, EvidenceError, shown, unknown_name_message
+from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, BmesWarning, EvidenceError,
+                         ImpossibleEvidenceError, TooLargeError, listing, shown, unknown_name_message)
 from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html, draws_frame
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
@@ -66,7 +69,7 @@ def _progress(total: int, enabled: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="draws", leave=False)
 
 
-KEEP_PARAMETERS_UP_TO = 20_000   # parameter draws are kept with the result up to this many sets (about 10 kB each)
+KEEP_PARAMETERS_UP_TO = limits.KEEP_PARAMETERS_UP_TO   # parameter draws kept with the result (see bmes_bayes.limits)
 
 
 def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None]]]:
@@ -99,10 +102,12 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
 
     With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
-    :func:`parameter_columns`."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise BmesError(f"n_samples must be a positive integer, got {shown(n_samples)}")
+    :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
+    zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
+    callers count and leave out, as distinct from "impossible under the model", which
+    :meth:`BmesModel.posterior` raises."""
     target = model.target_name(target)
+    n_samples = sample_count(model, n_samples, target, keep_parameters=keep_parameters)
     ev = model.resolve(evidence)
     rng = as_generator(seed)
     out = np.empty((n_samples, model.network[target].card))
@@ -113,7 +118,14 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
         n = min(CHUNK, n_samples - start)
         draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
         source = DrawnTables(model.priors, model.network, draws)
-        out[start : start + n] = model.query(ev, target, source).posterior[:n]
+        try:
+            out[start : start + n] = model.query(ev, target, source).posterior[:n]
+        except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
+            ok = np.flatnonzero(model.possible(ev, source)[:n])
+            out[start : start + n] = np.nan
+            if len(ok):
+                sub = DrawnTables(model.priors, model.network, draws.take(ok))
+                out[start + ok] = model.query(ev, target, sub).posterior
         if params is not None:
             params[start : start + n] = _parameter_matrix(draws, where)[:n]
         if bar is not None:
@@ -138,6 +150,10 @@ class Uncertainty(ResultDisplay):
         Credible level of the equal-tailed intervals.
     threshold : float
         Share of parameter sets in which the top state must stay first to call the ranking stable.
+    n_impossible : int
+        Parameter sets drawn under which the evidence is impossible (a drawn CPT entry of exactly 0 where the point
+        model's is positive): left out of ``samples`` and counted here (the verdict says so). Evidence impossible
+        under the point model raises ``ImpossibleEvidenceError`` instead.
     """
 
     target: str
@@ -151,9 +167,11 @@ class Uncertainty(ResultDisplay):
     model: ModelInfo
     parameters: np.ndarray | None = None         # (n_samples, P): the parameter sets drawn (see parameter_labels)
     parameter_labels: tuple[str, ...] = ()
+    n_impossible: int = 0
 
     @property
     def n_samples(self) -> int:
+        """Parameter sets summarised (those drawn, less the ``n_impossible`` left out)."""
         return int(self.samples.shape[0])
 
     def draws(self) -> pd.DataFrame:
@@ -229,11 +247,13 @@ class Uncertainty(ResultDisplay):
         lo, hi = self.to_frame().set_index(self.target).loc[self.states[i], ["lower", "upper"]]
         head = (f"{self.states[i]} is first with P = {self.point[i]:.2f} ({self.level:.0%} interval {lo:.2f}-{hi:.2f}) "
                 f"and stays first in {share:.0%} of {self.n_samples} plausible parameter sets")
+        left_out = (f" ({self.n_impossible} more parameter sets drawn make the evidence impossible and are left out)"
+                    if self.n_impossible else "")
         if share >= self.threshold:
-            return f"{head}: the ranking is stable (threshold {self.threshold:.0%})."
+            return f"{head}: the ranking is stable (threshold {self.threshold:.0%}){left_out}."
         others = [(self.p_top[j], self.states[j]) for j in np.argsort(-self.p_top) if j != i and self.p_top[j] > 0]
         rivals = ", ".join(f"{s} in {p:.0%}" for p, s in others[:3])
-        return f"{head}: NOT stable at the {self.threshold:.0%} threshold (first instead: {rivals})."
+        return f"{head}: NOT stable at the {self.threshold:.0%} threshold (first instead: {rivals}){left_out}."
 
     def __repr__(self) -> str:
         i = int(np.argmax(self.point))
@@ -265,26 +285,64 @@ class Uncertainty(ResultDisplay):
                              title=f"P({self.target} | evidence): {self.level:.0%} intervals, {self.n_samples} draws")
 
 
+def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: int = 1,
+                 keep_parameters: bool = False, name: str = "n_samples") -> int:
+    """``n_samples`` checked: a whole number from 1 to :data:`bmes_bayes.limits.MAX_SAMPLES` whose draws (``stages``
+    arrays of ``(n_samples, K)``, plus the parameter sets when kept) fit in :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
+
+    Raises
+    ------
+    TooLargeError
+        Stating the memory and time the request would need.
+    """
+    k = model.network[model.target_name(target)].card
+    per_set = 8.0 * (stages * k + (len(parameter_columns(model.priors)[0]) if keep_parameters else 0))
+    return _checks.sample_budget(n_samples, name, bytes_per_set=per_set, sets_per_value=stages,
+                                 hint="Ask for fewer parameter sets.")
+
+
 def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                 n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,
                 threshold: float = 0.9, progress: bool | None = None) -> Uncertainty:
     """See :meth:`bmes_bayes.BmesModel.sensitivity`."""
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {shown(level)}")
-    if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
-        raise BmesError(f"threshold must be in (0, 1], got {shown(threshold)}")
+    level = _checks.level(level)
+    threshold = _checks.probability(threshold, "threshold", low_open=True)
+    n_samples = sample_count(model, n_samples, target)
     point = model.posterior(evidence, target=target, checks=False)
     target = point.target
-    keep = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool) and n_samples <= KEEP_PARAMETERS_UP_TO
+    keep = n_samples <= limits.KEEP_PARAMETERS_UP_TO
     out = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress,
                           keep_parameters=keep)
     samples, params = out if keep else (out, None)
+    possible = possible_draws(samples, point.evidence, stacklevel=4)
+    if not possible.all():
+        samples = samples[possible]
+        params = params[possible] if params is not None else None
     return Uncertainty(
         target=target, states=point.states, point=point.probabilities, samples=samples, level=level,
-        threshold=float(threshold), seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
+        threshold=threshold, seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
         model=model.info, parameters=params,
         parameter_labels=parameter_columns(model.priors)[0] if keep else (),
+        n_impossible=int((~possible).sum()),
     )
+
+
+def possible_draws(samples: np.ndarray, evidence: Mapping[str, object], *, stacklevel: int = 2) -> np.ndarray:
+    """Which rows of ``samples`` (``(S, K)``, or ``(stages, S, K)``: a draw must be possible at every stage) come
+    from a parameter set under which the evidence is possible; warns with the count of the others, and raises
+    :class:`ImpossibleEvidenceError` when there are none (possible under the point model, impossible under every
+    parameter set drawn)."""
+    bad = np.isnan(samples).any(axis=-1)
+    possible = ~(bad.any(axis=0) if bad.ndim == 2 else bad)
+    n, k = possible.size, int((~possible).sum())
+    ev = ", ".join(f"{name}={state}" for name, state in evidence.items())
+    if k == n:
+        raise ImpossibleEvidenceError(f"impossible evidence under every one of the {n:,} parameter sets drawn from "
+                                      f"the priors, though possible under the point model: {ev}")
+    if k:
+        warnings.warn(f"{k:,} of {n:,} parameter sets drawn from the priors make the evidence impossible (a drawn "
+                      f"probability of exactly 0); they are left out: {ev}", BmesWarning, stacklevel=stacklevel)
+    return possible
 
 
 def _xarray():
@@ -301,23 +359,22 @@ Covariation = Literal["proportional", "uniform", "order_preserving"]
 COVARIATIONS = ("proportional", "uniform", "order_preserving")
 
 
-def _target_index(model: "BmesModel", target: str, target_state: str | None, ev) -> tuple[str, int, np.ndarray]:
-    """The target's variable (``model.target_name``), the index of ``target_state`` (default: the point model's top
-    state) and the point posterior."""
+def _target_index(model: "BmesModel", target: str, target_state: str | None, ev, *,
+                  required: bool = False) -> tuple[str, int, np.ndarray]:
+    """The target's variable (``model.target_name``), the index of ``target_state`` and the point posterior.
+
+    Where ``target_state`` is optional (``required=False``) None means the point model's most probable state, as
+    the callers' docstrings say; where it is required, None is refused rather than guessed: which state to study
+    (or tune) is the question itself, and the current top is seldom the one a user forgot to name.
+    """
     target = model.target_name(target)
-    point = model.query(ev, target).posterior[0]
     states = model.network[target].states
-    if target_state is None:
-        return target, int(np.argmax(point)), point
-    if target_state not in states:
-        raise EvidenceError(unknown_name_message("state", target_state, states, where=f" of {target}"))
-    return target, states.index(target_state), point
-
-
-def _check_level(level: object, name: str = "level") -> float:
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"{name} must be a float strictly between 0 and 1, got {level!r}")
-    return float(level)
+    if target_state is None and required:
+        raise ArgumentTypeError(f"target_state is required: one of the states of {target} "
+                                        f"({', '.join(states)}), not None")
+    ti = None if target_state is None else _checks.state(states, target_state, of=target, name="target_state")
+    point = model.query(ev, target).posterior[0]
+    return target, int(np.argmax(point)) if ti is None else ti, point
 
 
 def relevant_parameters(model: "BmesModel", ev, target: str) -> list[int]:
@@ -502,14 +559,14 @@ class OneWay(ResultDisplay):
         Returns the Axes."""
         from .plotting import tornado_plot
 
-        return tornado_plot(self.frame.head(n), point=self.point, ax=ax,
+        return tornado_plot(self.frame.head(_checks.count(n, "n")), point=self.point, ax=ax,
                             title=f"P({self.target_state} | evidence): one-way, {self.level:.0%} ranges")
 
 
 def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
             target: str = "diagnosis", level: float = 0.95) -> OneWay:
     """See :meth:`bmes_bayes.BmesModel.one_way`."""
-    level = _check_level(level)
+    level = _checks.level(level)
     ev = model.resolve(evidence)
     target, ti, point = _target_index(model, target, target_state, ev)
     indices = relevant_parameters(model, ev, target)
@@ -553,12 +610,13 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
     ----------
     Laskey (1995), IEEE Trans. SMC 25(6):901-909; Renooij (2014), IJAR 55(4):1022-1042; bnmonitor R/covariation.R.
     """
+    scheme = _checks.choice(scheme, "covariation", COVARIATIONS)
     row = np.asarray(row, dtype=float)
     x = np.atleast_1d(np.asarray(x, dtype=float))
     n, x0 = len(row), float(row[k])
     if scheme == "proportional":
         if x0 >= 1.0:
-            raise BmesError("proportional co-variation cannot move an entry of 1 (the rest of its row is 0); "
+            raise ArgumentError("proportional co-variation cannot move an entry of 1 (the rest of its row is 0); "
                             "use covariation='uniform'")
         out = row[None, :] * ((1.0 - x) / (1.0 - x0))[:, None]
     elif scheme == "uniform":
@@ -568,7 +626,7 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
         rank[np.argsort(row, kind="stable")] = np.arange(1, n + 1)
         s = rank[k]
         if s == n:
-            raise BmesError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
+            raise ArgumentError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
         x_t = 1.0 / (1 + n - s)
         m_t = float(row[rank > s].sum())
         below = x[:, None] <= x0
@@ -580,48 +638,45 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
             up = rank > s
             out[:, up] = np.where(below, row[up] / m_t - row[up] * (1 - m_t) / m_t * shrink,
                                   (row[up] - x_t) / (x_t - x0) * (x_t - x)[:, None] + x_t)
-    else:
-        raise BmesError(f"unknown covariation {scheme!r}; choose one of {', '.join(COVARIATIONS)}")
     out[:, k] = x
     return out
 
 
 def admissible_range(row: np.ndarray, k: int, scheme: Covariation = "proportional") -> tuple[float, float]:
     """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014)."""
-    if scheme == "order_preserving":
+    if _checks.choice(scheme, "covariation", COVARIATIONS) == "order_preserving":
         n = len(row)
         rank = np.empty(n, dtype=int)
         rank[np.argsort(row, kind="stable")] = np.arange(1, n + 1)
         if rank[k] == n:
-            raise BmesError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
+            raise ArgumentError("order-preserving co-variation cannot move the largest entry of a row (Renooij 2014)")
         return 0.0, 1.0 / (1 + n - rank[k])
-    if scheme not in COVARIATIONS:
-        raise BmesError(f"unknown covariation {scheme!r}; choose one of {', '.join(COVARIATIONS)}")
     return 0.0, 1.0
 
 
 def _row_index(model: "BmesModel", node: str, parent_states: Mapping[str, str] | None) -> tuple[int, ...]:
     net = model.network
-    if not isinstance(node, str) or node not in net:
-        raise EvidenceError(unknown_name_message("variable", node, net.names))
+    node = _checks.variable(net, node, "node")
     parents = net[node].parents
-    given = dict(parent_states or {})
+    example = "{" + ", ".join(f"{q!r}: {net[q].states[0]!r}" for q in parents[:2]) + "}"
+    given = dict(_checks.mapping(parent_states, "parent_states", example) if parent_states is not None else {})
     problems = []
     for q in given:
         if q not in parents:
-            problems.append(f"{q!r} is not a parent of {node} (parents: {', '.join(parents) or 'none'})")
+            problems.append(f"{shown(q)} is not a parent of {node} (parents: {', '.join(parents) or 'none'})")
     missing = [q for q in parents if q not in given]
     if missing:
-        problems.append(f"parent_states must give every parent of {node}; missing {', '.join(missing)}")
+        problems.append(f"parent_states must give every parent of {node}, such as {example}; missing "
+                        f"{', '.join(missing)}")
     idx = []
     for q in parents:
         if q in given:
-            if given[q] not in net[q].states:
+            if not isinstance(given[q], str) or given[q] not in net[q].states:
                 problems.append(unknown_name_message("state", given[q], net[q].states, where=f" of {q}"))
             else:
                 idx.append(net[q].states.index(given[q]))
     if problems:
-        raise EvidenceError("; ".join(problems))
+        raise EvidenceError(listing(problems, sep="; "))
     return tuple(idx)
 
 
@@ -714,7 +769,7 @@ class SensitivityFunction(ResultDisplay):
         for pc in self.pieces:
             if pc[0] <= x <= pc[1] and (x < pc[1] or pc is self.pieces[-1]):
                 return pc
-        raise BmesError(f"x = {x} is outside the admissible range [{self.admissible[0]}, {self.admissible[1]}]")
+        raise ArgumentError(f"x = {x} is outside the admissible range [{self.admissible[0]}, {self.admissible[1]}]")
 
     @property
     def coefficients(self) -> tuple[float, float, float, float]:
@@ -791,7 +846,9 @@ class SensitivityFunction(ResultDisplay):
         })
 
     def curve(self, n: int = 201) -> pd.DataFrame:
-        """f on a grid over the admissible range: columns ``x, probability``."""
+        """f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range:
+        columns ``x, probability``."""
+        n = _checks.count(n, "n", minimum=2, maximum=limits.MAX_CURVE_POINTS)
         lo, hi = self.admissible
         xs = np.linspace(lo, hi, n)
         return pd.DataFrame({"x": xs, "probability": self(xs)})
@@ -821,12 +878,11 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
                          parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
                          target: str = "diagnosis", covariation: Covariation = "proportional") -> SensitivityFunction:
     """See :meth:`bmes_bayes.BmesModel.sensitivity_function`."""
+    covariation = _checks.choice(covariation, "covariation", COVARIATIONS)
     ev = model.resolve(evidence)
-    target, ti, _ = _target_index(model, target, target_state, ev)
     r = _row_index(model, node, parent_states)
-    if state not in model.network[node].states:
-        raise EvidenceError(unknown_name_message("state", state, model.network[node].states, where=f" of {node}"))
-    k = model.network[node].states.index(state)
+    k = _checks.state(model.network[node].states, state, of=node)
+    target, ti, _ = _target_index(model, target, target_state, ev, required=True)
     (pieces,), log_e = _coefficients(model, ev, target, node, [(r, k)], covariation)
     x0 = float(model._tables.tables[node][(0, *r, k)])
     return SensitivityFunction(
@@ -921,13 +977,24 @@ class AdmissibleDeviation(ResultDisplay):
         """Each parameter's admissible interval relative to its value (log scale), most fragile on top."""
         from .plotting import admissible_plot
 
-        return admissible_plot(self.frame.head(n), ax=ax, title=f"where {self.top} stops being first")
+        return admissible_plot(self.frame.head(_checks.count(n, "n")), ax=ax, title=f"where {self.top} stops being first")
+
+
+TIE = 1e-12  # states whose probabilities differ by at most this share of the largest are tied
+
+
+def first_top(post: np.ndarray) -> np.ndarray:
+    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order:
+    a state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike
+    ``argmax``, the answer does not depend on the rounding of exactly tied probabilities."""
+    post = np.atleast_2d(post)
+    return np.argmax(post >= post.max(axis=1, keepdims=True) * (1 - TIE), axis=1)
 
 
 def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFrame, int, float]:
     states = model.network[target].states
     point = model.query(ev, target).posterior[0]
-    top = int(np.argmax(point))
+    top = int(first_top(point)[0])
     entries = _entries(model, relevant_parameters(model, ev, target))
 
     def evaluate(es: Sequence[_Entry], ts: np.ndarray) -> np.ndarray:
@@ -935,7 +1002,7 @@ def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFra
             return np.empty(0, dtype=int)
         xs = np.array([_from_scale(e, t) for e, t in zip(es, ts)])
         res = model.query(ev, target, DrawnTables(model.priors, model.network, _entry_draws(model, es, xs)))
-        return res.posterior.argmax(axis=1)
+        return first_top(res.posterior)
 
     t0 = np.array([_to_scale(e, _point_value(model, e)) for e in entries])
     ends = np.array([_domain(model, e) for e in entries]).reshape(-1, 2)
@@ -983,18 +1050,16 @@ def _raw_candidates(model: "BmesModel", ev, node: str) -> list[tuple[tuple[int, 
     return [(r, k) for r in rows for k in range(net[node].card)]
 
 
-_MAX_RAW = 5000
-
-
 def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.DataFrame, int, float]:
     net = model.network
     states = net[target].states
     point = model.query(ev, target).posterior[0]
-    top = int(np.argmax(point))
+    top = int(first_top(point)[0])
     cands = _raw_candidates(model, ev, node)
-    if len(cands) > _MAX_RAW:
-        raise BmesError(f"{node} has {len(cands)} CPT entries compatible with the evidence (more than {_MAX_RAW}); "
-                        f"observe some of its parents ({', '.join(net[node].parents)}) to narrow the rows")
+    if len(cands) > limits.MAX_RAW_ENTRIES:
+        raise TooLargeError(f"{node} has {len(cands):,} CPT entries compatible with the evidence (more than "
+                            f"bmes_bayes.limits.MAX_RAW_ENTRIES = {limits.MAX_RAW_ENTRIES:,}); observe some of its "
+                            f"parents ({', '.join(net[node].parents)}) to narrow the rows")
     pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
     recs = []
     for (r, k), (pc,) in zip(cands, pieces):
@@ -1002,15 +1067,19 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
         c1, c2 = pc.num[:, 0], pc.num[:, 1]
         slope = c1 - c1[top]
         icpt = c2 - c2[top]
-        lower, upper, tb, ta = 0.0, 1.0, -1, -1
+        here = abs(c1[top] * x0 + c2[top])   # the top's numerator at x0: the scale of a tie
+        above, below = [], []                # (crossing, -|slope|, j): the nearest crossing, then the steepest
         for j in range(len(states)):
-            if j == top or slope[j] == 0:
-                continue
-            xj = -icpt[j] / slope[j]
-            if slope[j] > 0 and x0 <= xj < upper:    # j overtakes the top above xj
-                upper, ta = xj, j
-            elif slope[j] < 0 and lower < xj <= x0:  # j overtakes the top below xj
-                lower, tb = xj, j
+            if j == top or abs(slope[j]) <= TIE * max(abs(c1[top]), abs(c1[j]), here):
+                continue                     # parallel: a state behind stays behind, a tied one stays tied
+            gap = slope[j] * x0 + icpt[j]    # j's numerator minus the top's at x0
+            xj = x0 if abs(gap) <= TIE * here else -icpt[j] / slope[j]   # tied at x0: it takes over right there
+            if slope[j] > 0 and x0 <= xj < 1.0:      # j overtakes the top above xj
+                above.append((xj, -abs(slope[j]), j))
+            elif slope[j] < 0 and 0.0 < xj <= x0:    # j overtakes the top below xj
+                below.append((-xj, -abs(slope[j]), j))
+        upper, ta = (min(above)[0], min(above)[2]) if above else (1.0, -1)
+        lower, tb = (-min(below)[0], min(below)[2]) if below else (0.0, -1)
         given = ", ".join(f"{q}={net[q].states[i]}" for q, i in zip(net[node].parents, r))
         recs.append({
             "parameter": f"P({node}={net[node].states[k]}" + (f" | {given})" if given else ")"), "kind": "cpt_entry",
@@ -1030,9 +1099,7 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
         frame, top, p = _clinical_deviation(model, ev, target)
         scope = "clinical parameter"
     else:
-        if node not in model.network:
-            raise EvidenceError(unknown_name_message("variable", node, model.network.names))
-        frame, top, p = _raw_deviation(model, ev, target, node)
+        frame, top, p = _raw_deviation(model, ev, target, _checks.variable(model.network, node, "node"))
         scope = "CPT entry"
     if len(frame):
         margin = np.minimum(np.where(frame["flips_below"], frame["value"] - frame["lower"], np.inf),
@@ -1166,7 +1233,7 @@ class Tuning(ResultDisplay):
         each clinical parameter behind its arrow (log axis when odds ratios are among them). Returns the Axes."""
         from .plotting import tuning_plot
 
-        return tuning_plot(self.frame.head(n), ax=ax,
+        return tuning_plot(self.frame.head(_checks.count(n, "n")), ax=ax,
                            title=f"P({self.target_state} | evidence) >= {self.at_least:.2f}: single changes")
 
 
@@ -1369,11 +1436,10 @@ _TUNE_COLUMNS = ["parameter", "node", "parent_states", "state", "x0", "x_new", "
 def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
          target: str = "diagnosis", level: float = 0.95) -> Tuning:
     """See :meth:`bmes_bayes.BmesModel.tune`."""
-    if isinstance(at_least, bool) or not isinstance(at_least, (int, float)) or not 0 < at_least < 1:
-        raise BmesError(f"at_least must be a probability strictly between 0 and 1, got {at_least!r}")
-    level = _check_level(level)
+    at_least = _checks.probability(at_least, "at_least", low_open=True, high_open=True)
+    level = _checks.level(level)
     ev = model.resolve(evidence)
-    target, ti, point = _target_index(model, target, target_state, ev)
+    target, ti, point = _target_index(model, target, target_state, ev, required=True)
     net = model.network
     notes: list[str] = []
     nodes: list[str] = []
@@ -1460,7 +1526,9 @@ class Sobol(ResultDisplay):
 
     Computed by SALib (Sobol' sequence sampling, Saltelli/Jansen estimators, bootstrap confidence intervals) with the
     priors' exact joint distribution (independent uniforms mapped through inverse CDFs); a Dirichlet row is one
-    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor.
+    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor. When a
+    single factor can move the posterior it is the whole input, and its indices are exactly 1 (0 if the posterior
+    does not vary): they are not estimated, and the ``n`` evaluations only measure the variance.
 
     References
     ----------
@@ -1510,7 +1578,7 @@ class Sobol(ResultDisplay):
         """Bars of S1 and ST with their intervals, largest ST on top. Returns the Axes."""
         from .plotting import sobol_plot
 
-        return sobol_plot(self.frame.head(n), ax=ax, title=f"Sobol indices of P({self.target_state} | evidence)")
+        return sobol_plot(self.frame.head(_checks.count(n, "n")), ax=ax, title=f"Sobol indices of P({self.target_state} | evidence)")
 
 
 def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, level: float = 0.95,
@@ -1537,16 +1605,42 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, level: float =
     return res, y
 
 
+def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
+    """Refuse, before any work, a Sobol run beyond :mod:`bmes_bayes.limits`: ``n`` above ``MAX_SOBOL_N``,
+    ``n (G + 2)`` evaluations above ``MAX_EVALUATIONS``, or more memory than ``MEMORY_LIMIT`` for SALib's arrays
+    (its sample matrix, ``n (G + 2)`` rows by one column per uniform input, with the Sobol' base sequence, and its
+    bootstrap, about 7 arrays of ``n`` by 100 resamples). A single factor needs ``n`` evaluations and no SALib."""
+    if factors == 1:
+        rows, memory = n, 8.0 * n * (inputs + 1)
+    else:
+        rows = n * (factors + 2)
+        memory = 8.0 * ((rows + 2 * n) * inputs + 700 * n + rows)
+    why = []
+    if n > limits.MAX_SOBOL_N:
+        why.append(f"n is above bmes_bayes.limits.MAX_SOBOL_N = {limits.MAX_SOBOL_N:,}")
+    if rows > limits.MAX_EVALUATIONS:
+        why.append(f"{rows:,} evaluations (n x ({factors} factors + 2)) are above bmes_bayes.limits.MAX_EVALUATIONS "
+                   f"= {limits.MAX_EVALUATIONS:,}")
+    if memory > limits.MEMORY_LIMIT:
+        why.append(f"SALib's arrays for {inputs:,} inputs would exceed bmes_bayes.limits.MEMORY_LIMIT = "
+                   f"{_checks.size_text(limits.MEMORY_LIMIT)}")
+    if why:
+        hint = " groups='node' gives fewer factors;" if groups == "parameter" else ""
+        raise TooLargeError(f"sobol(n={n:,}) is too large ({'; '.join(why)}): it would need "
+                            f"{_checks.estimate(memory, rows)}. Use a smaller n;{hint} observed findings also "
+                            f"leave fewer parameters that matter.")
+
+
 def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
           target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
           groups: Literal["parameter", "node"] = "parameter", level: float = 0.95,
           progress: bool | None = None) -> Sobol:
     """See :meth:`bmes_bayes.BmesModel.sobol`."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
-        raise BmesError(f"n must be a power of 2 (Sobol' sequences), got {n!r}")
-    if groups not in ("parameter", "node"):
-        raise BmesError(f"groups must be 'parameter' or 'node', got {groups!r}")
-    level = _check_level(level)
+    n = _checks.count(n, "n", minimum=2)
+    if n & (n - 1):
+        raise ArgumentError(f"n must be a power of 2 (Sobol' sequences), got {n:,}")
+    groups = _checks.choice(groups, "groups", ("parameter", "node"))
+    level = _checks.level(level)
     ev = model.resolve(evidence)
     target, ti, point = _target_index(model, target, target_state, ev)
     rng = as_generator(seed)
@@ -1565,22 +1659,29 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     if not names:
         return Sobol(target, states[ti], groups, n, 0, level, pd.DataFrame(columns=cols), 0.0, irrelevant,
                      seed if isinstance(seed, int) else None, ev.as_dict(), model.info)
-    single = len(set(factor_of)) == 1
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    if not single:  # SALib needs at least two groups; one group is the whole input
-        problem["groups"] = factor_of
+    factors = list(dict.fromkeys(factor_of))
+    _sobol_budget(n, len(factors), len(names), groups)
 
     def fn(u: np.ndarray) -> np.ndarray:
         draws = draws_from_uniform(model.priors, u, parameters=indices)
         return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
 
-    res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, level=level, progress=progress,
-                                desc="Sobol indices")
-    factors = list(dict.fromkeys(factor_of)) if not single else [factor_of[0]]
-    s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
-    if single:  # one factor is the whole input
-        s1, st = s1[:1], st[:1]
-    s1c, stc = np.atleast_1d(res["S1_conf"])[: len(s1)], np.atleast_1d(res["ST_conf"])[: len(st)]
+    if len(factors) == 1:
+        # One factor is the whole input X, so Var(E[Y | X]) = Var(Y): S1 = ST = 1 exactly (0 if Y does not vary).
+        # SALib is not asked: it needs two groups, and without groups it would estimate the index of each of the
+        # factor's uniform inputs (a Dirichlet row has one Gamma input per state), not of the factor (issue 13).
+        u = stats.qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
+        y = np.concatenate([fn(u[i : i + 4 * CHUNK]) for i in range(0, n, 4 * CHUNK)])
+        one = np.array([1.0 if np.var(y) > 0 else 0.0])
+        s1 = st = one
+        s1c = stc = np.zeros(1)
+    else:
+        problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
+                   "groups": factor_of}  # one index per factor, whatever its number of uniform inputs
+        res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, level=level, progress=progress,
+                               desc="Sobol indices")
+        s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
+        s1c, stc = np.atleast_1d(res["S1_conf"]), np.atleast_1d(res["ST_conf"])
     frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,
                           "ST": st, "ST_low": st - stc, "ST_high": st + stc})
     frame = frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)

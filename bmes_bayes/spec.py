@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ._yaml import LinedDict, line_of, load_yaml
-from .exceptions import Problem, SpecError, did_you_mean
+from . import _checks, limits
+from ._yaml import LinedDict, line_of, read_yaml
+from .exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
 
 __all__ = [
     "Variable",
@@ -39,7 +41,7 @@ ROLES = ("context", "risk_factor", "diagnosis", "finding")
 STAGES = ("history", "examination", "xray_and_labs", "mri", "immediate_checks", "followup", "diagnosis")
 TOLERANCE = 1e-9
 Z95 = 1.959963984540054  # a "range" is read as the central 95% interval
-MAX_TABLE_ENTRIES = 10_000_000  # one CPT (a state per parent configuration); the shipped diagnosis has 331,776
+MAX_TABLE_ENTRIES = limits.MAX_TABLE_ENTRIES  # one CPT; the shipped diagnosis has 331,776 (read at call time)
 ODDS_RATIO_LIMITS = (1e-6, 1e6)  # beyond these an effect is deterministic: state it with fixed probabilities instead
 # names of the network, its variables and states: used as `variable=state` on the command line, in soft evidence
 # (`state:likelihood,...`), in file names of exports and in BIF files, so no spaces, quotes, '=', ':', ',' or '/'
@@ -145,10 +147,12 @@ def load_network(path: str | Path) -> NetworkSpec:
     ------
     SpecError
         Listing every problem (unknown parents, cycles, duplicate or missing states, unknown keys...).
+    ArgumentTypeError
+        A path that is not a ``str`` or ``os.PathLike``.
     """
-    path = Path(path)
+    path = _checks.path(path)
     file = str(path)
-    data, problems = load_yaml(path)
+    data, problems, raw = read_yaml(path)
     if data is None:
         raise SpecError(problems, "network file")
     if not isinstance(data, dict):
@@ -234,10 +238,10 @@ def load_network(path: str | Path) -> NetworkSpec:
 
     for v in variables.values():
         entries = v.card * math.prod(variables[p].card for p in v.parents if p in variables)
-        if entries > MAX_TABLE_ENTRIES:
+        if entries > limits.MAX_TABLE_ENTRIES:
             problems.append(Problem(file, line_of(raw_vars[v.name], "parents"),
                                     f"variable {v.name!r}: {len(v.parents)} parents give a table of {entries:,} entries "
-                                    f"(at most {MAX_TABLE_ENTRIES:,}); combine parents or drop some"))
+                                    f"(at most {limits.MAX_TABLE_ENTRIES:,}); combine parents or drop some"))
 
     graph = nx.DiGraph()
     graph.add_nodes_from(variables)
@@ -258,7 +262,7 @@ def load_network(path: str | Path) -> NetworkSpec:
         description=" ".join(str(data.get("description") or "").split()),
         variables=tuple(variables[n] for n in order),
         path=file,
-        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        digest=hashlib.sha256(raw).hexdigest(),
     )
 
 
@@ -745,10 +749,12 @@ class _PriorReader:
 
 
 def _prior_files(priors: str | Path | Iterable[str | Path]) -> list[Path]:
-    if isinstance(priors, (str, Path)):
-        p = Path(priors)
+    if isinstance(priors, (str, os.PathLike)):
+        p = _checks.path(priors, "priors")
         return sorted(p.glob("*.yaml")) if p.is_dir() else [p]
-    return [Path(x) for x in priors]
+    if isinstance(priors, (bytes, Mapping)) or not isinstance(priors, Iterable):
+        raise ArgumentTypeError(f"priors must be a path or a list of paths, got {type(priors).__name__}")
+    return [_checks.path(x, "priors") for x in priors]
 
 
 def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec) -> PriorSpec:
@@ -759,10 +765,10 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
     SpecError
         Listing every problem in every file, each with its file and line.
     """
-    if isinstance(priors, (str, Path)) and not Path(priors).exists():
+    files = _prior_files(priors)
+    if isinstance(priors, (str, os.PathLike)) and not Path(priors).exists():
         raise SpecError([Problem(str(priors), None, "no prior files: no such file or directory "
                                                     "(expected a directory of *.yaml files or one file)")], "prior files")
-    files = _prior_files(priors)
     reader = _PriorReader(network)
     if not files:
         raise SpecError([Problem(str(priors), None, "no prior files (*.yaml) found")], "prior files")
@@ -772,11 +778,11 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
     digest = hashlib.sha256()
     for path in files:
         file = str(path)
-        data, problems = load_yaml(path)
+        data, problems, raw = read_yaml(path)
         reader.problems += problems
         if data is None:
             continue
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
             reader.problem(file, line_of(data), "a prior file must be a mapping with a 'nodes' mapping")
             continue

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -58,10 +58,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from . import _checks
 from ._yaml import line_of, load_yaml
 from .evidence import Evidence, as_mapping
-from .exceptions import (BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError, shown,
-                         unknown_name_message)
+from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, Problem, SpecError,
+                         UnknownNameError, listing, shown, unknown_name_message)
 from .results import (DISCLAIMER, ModelInfo, Posterior, ResultDisplay, _alerts_html, _evidence_html, _footer_html,
                       _frame_html, draws_frame, frame_text)
 from .spec import _unknown_keys
@@ -149,16 +150,11 @@ def _label(evidence: Mapping[str, object]) -> str:
 
 
 def _check_variable(model: "BmesModel", name: object, what: str = "variable") -> str:
-    if not isinstance(name, str) or name not in model.network:
-        raise EvidenceError(unknown_name_message(what, name, model.network.names))
-    return name
+    return _checks.variable(model.network, name, what)
 
 
-def _check_state(model: "BmesModel", var: str, state: object, where: str = "") -> int:
-    states = model.network[var].states
-    if not isinstance(state, str) or state not in states:
-        raise EvidenceError(unknown_name_message("state", state, states, where=where or f" for {var}"))
-    return states.index(state)
+def _check_state(model: "BmesModel", var: str, state: object, name: str = "state") -> int:
+    return _checks.state(model.network[var].states, state, of=var, name=name)
 
 
 # ======================================================================================= can't-miss alerts
@@ -228,7 +224,7 @@ class AlertConfig(ResultDisplay):
         for r in self.rules:
             if r.diagnosis == diagnosis:
                 return r
-        raise KeyError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
+        raise UnknownNameError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
 
     def check(self, states: Sequence[str], probabilities: Sequence[float]) -> tuple[Alert, ...]:
         """Alerts for a posterior over ``states``: every rule whose diagnosis has P >= its threshold, most probable first."""
@@ -422,7 +418,7 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
         Listing every problem with its line: an unknown diagnosis (with the closest name), a threshold outside (0, 1),
         missing reasoning or provenance, unknown keys.
     """
-    p = Path(path) if path is not None else _default_alert_path()
+    p = _checks.path(path) if path is not None else _default_alert_path()
     file = str(p)
     data, problems = load_yaml(p)
     if data is None:
@@ -458,9 +454,11 @@ def load_alert_config(path: str | Path | None = None, *, network: "NetworkSpec")
             continue
         problems += _unknown_keys(item, _ALERT_KEYS, file, f"alert {diag!r}")
         thr = item.get("threshold")
-        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (0 < float(thr) < 1) or not math.isfinite(thr):
+        try:
+            thr = _checks.probability(thr, "threshold", low_open=True, high_open=True)
+        except ArgumentError:  # not a number, a bool, 0, 1, NaN, an int beyond the float range...
             problems.append(Problem(file, line_of(item, "threshold") or line,
-                                    f"{diag}: threshold must be a number strictly between 0 and 1, got {thr!r}"))
+                                    f"{diag}: threshold must be a number strictly between 0 and 1, got {shown(thr)}"))
         reasoning = item.get("reasoning")
         if not isinstance(reasoning, str) or not reasoning.strip():
             problems.append(Problem(file, line_of(item, "reasoning") or line, f"{diag}: 'reasoning' must be non-empty text"))
@@ -500,7 +498,7 @@ def _as_config(model: "BmesModel", config: "AlertConfig | str | Path | None") ->
         return model.alert_config
     if isinstance(config, AlertConfig):
         return config
-    return load_alert_config(config, network=model.network)
+    return load_alert_config(_checks.path(config, "config"), network=model.network)
 
 
 def alerts(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
@@ -533,7 +531,7 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
 
         p = default_paths()[1] / "teaching" / "test_costs.yaml"
     else:
-        p = Path(path)
+        p = _checks.path(path)
     if network is None:
         from .model import default_paths
         from .spec import load_network
@@ -560,8 +558,11 @@ def load_test_costs(path: str | Path | None = None, *, network: "NetworkSpec | N
             problems.append(Problem(file, line, f"{var}: expected a mapping with 'cost' and 'source' or 'expert_judgement'"))
             continue
         cost = item.get("cost")
-        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost <= 0:
-            problems.append(Problem(file, line_of(item, "cost") or line, f"{var}: cost must be a positive number, got {cost!r}"))
+        try:
+            cost = _checks.positive(cost, "cost")
+        except ArgumentError:  # not a number, a bool, 0 or less, infinite, an int beyond the float range...
+            problems.append(Problem(file, line_of(item, "cost") or line,
+                                    f"{var}: cost must be a positive number, got {shown(cost)}"))
             continue
         if not (item.get("source") or item.get("expert_judgement")):
             problems.append(Problem(file, line, f"{var}: give a 'source' or an 'expert_judgement'"))
@@ -639,6 +640,9 @@ class Workup(ResultDisplay):
         Credible level of the bands (equal-tailed).
     seed : int
         The seed used (drawn at random and recorded when none was given), so the run can be repeated.
+    n_impossible : int
+        Parameter sets drawn under which the evidence of some stage is impossible: left out of ``samples`` (at
+        every stage, so that each row stays one model's trajectory) and counted here.
     """
 
     name: str
@@ -649,6 +653,7 @@ class Workup(ResultDisplay):
     level: float
     seed: int
     model: ModelInfo
+    n_impossible: int = 0
 
     def draws(self) -> pd.DataFrame:
         """The draws in long form: columns ``stage, draw, state, probability`` (one row per stage, parameter set and
@@ -774,15 +779,19 @@ class Workup(ResultDisplay):
         """
         from .plotting import trajectory_plot
 
+        bands = _checks.count(bands, "bands", minimum=0)
+        min_probability = _checks.probability(min_probability, "min_probability")
         frame = self.to_frame()
         if diagnoses is None:
             peak = frame.groupby("diagnosis")["probability"].max()
             flagged = set(frame.loc[frame["alert"], "diagnosis"])
             diagnoses = [d for d in self.states if peak[d] >= min_probability or d in flagged]
         else:
+            if isinstance(diagnoses, (str, bytes)) or not isinstance(diagnoses, Iterable):
+                raise ArgumentTypeError(f"diagnoses must be a list of diagnoses, got {shown(diagnoses)}")
+            diagnoses = list(diagnoses)
             for d in diagnoses:
-                if d not in self.states:
-                    raise EvidenceError(unknown_name_message("diagnosis", d, self.states))
+                _checks.state(self.states, d, of=self.target, name="diagnoses")
         return trajectory_plot(frame, states=self.states, diagnoses=list(diagnoses), level=self.level, bands=bands,
                                ax=ax,
                                title=f"Work-up {self.name}: P({self.target} | evidence so far)")
@@ -791,12 +800,12 @@ class Workup(ResultDisplay):
 def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_samples: int = 500,
            seed: None | int | np.random.Generator = None, level: float = 0.9) -> Workup:
     """See :meth:`bmes_bayes.BmesModel.workup`."""
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {level!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise BmesError(f"n_samples must be a positive integer, got {n_samples!r}")
+    from .sensitivity import sample_count
+
+    level = _checks.level(level)
     name, items = _stage_items(stages)
     target = diagnosis_variable(model.network)
+    n_samples = sample_count(model, n_samples, target, stages=len(items))
     seen: dict[str, str] = {}
     cumulative: list[dict[str, object]] = []
     acc: dict[str, object] = {}
@@ -807,7 +816,7 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
             seen[var] = f"stage {i} ({stage})"
         acc = {**acc, **ev}
         cumulative.append(dict(acc))
-    from .sensitivity import posterior_draws
+    from .sensitivity import possible_draws, posterior_draws
 
     seed_int = _int_seed(seed)
     posteriors, samples = [], []
@@ -815,9 +824,11 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
         posteriors.append(model.posterior(ev, target=target, checks=False))
         samples.append(posterior_draws(model, ev, target=target, n_samples=int(n_samples), seed=seed_int,
                                        progress=False))
+    stacked = np.stack(samples)
+    possible = possible_draws(stacked, posteriors[-1].evidence, stacklevel=4)  # each row: one model's trajectory
     return Workup(name=name, stages=tuple(s for s, _ in items), added=tuple(ev for _, ev in items),
-                  posteriors=tuple(posteriors), samples=np.stack(samples), level=level, seed=seed_int,
-                  model=model.info)
+                  posteriors=tuple(posteriors), samples=stacked[:, possible] if not possible.all() else stacked,
+                  level=level, seed=seed_int, model=model.info, n_impossible=int((~possible).sum()))
 
 
 # ======================================================================================= explanation
@@ -878,7 +889,7 @@ class WhatIf(ResultDisplay):
         alternatives = s[~s["observed"]]
         lines = [f"What if one observed item had been different? P({self.target_state}) now "
                  f"{self._actual():.3f}; each line changes one item and keeps the rest"]
-        shown = alternatives if limit is None else alternatives.head(limit)
+        shown = alternatives if limit is None else alternatives.head(_checks.count(limit, "limit"))
         for _, r in shown.iterrows():
             if not r["possible"]:
                 lines.append(f"  {r['variable']}={r['state']} (instead of {r['observed_state']}): impossible with the rest")
@@ -1067,8 +1078,7 @@ class Explanation(ResultDisplay):
         """
         from .plotting import woe_plot
 
-        if unit not in ("decibans", "bits"):
-            raise BmesError(unknown_name_message("unit", unit, ("decibans", "bits")))
+        unit = _checks.choice(unit, "unit", ("decibans", "bits"))
         w = self.weights(versus)
         scale = 1.0 if unit == "decibans" else BITS_PER_NAT / DECIBANS_PER_NAT
         vs = "all other diagnoses" if versus == ALL_OTHERS else versus
@@ -1109,13 +1119,13 @@ def explain(model: "BmesModel", evidence: Mapping[str, object] | None, *, target
     ev = model.resolve(evidence)
     if len(ev) == 0:
         raise EvidenceError("nothing to explain: the evidence is empty (give at least one finding)")
+    if target_state is not None:  # None: the most probable diagnosis under this evidence (documented)
+        _check_state(model, target, target_state, "target_state")
     items = list(ev.labels)  # network order
     steps = np.stack([_dist(model, ev.without(items[i:]), target) for i in range(len(items) + 1)])
     states = model.network[target].states
     if target_state is None:
         target_state = states[int(np.argmax(steps[-1]))]
-    else:
-        _check_state(model, target, target_state, where=f" for {target}")
     what_if = _what_if(model, ev, target, target_state, steps[-1])
     net = model.network
     return Explanation(
@@ -1247,7 +1257,7 @@ def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, *, positi
     _check_variable(model, finding, "variable")
     if finding == target:
         raise EvidenceError(f"{finding} is the diagnosis itself; give a finding (see model.variables)")
-    d = _check_state(model, target, diagnosis, where=f" for {target}")
+    d = _check_state(model, target, diagnosis)
     ctx = model.resolve(context)
     if finding in ctx.labels:
         raise EvidenceError(f"{finding} is already in the context ({finding}={ctx.labels[finding]}); "
@@ -1258,7 +1268,7 @@ def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, *, positi
             raise EvidenceError(f"{finding} has {len(fstates)} states ({', '.join(fstates)}); say which result counts "
                                 f"as positive, e.g. positive={fstates[-1]!r}")
         positive = fstates[1]
-    k = _check_state(model, finding, positive)
+    k = _check_state(model, finding, positive, "positive")
     pf = _dist(model, ctx, finding)                 # P(f = s | ctx)
     pd_ = float(_dist(model, ctx, target)[d])       # P(d | ctx)
     if not 0.0 < pd_ < 1.0:
@@ -1357,13 +1367,13 @@ class NextTest(ResultDisplay):
         for state, sub in part.groupby("state", sort=False):
             sub = sub.reindex(sub["change"].abs().sort_values(ascending=False).index)
             moves = ", ".join(f"{r.diagnosis} {r.probability - r.change:.2f}->{r.probability:.2f}"
-                              for r in sub.head(limit).itertuples())
+                              for r in sub.head(_checks.count(limit, "limit")).itertuples())
             lines.append(f"    if {finding}={state} (P {sub['p_state'].iloc[0]:.2f}): {moves}")
         return lines
 
     def __str__(self, *, limit: int = 8) -> str:
         cols = ["rank", "finding", "stage", "entropy_reduction", "cant_miss_change", "cost", "value_per_cost"]
-        frame = self.frame[~self.frame["observed"]][cols].head(limit)
+        frame = self.frame[~self.frame["observed"]][cols].head(_checks.count(limit, "limit"))
         if frame["cost"].isna().all():
             frame = frame.drop(columns=["cost", "value_per_cost"])
         lines = [f"Which test next? Expected reduction of the entropy of the diagnosis (now {self.entropy:.2f} bits) "
@@ -1388,7 +1398,8 @@ class NextTest(ResultDisplay):
         change as dots on a second axis. Returns the Axes."""
         from .plotting import next_test_plot
 
-        return next_test_plot(self.frame[~self.frame["observed"]].head(limit), entropy=self.entropy, ax=ax)
+        return next_test_plot(self.frame[~self.frame["observed"]].head(_checks.count(limit, "limit")),
+                              entropy=self.entropy, ax=ax)
 
 
 _RANK_COLUMN = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
@@ -1399,32 +1410,31 @@ def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, 
               rank_by: Literal["information", "cant_miss", "value_per_cost"] = "information") -> NextTest:
     """See :meth:`bmes_bayes.BmesModel.next_test`."""
     target = diagnosis_variable(model.network)
-    if rank_by not in _RANK_COLUMN:
-        raise BmesError(unknown_name_message("rank_by", rank_by, tuple(_RANK_COLUMN)))
+    rank_by = _checks.choice(rank_by, "rank_by", tuple(_RANK_COLUMN))
     if rank_by == "value_per_cost" and costs is None:
-        raise BmesError("rank_by='value_per_cost' needs costs (e.g. costs=bmes_bayes.teaching.load_test_costs())")
+        raise ArgumentError("rank_by='value_per_cost' needs costs (e.g. costs=bmes_bayes.teaching.load_test_costs())")
     ev = model.resolve(evidence)
     net = model.network
     if candidates is None:
         candidates = [v.name for v in net.variables if v.role in CANDIDATE_ROLES and v.name not in ev.labels]
     else:
-        if isinstance(candidates, str):
-            raise EvidenceError("candidates must be a list of variable names, not one string")
-        candidates = list(dict.fromkeys(candidates))
-        for c in candidates:
-            _check_variable(model, c)
-            if c == target:
-                raise EvidenceError(f"{c} is the diagnosis itself, not a test")
+        candidates = list(_checks.names(candidates, "candidates", net))
+        if target in candidates:
+            raise EvidenceError(f"{target} is the diagnosis itself, not a test")
     if costs is not None:
-        if not isinstance(costs, Mapping):
-            raise BmesError(f"costs must be a mapping of variable to a positive cost, got {type(costs).__name__}")
+        costs = _checks.mapping(costs, "costs", "{'fever': 1, 'mri_necrotic_segment': 20}")
         missing = [c for c in candidates if c not in costs]
-        bad = [f"{k}={v!r}" for k, v in costs.items()
-               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0]
+        bad = []
+        for key, value in costs.items():
+            try:
+                _checks.positive(value, f"the cost of {shown(key)}")
+            except ArgumentError:
+                bad.append(f"{shown(key)}={shown(value)}")
         if missing or bad:
-            parts = ([f"no cost for {', '.join(missing)}"] if missing else []) + (
-                [f"costs must be positive numbers ({', '.join(bad)})"] if bad else [])
-            raise BmesError("invalid costs: " + "; ".join(parts))
+            parts = ([f"no cost for {listing(missing, sep=', ')}"] if missing else []) + (
+                [f"costs must be finite positive numbers ({listing(bad, sep=', ')})"] if bad else [])
+            raise ArgumentError("invalid costs: " + "; ".join(parts))
+        costs = {c: float(costs[c]) for c in candidates}
     cfg = model.alert_config if model.alert_config.variable == target else AlertConfig(())
     states = net[target].states
     watch = [states.index(d) for d in cfg.diagnoses]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,8 +39,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import _checks
 from ._yaml import line_of, load_yaml
-from .exceptions import EvidenceError, Problem, SpecError, did_you_mean
+from .exceptions import ArgumentError, ArgumentTypeError, EvidenceError, Problem, SpecError, did_you_mean, shown
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _frame_html, _footer_html, frame_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,14 +143,13 @@ def load_cases(directory: str | Path | None = None, *, network=None, drop_unknow
     SpecError
         Listing every problem found.
     """
-    if not isinstance(drop_unknown, bool):
-        raise TypeError(f"drop_unknown must be True or False, got {type(drop_unknown).__name__}")
+    drop_unknown = _checks.flag(drop_unknown, "drop_unknown")
     if network is None:
         from .spec import load_network
         from .model import default_paths
 
         network = load_network(default_paths()[0])
-    d = Path(directory) if directory is not None else validation_dir()
+    d = _checks.path(directory, "directory") if directory is not None else validation_dir()
     if "diagnosis" not in network:
         raise SpecError([Problem(str(network.path), None, "the network has no 'diagnosis' variable to validate")],
                         what="validation cases")
@@ -417,9 +417,9 @@ class Validation(ResultDisplay):
 
     def _one(self, half: str, model: str) -> pd.DataFrame:
         if half not in HALVES:
-            raise EvidenceError(f"unknown half {half!r}{did_you_mean(half, HALVES)}; valid: {', '.join(HALVES)}")
+            raise ArgumentError(f"unknown half {shown(half)}{did_you_mean(half, HALVES)}; valid: {', '.join(HALVES)}")
         if model not in set(self.predictions["model"]):
-            raise EvidenceError(f"unknown model {model!r}{did_you_mean(model, MODELS)}; valid: {', '.join(MODELS)}")
+            raise ArgumentError(f"unknown model {shown(model)}{did_you_mean(model, MODELS)}; valid: {', '.join(MODELS)}")
         return self.predictions[(self.predictions["half"] == half) & (self.predictions["model"] == model)]
 
     # ---------------------------------------------------------------------------------- display
@@ -518,11 +518,15 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     -------
     Validation
     """
-    if not isinstance(cases, CaseSet):
-        cases = load_cases(cases, network=model.network, drop_unknown=drop_unknown)
+    if isinstance(models, (str, bytes)) or not isinstance(models, Iterable):
+        raise ArgumentTypeError(f"models must be a list of model names ({', '.join(MODELS)}), got {shown(models)}")
+    models = tuple(models)
     unknown = [m for m in models if m not in MODELS]
     if unknown:
-        raise EvidenceError(f"unknown model {unknown[0]!r}{did_you_mean(unknown[0], MODELS)}; valid: {', '.join(MODELS)}")
+        raise ArgumentError(f"unknown model {shown(unknown[0])}{did_you_mean(unknown[0], MODELS)}; valid: "
+                            f"{', '.join(MODELS)}")
+    if not isinstance(cases, CaseSet):
+        cases = load_cases(cases, network=model.network, drop_unknown=drop_unknown)
     from .conflict import conflict as conflict_of
     from .exceptions import ImpossibleEvidenceError
 

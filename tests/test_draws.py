@@ -71,3 +71,62 @@ def test_arviz_reads_the_datatree_with_no_glue(unc):
     sample = az.extract(unc.to_datatree(), group="posterior", var_names="diagnosis")
     assert dict(sample.sizes) == {"state": len(unc.states), "sample": unc.n_samples}
     np.testing.assert_allclose(sample.mean("sample").to_numpy(), unc.samples.mean(axis=0), atol=1e-15)
+
+
+# ------------------------------------------------------------------------------------------------ tiny concentrations
+def test_ordinary_dirichlet_draws_are_numpys_bit_for_bit():
+    """The floor touches only rows with an entry that underflowed: ordinary draws are numpy's own, so every seeded
+    result computed before the floor existed is unchanged."""
+    from bmes_bayes.parameters import _dirichlet
+
+    alpha = np.array([2.0, 0.5, 7.5, 0.0, 1.0])
+    support = np.flatnonzero(alpha > 0)
+    got = _dirichlet(alpha, support, np.random.default_rng(3), 1000)
+    expected = np.zeros((1000, 5))
+    expected[:, support] = np.random.default_rng(3).dirichlet(alpha[support], size=1000)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_tiny_concentrations_never_draw_an_exact_zero_and_keep_their_distribution():
+    """Beta(0.001, 0.003): most of its mass lies within 1e-308 of 0 or 1, which doubles store as exact 0 and 1.
+    Floored draws are positive, sum to one, and P(theta > 1/2) is still scipy's exact Beta tail (to Monte-Carlo
+    error, 4 standard errors), both by numpy's sampler and through the inverse CDFs that Sobol uses."""
+    from scipy import stats
+
+    from bmes_bayes.parameters import TINY, _dirichlet, _log_rows
+    from scipy import special
+
+    alpha = np.array([0.001, 0.003])
+    n = 20_000
+    raw = np.random.default_rng(0).dirichlet(alpha, size=n)
+    assert (raw == 0).any()  # the defect: numpy's own draws underflow
+    draws = _dirichlet(alpha, np.arange(2), np.random.default_rng(0), n)
+    assert draws.min() >= TINY and np.allclose(draws.sum(axis=1), 1, rtol=0, atol=1e-15)
+    exact = stats.beta.sf(0.5, alpha[0], alpha[1])
+    se = np.sqrt(exact * (1 - exact) / n)
+    assert abs((draws[:, 0] > 0.5).mean() - exact) < 4 * se
+    u = np.random.default_rng(1).random((n, 2))
+    g = special.gammaincinv(alpha[None], u)
+    assert (g.sum(axis=1) == 0).any()  # a row of zeros: 0 / 0 before
+    rows = _log_rows(alpha, u, g, np.arange(2), 2)
+    assert rows.min() >= TINY and np.isfinite(rows).all() and np.allclose(rows.sum(axis=1), 1, atol=1e-15)
+    assert abs((rows[:, 0] > 0.5).mean() - exact) < 4 * se
+
+
+def test_draws_from_uniform_with_a_tiny_concentration_are_finite(tmp_path):
+    import bmes_bayes
+    from bmes_bayes.parameters import draws_from_uniform, n_uniform_inputs
+
+    (tmp_path / "networks").mkdir()
+    (tmp_path / "priors").mkdir()
+    (tmp_path / "networks" / "t.yaml").write_text('name: t\nversion: "1"\nvariables:\n'
+                                                  '  a: {role: diagnosis, states: [x, y, z], parents: [], '
+                                                  'description: A.}\n')
+    (tmp_path / "priors" / "t.yaml").write_text("nodes:\n  a: {kind: table, row: {value: {x: 0.2, y: 0.3, z: 0.5}, "
+                                                "concentration: 0.003, source: test}}\n")
+    spec = bmes_bayes.load_model(tmp_path).priors
+    k = sum(n_uniform_inputs(p) for p in spec.parameters)
+    values = draws_from_uniform(spec, np.random.default_rng(0).random((4000, k))).values[0]
+    assert np.isfinite(values).all() and values.min() > 0 and np.allclose(values.sum(axis=1), 1, atol=1e-15)
+    # P(the largest entry is x) is the Dirichlet's: alpha_x / alpha_0 as alpha_0 -> 0 (one entry takes it all)
+    assert abs((values.argmax(axis=1) == 0).mean() - 0.2) < 4 * np.sqrt(0.16 / 4000)

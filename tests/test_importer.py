@@ -128,7 +128,7 @@ def test_bad_inputs_name_what_is_wrong(tmp_path):
     bad.write_text("network x { }\nvariable a { type discrete [ 2 ] { y, n }; }\nprobability ( a ) { table 0.5; }\n")
     with pytest.raises(BmesError, match="bad.bif"):
         bmes_bayes.load_network(bad)
-    with pytest.raises(BmesError, match="ess must be a positive number"):
+    with pytest.raises(BmesError, match="ess must be a finite positive number"):
         bmes_bayes.load_network(ASIA, ess=0)
     with pytest.raises(TypeError):
         bmes_bayes.load_network(3)

@@ -314,6 +314,71 @@ def test_admissible_deviation_of_raw_entries_brackets_the_flip(toy, node):
     assert (frame["lower"] <= frame["value"]).all() and (frame["value"] <= frame["upper"]).all()
 
 
+@pytest.fixture(scope="module")
+def tie_net(tmp_path_factory):
+    """P(d) = (0.3, 0.3, 0.4) and P(f=pos | d) = (0.7, 0.7, 0.1): given f=pos, a and b are exactly tied (0.21 each)."""
+    return _network(tmp_path_factory.mktemp("tie"), "tie", """\
+  d: {role: diagnosis, states: [a, b, c], parents: [], description: D.}
+  f: {role: finding, states: [neg, pos], parents: [d], description: F.}
+""", """\
+  d: {kind: table, row: {value: {a: 0.3, b: 0.3, c: 0.4}, concentration: 10, source: test}}
+  f:
+    kind: table
+    rows:
+      a: {value: {pos: 0.7}, concentration: 10, source: test}
+      b: {value: {pos: 0.7}, concentration: 10, source: test}
+      c: {value: {pos: 0.1}, concentration: 10, source: test}
+""")
+
+
+def test_an_exact_tie_for_the_top_is_resolved_by_rule_not_by_rounding(tie_net):
+    """Issue 13: with a and b tied, the rival was kept or dropped by the rounding of its crossing (-c2/c1 = x0 +- 1 ulp);
+    P(f=pos | d=b) moving up makes b first at once, yet no flip was reported. The rule: the top is the first tied
+    state (a); a tied rival takes over at x0 itself on the side where it grows; a rival that stays tied (moving c's
+    row) never does. Exact reference: brute-force enumeration 1e-7 on either side of each bound."""
+    ev = {"f": "pos"}
+    post = tie_net.posterior(ev, target="d").probabilities
+    assert post[0] == post[1] > post[2]
+    ad = tie_net.admissible_deviation(ev, target="d", node="f")
+    assert ad.top == "a"
+    frame = ad.to_frame().set_index("parameter")
+    expected = {  # parameter: (lower, top below, upper, top above); c's row: c overtakes at 0.21 / 0.4 = 0.525
+        "P(f=pos | d=a)": (0.7, "b", 1.0, ""), "P(f=neg | d=a)": (0.0, "", 0.3, "b"),
+        "P(f=pos | d=b)": (0.0, "", 0.7, "b"), "P(f=neg | d=b)": (0.3, "b", 1.0, ""),
+        "P(f=pos | d=c)": (0.0, "", 0.525, "c"), "P(f=neg | d=c)": (0.475, "c", 1.0, ""),
+    }
+    for name, (lo, tb, hi, ta) in expected.items():
+        r = frame.loc[name]
+        assert (r["top_below"], r["top_above"]) == (tb, ta), name
+        assert r["lower"] == pytest.approx(lo, abs=1e-12) and r["upper"] == pytest.approx(hi, abs=1e-12), name
+        if tb == "b" or ta == "b":  # the tie is broken at x0 exactly, not a rounding away
+            assert (r["lower"] if tb == "b" else r["upper"]) == r["value"]
+        state, parent = name[2:].split(" | d=")
+        parent = parent.rstrip(")")
+        for bound, rival, step in ((r["lower"], tb, -1e-7), (r["upper"], ta, 1e-7)):
+            if not rival:
+                continue
+            outside = brute_force(tie_net, ev, "d", tables=_with_entry(tie_net, "f", {"d": parent}, state.split("=")[1],
+                                                                       bound + step))
+            assert tie_net.states("d")[int(np.argmax(outside))] == rival, (name, bound)
+    again = tie_net.admissible_deviation({"f": "pos"}, target="d", node="f").to_frame()
+    pd.testing.assert_frame_equal(again, ad.to_frame())
+
+
+def test_a_tie_for_the_top_among_clinical_parameters(tie_net):
+    """The same rule on the clinical parameters (grid and bisection on the engine): lowering P(d=a) or raising
+    P(d=b) lets b take over at once (to the bisection's 1e-12 on the logit scale), and the tie between a and b,
+    which moving P(d=c) keeps, never counts as a flip: c takes over where 0.1 x = 0.7 (1 - x) / 2, x = 0.35 / 0.45
+    (a and b share the rest of the row equally)."""
+    frame = tie_net.admissible_deviation({"f": "pos"}, target="d").to_frame().set_index("parameter")
+    r = frame.loc["P(d=a)"]
+    assert (r["top_below"], r["top_above"]) == ("b", "") and r["lower"] == pytest.approx(0.3, abs=1e-9)
+    r = frame.loc["P(d=b)"]
+    assert (r["top_below"], r["top_above"]) == ("", "b") and r["upper"] == pytest.approx(0.3, abs=1e-9)
+    r = frame.loc["P(d=c)"]
+    assert (r["top_below"], r["top_above"]) == ("", "c") and r["upper"] == pytest.approx(0.35 / 0.45, abs=1e-9)
+
+
 def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
     ad = toy.admissible_deviation(TOY_EV, target="disease")
     frag = ad.fragile
@@ -497,6 +562,79 @@ def test_tuning_finds_clinical_changes_when_risk_factors_are_unobserved(model):
     assert len(done.to_frame()) == 0 and "already satisfied" in done.verdict
 
 
+# ------------------------------------------------------------------------------------------------ tiny concentrations
+@pytest.fixture(scope="module")
+def tiny_net(tmp_path_factory):
+    """P(a=yes) ~ Beta(0.001, 0.001) (a legal prior: concentration 0.002), b | a fixed. Half the Beta draws are below
+    1e-308 and used to underflow to an exact 0, which made a=yes 'impossible' under those draws."""
+    return _network(tmp_path_factory.mktemp("tiny"), "tiny", """\
+  a: {role: diagnosis, states: ["no", "yes"], parents: [], description: A root.}
+  b: {role: finding, states: [neg, pos], parents: [a], description: A child.}
+""", """\
+  a: {kind: table, row: {value: {"yes": 0.5}, concentration: 0.002, source: test}}
+  b:
+    kind: table
+    rows:
+      "no": {value: {pos: 0.2}, fixed: true, source: test}
+      "yes": {value: {pos: 0.7}, fixed: true, source: test}
+""")
+
+
+def test_a_tiny_concentration_does_not_make_legal_evidence_impossible(tiny_net):
+    """Issue 13: sensitivity reported "impossible evidence". Exact reference: given a=yes, P(b) is the fixed row
+    (0.3, 0.7) under every parameter set."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is left out: no warning
+        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=2000, seed=0)
+    assert res.n_impossible == 0 and res.n_samples == 2000
+    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (2000, 1)), rtol=0, atol=1e-15)
+    work = tiny_net.workup([("one", {"a": "yes"}), ("two", {"b": "pos"})], n_samples=300, seed=0)
+    assert work.n_impossible == 0 and work.samples.shape == (2, 300, 2) and np.isfinite(work.samples).all()
+    s = tiny_net.sobol(None, target="a", target_state="yes", n=256, seed=0)
+    assert s.to_frame()["S1"].tolist() == [1.0] and s.variance == pytest.approx(0.25 / 1.002, rel=0.05)
+
+
+def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_net, monkeypatch):
+    """A parameter set with an exact 0 where the point model is positive rules the evidence out for that set
+    only: it is left out, counted in n_impossible and warned about; the rest are the exact posteriors."""
+    from bmes_bayes import sensitivity
+    from bmes_bayes.exceptions import BmesWarning, ImpossibleEvidenceError
+    from bmes_bayes.parameters import Draws
+
+    real = sensitivity.sample_draws
+
+    def with_zeros(spec, n, rng, every=7):
+        draws = real(spec, n, rng)
+        vals = [v.copy() for v in draws.values]
+        i = next(j for j, p in enumerate(spec.parameters) if p.node == "a")
+        vals[i][::every] = [1.0, 0.0]  # P(a=yes) = 0 in every 7th set
+        return Draws(spec, tuple(vals))
+
+    monkeypatch.setattr(sensitivity, "sample_draws", with_zeros)
+    with pytest.warns(BmesWarning, match=r"144 of 1,000 parameter sets drawn from the priors make the evidence"):
+        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=1000, seed=0)  # 72 in each chunk of 500
+    assert res.n_impossible == 144 and res.n_samples == 856 and res.parameters.shape[0] == 856
+    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (856, 1)), rtol=0, atol=1e-15)
+    assert "144 more parameter sets drawn make the evidence impossible" in res.verdict
+    free = tiny_net.sensitivity({"b": "pos"}, target="a", n_samples=50, seed=0)  # a=yes not observed: all possible
+    assert free.n_impossible == 0
+    with pytest.warns(BmesWarning):
+        work = tiny_net.workup([("b", {"b": "pos"}), ("a", {"a": "yes"})], n_samples=100, seed=0)
+    assert work.n_impossible == 15 and work.samples.shape == (2, 85, 2)
+    monkeypatch.setattr(sensitivity, "sample_draws", lambda spec, n, rng: with_zeros(spec, n, rng, every=1))
+    with pytest.raises(ImpossibleEvidenceError, match="under every one of the 20 parameter sets drawn"):
+        tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=20, seed=0)
+
+
+def test_impossible_under_the_model_is_still_the_error(toy):
+    from bmes_bayes.exceptions import ImpossibleEvidenceError
+
+    with pytest.raises(ImpossibleEvidenceError, match="probability zero under the model|cannot occur together"):
+        toy.sensitivity({"sex": "male", "pregnant": "yes"}, target="disease", n_samples=10, seed=0)
+
+
 # ------------------------------------------------------------------------------------------------ 5. Sobol
 def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
     """P(y=yes) = t1 t2, t1 ~ Beta(2, 2), t2 ~ Beta(3, 7) independent. With m_i, v_i the means and variances:
@@ -511,6 +649,57 @@ def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
         assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
         assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
         assert frame.loc[name, "ST_low"] < stot < frame.loc[name, "ST_high"] + 0.02
+    assert res.n_evaluations == 4096 * 4
+
+
+@pytest.fixture(scope="module")
+def dirichlet_net(tmp_path_factory):
+    """y = (a = p) AND (b = yes), P(a) ~ Dirichlet(2, 3, 5) (three Gamma inputs), P(b=yes) ~ Beta(3, 7)."""
+    return _network(tmp_path_factory.mktemp("dir"), "dir", """\
+  a: {role: risk_factor, states: [p, q, r], parents: [], description: Three states.}
+  b: {role: risk_factor, states: ["no", "yes"], parents: [], description: Two states.}
+  y: {role: diagnosis, states: ["no", "yes"], parents: [a, b], description: Both.}
+""", """\
+  a: {kind: table, row: {value: {p: 0.2, q: 0.3, r: 0.5}, concentration: 10, source: test}}
+  b: {kind: table, row: {value: {"yes": 0.3}, concentration: 10, source: test}}
+  y:
+    kind: table
+    rows:
+      p: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 1.0}, fixed: true, source: logic}}
+      q: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+      r: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+""")
+
+
+def test_one_relevant_factor_has_indices_of_exactly_one(model, dirichlet_net):
+    """Issue 13: with one factor X the whole input, Var(E[Y | X]) = Var(Y), so S1 = ST = 1 exactly; SALib, given
+    the factor's Gamma inputs ungrouped, reported the index of the first Gamma input (0.05). The variance is the
+    prior's: P(corticosteroids=yes) ~ Beta(a, b) has variance m (1 - m) / (a + b + 1)."""
+    res = model.sobol(None, target="corticosteroids", target_state="yes", n=1024, seed=0)
+    frame = res.to_frame()
+    assert list(frame["factor"]) == ["corticosteroids"]
+    assert frame.loc[0, ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]].tolist() == [1.0] * 6
+    (row,) = [p for p in model.priors.parameters if p.node == "corticosteroids"]
+    k = row.states.index("yes")
+    m, c = row.mean[k], row.alpha.sum()
+    assert res.variance == pytest.approx(m * (1 - m) / (c + 1), rel=0.03)
+    assert res.n_evaluations == 1024
+    three = dirichlet_net.sobol(None, target="a", target_state="p", n=256, seed=0)  # one group of 3 Gamma inputs
+    assert three.to_frame()["S1"].tolist() == [1.0] and three.variance == pytest.approx(0.16 / 11, rel=0.05)
+
+
+def test_sobol_indices_are_per_factor_whatever_its_number_of_gamma_inputs(dirichlet_net):
+    """P(y=yes) = t1 t2 with t1 = P(a=p) from a 3-state Dirichlet (three Gamma inputs, one factor) and t2 ~ Beta(3, 7):
+    the closed form of the product of two independent variables, as for two Betas above, with m1 = 0.2,
+    v1 = 0.2 x 0.8 / 11."""
+    res = dirichlet_net.sobol(None, target="y", target_state="yes", n=4096, seed=0)
+    m1, v1, m2, v2 = 0.2, 0.16 / 11, 0.3, 0.21 / 11
+    v = (v1 + m1**2) * (v2 + m2**2) - m1**2 * m2**2
+    frame = res.to_frame().set_index("factor")
+    assert sorted(frame.index) == ["a", "b"]
+    for name, (s1, stot) in {"a": (m2**2 * v1 / v, 1 - m1**2 * v2 / v), "b": (m1**2 * v2 / v, 1 - m2**2 * v1 / v)}.items():
+        assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
+        assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
     assert res.n_evaluations == 4096 * 4
 
 
