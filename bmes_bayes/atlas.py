@@ -37,11 +37,9 @@ import numpy as np
 import pandas as pd
 
 from ._io import check_target, write_output
-from .cpt import DrawnTables
-from .exceptions import BmesError, EvidenceError, ImpossibleEvidenceError, shown
-from .parameters import sample_draws
+from .exceptions import ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, TooLargeError, shown
 from .results import ModelInfo, ResultDisplay, _footer_html, _frame_html
-from .sensitivity import CHUNK, Uncertainty
+from .sensitivity import Uncertainty, posterior_draws_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -102,7 +100,7 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
             choices.append(list(states))
         total = math.prod(len(c) for c in choices)
         if total > MAX_SETS:
-            raise EvidenceError(f"the grid has {total:,} evidence sets; the limit is {MAX_SETS:,}")
+            raise TooLargeError(f"the grid has {total:,} evidence sets; the limit is {MAX_SETS:,}")
         rows = [{k: v for k, v in zip(variables, combo) if v is not None} for combo in itertools.product(*choices)]
     elif isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
         rows = []
@@ -117,7 +115,7 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
     if not rows:
         raise EvidenceError("the grid has no evidence sets")
     if len(rows) > MAX_SETS:
-        raise EvidenceError(f"the grid has {len(rows):,} evidence sets; the limit is {MAX_SETS:,}")
+        raise TooLargeError(f"the grid has {len(rows):,} evidence sets; the limit is {MAX_SETS:,}")
     both = sorted(set(fixed) & set(variables))
     if both:
         raise EvidenceError(f"{', '.join(both)} both fixed and varied in the grid")
@@ -135,47 +133,33 @@ def _key(ev: Mapping[str, object]) -> tuple:
     return tuple((k, v if not isinstance(v, Mapping) else tuple(v.items())) for k, v in ev.items())
 
 
-def _draws_for_sets(model: "BmesModel", sets: Sequence[Mapping[str, object]], target: str, n_samples: int,
-                    seed: int) -> list[np.ndarray | None]:
-    """``(n_samples, K)`` exact posteriors per evidence set under the same parameter sets (``None``: impossible
-    under the point model). Draws chunk by chunk exactly as :func:`~bmes_bayes.sensitivity.posterior_draws`, so a
-    set's draws equal ``model.sensitivity(set, n_samples=n_samples, seed=seed)``'s."""
-    rng = np.random.default_rng(seed)
-    k = model.network[target].card
-    resolved, outs = [], []
-    for ev in sets:
-        r = model.resolve(ev)
-        try:
-            model.query(r, target)
-        except ImpossibleEvidenceError:
-            resolved.append(None)
-            outs.append(None)
-            continue
-        resolved.append(r)
-        outs.append(np.empty((n_samples, k)))
-    for start in range(0, n_samples, CHUNK):
-        n = min(CHUNK, n_samples - start)
-        source = DrawnTables(model.priors, model.network, sample_draws(model.priors, CHUNK, rng))
-        for r, out in zip(resolved, outs):
-            if r is not None:
-                out[start : start + n] = model.query(r, target, source).posterior[:n]
-    return outs
-
-
 def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *, target: str, n_samples: int,
                      seed: int, level: float, keep_draws: bool) -> tuple[list[pd.DataFrame], list[np.ndarray | None]]:
-    """One frame per evidence set (a row per state: the summaries and the alert) and, if kept, the draws."""
+    """One frame per evidence set (a row per state: the summaries, the alert, the draws left out) and, if kept, the
+    draws. Every set of the block is evaluated under the same parameter sets, drawn once
+    (:func:`~bmes_bayes.sensitivity.posterior_draws_for`), so a set's draws equal ``model.sensitivity``'s."""
     states = model.network[target].states
     config = model.alert_config if getattr(model.alert_config, "variable", None) == target else None
+    points: dict[int, np.ndarray] = {}
+    for i, ev in enumerate(sets):
+        try:
+            points[i] = model.query(model.resolve(ev), target).posterior[0]
+        except ImpossibleEvidenceError:   # impossible under the model: flagged, not drawn
+            pass
+    drawn, _ = posterior_draws_for(model, [sets[i] for i in points], target=target, n_samples=n_samples, seed=seed,
+                                   progress=False)
+    by_set = dict(zip(points, drawn))
     frames, kept = [], []
-    for ev, samples in zip(sets, _draws_for_sets(model, sets, target, n_samples, seed)):
-        if samples is None:
+    for i, ev in enumerate(sets):
+        samples = by_set.get(i)
+        possible = None if samples is None else ~np.isnan(samples).any(axis=1)
+        if samples is None or not possible.any():
             frame = pd.DataFrame({"state": list(states), **{c: np.nan for c in SUMMARY_COLUMNS},
-                                  "alert": False, "impossible": True})
+                                  "alert": False, "impossible": True, "draws_left_out": n_samples})
         else:
-            point = model.query(model.resolve(ev), target).posterior[0]
-            unc = Uncertainty(target=target, states=states, point=point, samples=samples, level=level, threshold=0.9,
-                              seed=seed, evidence=dict(ev), model=model.info)
+            unc = Uncertainty(target=target, states=states, point=points[i], samples=samples[possible], level=level,
+                              threshold=0.9, seed=seed, evidence=dict(ev), model=model.info,
+                              n_impossible=int((~possible).sum()))
             frame = unc.to_frame().rename(columns={target: "state"})
             alert = dict.fromkeys(states, False)
             if config is not None and config.rules:
@@ -185,6 +169,7 @@ def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *
                     alert[a.diagnosis] = True
             frame["alert"] = frame["state"].map(alert).astype(bool)
             frame["impossible"] = False
+            frame["draws_left_out"] = unc.n_impossible
         frames.append(frame)
         kept.append(samples if keep_draws else None)
     return frames, kept
@@ -228,7 +213,8 @@ class Atlas(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ``set``, one per varied variable (NA: not entered), ``state, point, mean, median, lower, upper,
-        p_top, alert, impossible``; sets in grid order, states by point posterior within a set."""
+        p_top, alert, impossible, draws_left_out`` (parameter sets under which that set's evidence is impossible,
+        left out of its summaries); sets in grid order, states by point posterior within a set."""
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
@@ -336,8 +322,8 @@ def _workers(workers: object):
             return Client(workers, timeout="20s"), None
         except OSError as exc:
             raise BmesError(f"cannot reach the Dask scheduler at {workers!r}: {exc}") from None
-    raise BmesError(f"workers must be None, a number of local workers, a scheduler address or a dask Client, "
-                    f"got {shown(workers)}")
+    raise ArgumentTypeError(f"workers must be None, a number of local workers, a scheduler address or a dask "
+                            f"Client, got {shown(workers)}")
 
 
 def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | None = None,
@@ -390,28 +376,26 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     >>> a.summary()["joint"].tolist()
     ['hip', 'knee', 'ankle_foot']
     """
+    from . import _checks
     from ._seed import as_generator
 
-    for name, value, low in (("n_samples", n_samples, 1), ("block_size", block_size, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise BmesError(f"{name} must be a positive integer, got {shown(value)}")
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {shown(level)}")
+    n_samples = _checks.count(n_samples, "n_samples")
+    block_size = _checks.count(block_size, "block_size")
+    level = _checks.level(level)
+    keep_draws = _checks.flag(keep_draws, "keep_draws")
     if isinstance(seed, np.random.Generator):
-        raise BmesError("the atlas needs an int seed (every block redraws the same parameter sets from it)")
+        raise ArgumentError("the atlas needs an int seed (every block redraws the same parameter sets from it)")
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31 - 1))
     as_generator(seed)  # the one check of a seed
-    if not isinstance(keep_draws, bool):
-        raise BmesError(f"keep_draws must be True or False, got {shown(keep_draws)}")
     target = model.target_name(target)
     variables, sets = evidence_grid(model, grid, fixed)
     k = model.network[target].card
     if len(sets) * n_samples > MAX_CELLS:
-        raise BmesError(f"{len(sets):,} evidence sets x {n_samples:,} draws is more than {MAX_CELLS:,} exact "
+        raise TooLargeError(f"{len(sets):,} evidence sets x {n_samples:,} draws is more than {MAX_CELLS:,} exact "
                         f"inferences (hours of computing); use fewer draws or a smaller grid")
     if keep_draws and 8 * len(sets) * n_samples * k > KEEP_DRAWS_MAX_BYTES:
-        raise BmesError(f"keeping the draws would take {8 * len(sets) * n_samples * k / 1e9:.1f} GB; the limit is "
+        raise TooLargeError(f"keeping the draws would take {8 * len(sets) * n_samples * k / 1e9:.1f} GB; the limit is "
                         f"{KEEP_DRAWS_MAX_BYTES / 1e9:.0f} GB (keep_draws=False keeps only the summaries)")
     blocks = [sets[i : i + block_size] for i in range(0, len(sets), block_size)]
     options = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level, keep_draws=keep_draws)

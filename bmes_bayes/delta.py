@@ -183,8 +183,9 @@ def delta_uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None 
     """See :meth:`bmes_bayes.BmesModel.delta_uncertainty`."""
     from .sensitivity import CHUNK, relevant_parameters
 
-    if isinstance(level, bool) or not isinstance(level, float) or not 0 < level < 1:
-        raise BmesError(f"level must be a float strictly between 0 and 1, got {shown(level)}")
+    from . import _checks
+
+    level = _checks.level(level)
     target = model.target_name(target)
     ev = model.resolve(evidence)
     point = model.query(ev, target).posterior[0]

@@ -104,6 +104,13 @@ class _Cache:
     def __len__(self) -> int:
         return len(self._data)
 
+    def __getstate__(self) -> dict:
+        """A copy of a model (pickled, e.g. sent to a Dask worker) starts with an empty cache and its own lock."""
+        return {"_limit": self._limit}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["_limit"])
+
 
 class Engine:
     """Exact posterior queries on one network structure; tables come from a :class:`TableSource`."""

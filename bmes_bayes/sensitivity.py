@@ -105,34 +105,51 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
     zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
     callers count and leave out, as distinct from "impossible under the model", which
-    :meth:`BmesModel.posterior` raises."""
+    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`."""
+    out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
+                                      progress=progress, keep_parameters=keep_parameters)
+    return (out[0], params) if keep_parameters else out[0]
+
+
+def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,
+                        n_samples: int, seed: None | int | np.random.Generator, progress: bool | None = None,
+                        keep_parameters: bool = False) -> "tuple[list[np.ndarray], np.ndarray | None]":
+    """:func:`posterior_draws` for several evidence sets under the same parameter sets, drawn once.
+
+    Each chunk of parameter sets is drawn and compiled once and queried for every evidence set (common random
+    numbers: a difference between two sets is a difference of evidence, not of sampling), so set ``i``'s draws equal
+    ``posterior_draws(model, evidences[i], ...)``'s bit for bit. Used by the work-up (its stages), the scenario atlas
+    (its grid) and a report. Returns one ``(S, K)`` array per evidence set and the parameter sets (or None).
+    """
     target = model.target_name(target)
-    n_samples = sample_count(model, n_samples, target, keep_parameters=keep_parameters)
-    ev = model.resolve(evidence)
+    n_samples = sample_count(model, n_samples, target, stages=max(1, len(evidences)),
+                             keep_parameters=keep_parameters)
+    resolved = [model.resolve(ev) for ev in evidences]
     rng = as_generator(seed)
-    out = np.empty((n_samples, model.network[target].card))
+    outs = [np.empty((n_samples, model.network[target].card)) for _ in resolved]
     where = parameter_columns(model.priors)[1] if keep_parameters else []
     params = np.empty((n_samples, len(where))) if keep_parameters else None
-    bar = _progress(n_samples, progress, "sampling priors")
+    bar = _progress(n_samples * len(resolved), progress, "sampling priors")
     for start in range(0, n_samples, CHUNK):
         n = min(CHUNK, n_samples - start)
         draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
         source = DrawnTables(model.priors, model.network, draws)
-        try:
-            out[start : start + n] = model.query(ev, target, source).posterior[:n]
-        except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
-            ok = np.flatnonzero(model.possible(ev, source)[:n])
-            out[start : start + n] = np.nan
-            if len(ok):
-                sub = DrawnTables(model.priors, model.network, draws.take(ok))
-                out[start + ok] = model.query(ev, target, sub).posterior
+        for ev, out in zip(resolved, outs):
+            try:
+                out[start : start + n] = model.query(ev, target, source).posterior[:n]
+            except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
+                ok = np.flatnonzero(model.possible(ev, source)[:n])
+                out[start : start + n] = np.nan
+                if len(ok):
+                    sub = DrawnTables(model.priors, model.network, draws.take(ok))
+                    out[start + ok] = model.query(ev, target, sub).posterior
+            if bar is not None:
+                bar.update(n)
         if params is not None:
             params[start : start + n] = _parameter_matrix(draws, where)[:n]
-        if bar is not None:
-            bar.update(n)
     if bar is not None:
         bar.close()
-    return (out, params) if keep_parameters else out
+    return outs, params
 
 
 @dataclass(frozen=True, eq=False)

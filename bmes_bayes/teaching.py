@@ -816,14 +816,12 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
             seen[var] = f"stage {i} ({stage})"
         acc = {**acc, **ev}
         cumulative.append(dict(acc))
-    from .sensitivity import possible_draws, posterior_draws
+    from .sensitivity import possible_draws, posterior_draws_for
 
     seed_int = _int_seed(seed)
-    posteriors, samples = [], []
-    for ev in cumulative:
-        posteriors.append(model.posterior(ev, target=target, checks=False))
-        samples.append(posterior_draws(model, ev, target=target, n_samples=int(n_samples), seed=seed_int,
-                                       progress=False))
+    posteriors = [model.posterior(ev, target=target, checks=False) for ev in cumulative]
+    samples, _ = posterior_draws_for(model, cumulative, target=target, n_samples=int(n_samples), seed=seed_int,
+                                     progress=False)   # every stage under the same parameter sets, drawn once
     stacked = np.stack(samples)
     possible = possible_draws(stacked, posteriors[-1].evidence, stacklevel=4)  # each row: one model's trajectory
     return Workup(name=name, stages=tuple(s for s, _ in items), added=tuple(ev for _, ev in items),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmes_bayes import BmesError, EvidenceError
+from bmes_bayes import BmesError, EvidenceError, TooLargeError
 from bmes_bayes import atlas as atlas_module
 from bmes_bayes.atlas import atlas, evidence_grid
 from bmes_bayes.cli import main
@@ -115,7 +115,7 @@ def test_bad_grids_and_arguments_are_clear(model):
 
 def test_size_bounds_are_checked_before_any_work(model, monkeypatch):
     monkeypatch.setattr(atlas_module, "MAX_SETS", 5)
-    with pytest.raises(EvidenceError, match="6 evidence sets; the limit is 5"):
+    with pytest.raises(TooLargeError, match="6 evidence sets; the limit is 5"):
         atlas(model, GRID, n_samples=10)
     monkeypatch.setattr(atlas_module, "MAX_SETS", 100_000)
     monkeypatch.setattr(atlas_module, "_summarise_block", lambda *a, **k: pytest.fail("computed before refusing"))

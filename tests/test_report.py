@@ -271,16 +271,17 @@ def test_embedded_figures_keep_their_flat_colours_exactly():
     assert render_figure(Bars(), size=(4.0, 2.5), alt="bars").png == fig.png  # same figure, same bytes
 
 
-def test_a_scenario_report_runs_the_monte_carlo_once_per_stage(model, monkeypatch):
-    """The report's credible intervals are the work-up's last stage (same draws), not a second run (issue 11)."""
+def test_a_scenario_report_draws_its_parameter_sets_once(model, monkeypatch):
+    """The report's credible intervals are the work-up's last stage, and every stage shares one set of draws
+    (issue 11): one call that draws, for all the stages, and none for the intervals."""
     from bmes_bayes import sensitivity as sens
     from bmes_bayes.report import complete_report
 
     calls = []
-    real = sens.posterior_draws
-    monkeypatch.setattr(sens, "posterior_draws", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = sens.posterior_draws_for
+    monkeypatch.setattr(sens, "posterior_draws_for", lambda m, evs, **k: calls.append(len(evs)) or real(m, evs, **k))
     rep = complete_report(model, scenario="classic-toh", n_samples=40, seed=3)
-    n_stages = len(rep.scenario.stages)
-    assert len(calls) == n_stages
+    assert calls == [len(rep.scenario.stages)]
+    monkeypatch.setattr(sens, "posterior_draws_for", real)
     direct = model.sensitivity(rep.scenario.evidence, n_samples=40, seed=3)
     np.testing.assert_array_equal(rep.uncertainty.samples, direct.samples)
