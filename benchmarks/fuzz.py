@@ -104,7 +104,8 @@ def safe_repr(value: object, n: int = 300) -> str:
         return shorten(repr(value), n)
     except Exception:  # noqa: BLE001
         try:
-            return shorten("{" + ", ".join(f"{safe_repr(k, 40)}: {safe_repr(v, 60)}" for k, v in value.items()) + "}", n)
+            items = ", ".join(f"{safe_repr(k, 40)}: {safe_repr(v, 60)}" for k, v in value.items())
+            return shorten("{" + items + "}", n)
         except Exception:  # noqa: BLE001
             return f"<{type(value).__name__}>"
 
@@ -453,7 +454,7 @@ def fuzz_files(toy, shipped, n: int, run_seed: int, tmp: Path) -> None:
             if what in ("toy model", "shipped model"):
                 root = model_copy(TOY if what == "toy model" else ROOT, "toy.yaml" if what == "toy model"
                                   else "bmes.yaml", d)
-                candidates = [p for p in [*(root / "networks").glob("*.yaml"), *sorted((root / "priors").glob("*.yaml"))]]
+                candidates = [*(root / "networks").glob("*.yaml"), *sorted((root / "priors").glob("*.yaml"))]
                 chosen = data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=2, unique=True))
                 for path in chosen:
                     path.write_text(mutate(data, path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -475,7 +476,8 @@ def fuzz_files(toy, shipped, n: int, run_seed: int, tmp: Path) -> None:
                 path = d / src.name
                 path.write_text(mutate(data, src.read_text(encoding="utf-8")), encoding="utf-8")
                 if what == "alerts":
-                    attempt(kind, "load_alert_config", lambda: teaching.load_alert_config(path, network=shipped.network),
+                    attempt(kind, "load_alert_config",
+                            lambda: teaching.load_alert_config(path, network=shipped.network),
                             lambda: shorten(path.read_text(encoding="utf-8"), 600), check=None)
                 else:
                     attempt(kind, "load_test_costs", lambda: teaching.load_test_costs(path, network=shipped.network),

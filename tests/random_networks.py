@@ -335,7 +335,8 @@ def pgmpy_network(net: RandomNetwork):
         return bn
 
 
-def pgmpy_posteriors(bn, net: RandomNetwork, hard: dict[str, str], soft: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def pgmpy_posteriors(bn, net: RandomNetwork, hard: dict[str, str],
+                     soft: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every variable's marginal by pgmpy's VariableElimination: one ``query(joint=False)`` for all unobserved
     variables, on a fresh engine (``virtual_evidence`` changes the engine it is called on)."""
     with warnings.catch_warnings():
@@ -594,7 +595,8 @@ def table(tally: Tally, seconds: float | None = None, seed: object = None) -> st
                  + f"{sum(tally.reference_errors.values()):>13}")
     for (kind, cls), count in sorted(tally.classes.items()):
         lines.append(f"  {kind}: {count} problem(s) with {cls}")
-    lines.append(f"tolerance {TOL:g} (absolute, every state of every marginal; log P(e) relative to max(1, |log P(e)|));"
+    lines.append(f"tolerance {TOL:g} (absolute, every state of every marginal; log P(e) relative to "
+                 "max(1, |log P(e)|));"
                  f" pgmpy and pyAgrum compared where P(e) > {UNDERFLOW:g}; impossible evidence: the package's "
                  "conflict set checked by brute force, pyAgrum's P(e) = 0 or IncompatibleEvidence")
     return "\n".join(lines)
