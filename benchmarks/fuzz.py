@@ -111,10 +111,14 @@ def safe_repr(value: object, n: int = 300) -> str:
 
 
 def masked(message: str) -> str:
-    """The message as a pattern: quoted text and numbers masked, first line, at most 120 characters."""
+    """The message as a pattern: first line, quoted text, numbers and a closing type name masked ("..., not int"
+    and "..., got float" are one pattern), at most 120 characters."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     first = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", first)
-    first = re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "N", first)
+    first = re.sub(r"\b0x[0-9a-fA-F]+|\\x[0-9a-fA-F]{2}", "X", first)
+    first = re.sub(r"\d[\d,]*(\.\d+)?(e[-+]?\d+)?", "N", first)
+    first = re.sub(r"\b(not|got) (?!iterable|subscriptable|callable|supported)(<class '…'>|[A-Za-z_][\w.]*)\.?$",
+                   r"\1 <type>", first)
     return first[:120]
 
 
@@ -190,7 +194,8 @@ def attempt(kind: str, label: str, call, shown_input, *, check=check_result) -> 
     except BmesError as exc:
         msg = str(exc)
         if len(msg) > MAX_MESSAGE:
-            TALLY.internal(kind, (label, type(exc).__name__, f"message of {len(msg):,} characters (unbounded)"),
+            TALLY.internal(kind, (label, type(exc).__name__, f"message longer than {MAX_MESSAGE:,} characters "
+                                  "(unbounded)"),
                            shown, shorten(msg, 200))
         elif not msg.strip():
             TALLY.internal(kind, (label, type(exc).__name__, "empty message"), shown, "")
