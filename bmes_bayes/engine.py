@@ -42,6 +42,9 @@ __all__ = ["Engine", "ZeroEvidence", "QueryResult", "BATCH_BYTES"]
 BATCH_BYTES = 64 * 2**20   # the largest table or factor of one sub-batch stays under this many bytes
 
 
+NORMAL_FLOOR = 1e-290      # a contraction whose total falls below this is redone in log space (see Engine._query)
+
+
 class ZeroEvidence(Exception):
     """Internal: the evidence has probability exactly zero for some parameter set."""
 
@@ -282,7 +285,9 @@ class Engine:
         if plan.target_observed:
             raw = raw.reshape(-1, 1)
         z = raw.sum(axis=1)
-        bad = ~(np.isfinite(log_const) & (z > 0) & np.isfinite(z))
+        # below NORMAL_FLOOR the sum is made of subnormal numbers, which keep too few digits (a posterior of (0, 1)
+        # instead of (0.3, 0.7)): those parameter sets are contracted again in log space
+        bad = ~(np.isfinite(log_const) & (z > NORMAL_FLOOR) & np.isfinite(z))
         if bad.any():
             if not self._possible(plan, source, hard, soft).all():
                 raise ZeroEvidence()
