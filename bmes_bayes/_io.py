@@ -76,6 +76,10 @@ def check_target(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         The path exists and ``overwrite`` is false; it is a directory, device, FIFO, socket or symbolic link (whatever
         ``overwrite`` says); its directory is missing or not writable; the file is read-only.
     """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        from .exceptions import ArgumentTypeError, shown
+
+        raise ArgumentTypeError(f"the output path must be a str or path-like, got {shown(path)}")
     text = os.fsdecode(os.fspath(path))
     if not text or "\0" in text:
         raise OutputError(f"{text!r} is not a usable file name", text)

@@ -339,19 +339,33 @@ def _read_uai(path: Path, text: str):
     pos = 1
     if kind != "BAYES":
         raise BmesError(f"{path}: only UAI 'BAYES' networks can be read (found {kind or 'an empty file'!r})")
-    n = take()
-    cards = [take() for _ in range(n)]
-    n_functions = take()
+    def take_count(what: str, low: int = 0) -> int:
+        value = take()
+        if value < low:
+            raise BmesError(f"{path}: UAI token {pos} ({what}) is {value}, expected at least {low}")
+        return value
+
+    n = take_count("the number of variables", 1)
+    cards = [take_count("a variable's number of states", 1) for _ in range(n)]
+    n_functions = take_count("the number of functions")
     scopes = []
-    for _ in range(n_functions):
-        k = take()
-        scopes.append([take() for _ in range(k)])
+    for f in range(n_functions):
+        k = take_count(f"the size of function {f}'s scope", 1)
+        scope = [take() for _ in range(k)]
+        bad = [i for i in scope if not 0 <= i < n]
+        if bad:
+            raise BmesError(f"{path}: function {f}'s scope names variable {bad[0]}; the file has variables 0 to {n - 1}")
+        if len(set(scope)) != len(scope):
+            raise BmesError(f"{path}: function {f}'s scope names a variable twice: {scope}")
+        if any(scope[-1] == other[-1] for other in scopes):
+            raise BmesError(f"{path}: two functions are tables of variable {scope[-1]}")
+        scopes.append(scope)
     names = [f"var_{i}" for i in range(n)]
     states = {names[i]: tuple(str(j) for j in range(c)) for i, c in enumerate(cards)}
     parents: dict[str, tuple[str, ...]] = {}
     tables: dict[str, np.ndarray] = {}
     for scope in scopes:
-        count = take()
+        count = take_count("a table's number of values")
         values = np.array([take(float) for _ in range(count)])
         shape = [cards[i] for i in scope]
         if int(np.prod(shape)) != count:

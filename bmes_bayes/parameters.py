@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from .spec import OddsRatioPrior, PriorSpec, RowPrior
 
@@ -110,6 +109,8 @@ def _log_rows(alpha: np.ndarray, u: np.ndarray, g: np.ndarray, support: np.ndarr
     """Rows normalised in log space where Gamma quantiles underflowed: ``log g = (log u + ln Gamma(alpha + 1)) /
     alpha`` for an underflowed quantile (the small-g form of the regularised incomplete gamma, P(alpha, g) =
     g^alpha / Gamma(alpha + 1) (1 + O(g))), ``log g`` itself otherwise; then floored at :data:`TINY`."""
+    from scipy import special  # imported when used: drawing and querying never need scipy (a faster start)
+
     with np.errstate(divide="ignore"):
         log_g = np.where(g > 0, np.log(g), (np.log(u) + special.gammaln(alpha + 1)) / alpha)
     log_p = log_g - special.logsumexp(log_g, axis=1, keepdims=True)
@@ -137,6 +138,8 @@ def draws_from_uniform(spec: PriorSpec, u: np.ndarray, *, parameters: Sequence[i
         Indices (into ``spec.parameters``) of the parameters that ``u`` drives, in this order; every other
         parameter keeps its point value. Default: every parameter, in file order.
     """
+    from scipy import special  # imported when used: drawing and querying never need scipy (a faster start)
+
     u = np.asarray(u, dtype=float)
     n = u.shape[0]
     driven = range(len(spec.parameters)) if parameters is None else list(parameters)

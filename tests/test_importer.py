@@ -3,6 +3,7 @@ exact analysis on a chosen target, against pyAgrum (an independent engine readin
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
 
@@ -134,3 +135,28 @@ def test_bad_inputs_name_what_is_wrong(tmp_path):
         bmes_bayes.load_network(3)
     with pytest.raises(EvidenceError):
         bmes_bayes.load_network(ASIA, target="lung").posterior({"lung": "maybe"})
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("2 2 2\n2\n1 0\n2 0 5\n2 0.5 0.5\n4 0.9 0.1 0.2 0.8\n", "names variable 5; the file has variables 0 to 1"),
+    ("2 2 2\n2\n1 0\n2 0 0\n2 0.5 0.5\n4 0.9 0.1 0.2 0.8\n", "names a variable twice"),
+    ("2 2 2\n2\n1 0\n1 0\n2 0.5 0.5\n2 0.5 0.5\n", "two functions are tables of variable 0"),
+    ("2 2 0\n1\n1 0\n2 0.5 0.5\n", "expected at least 1"),
+    ("2 2 2\n1\n0\n", "expected at least 1"),
+])
+def test_malformed_uai_scopes_are_named_not_internal_errors(tmp_path, body, fragment):
+    """Found by benchmarks/fuzz.py: a mutated UAI file ended in an IndexError inside the reader."""
+    path = tmp_path / "bad.uai"
+    path.write_text("BAYES\n" + body)
+    with pytest.raises(bmes_bayes.BmesError, match=re.escape(fragment)):
+        bmes_bayes.load_network(path, target="var_0")
+
+
+def test_an_output_path_of_the_wrong_type_is_a_type_error(tmp_path):
+    """Found by benchmarks/fuzz.py: export(path=0) ended in os.fspath's TypeError inside the writer."""
+    from bmes_bayes.interop import export
+
+    model = bmes_bayes.load_network(ASIA, target="lung")
+    for bad in (0, 1.5, None, ["a"]):
+        with pytest.raises(bmes_bayes.ArgumentTypeError, match="path-like"):
+            export(model, "uai", bad, overwrite=True)
