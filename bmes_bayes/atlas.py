@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import limits
 from ._io import check_target, write_output
 from .exceptions import ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, TooLargeError, shown
 from .results import ModelInfo, ResultDisplay, _footer_html, _frame_html
@@ -46,11 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .model import BmesModel
 
-__all__ = ["Atlas", "atlas", "evidence_grid", "MAX_SETS", "MAX_CELLS"]
+__all__ = ["Atlas", "atlas", "evidence_grid"]
 
-MAX_SETS = 100_000            # evidence sets in one atlas
-MAX_CELLS = 2_000_000_000     # evidence sets x parameter draws: about 6 hours of one core at today's speed
-KEEP_DRAWS_MAX_BYTES = 2_000_000_000   # the kept draws (8 bytes x sets x draws x states)
+# Bounds (bmes_bayes.limits, read at call time): MAX_ATLAS_SETS evidence sets, MAX_EVALUATIONS sets x draws,
+# MEMORY_LIMIT for the kept draws.
 SUMMARY_COLUMNS = ["point", "mean", "median", "lower", "upper", "p_top"]
 
 
@@ -99,8 +99,9 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
                                     f"every state")
             choices.append(list(states))
         total = math.prod(len(c) for c in choices)
-        if total > MAX_SETS:
-            raise TooLargeError(f"the grid has {total:,} evidence sets; the limit is {MAX_SETS:,}")
+        if total > limits.MAX_ATLAS_SETS:
+            raise TooLargeError(f"the grid has {total:,} evidence sets; the limit is {limits.MAX_ATLAS_SETS:,} "
+                                f"(bmes_bayes.limits.MAX_ATLAS_SETS)")
         rows = [{k: v for k, v in zip(variables, combo) if v is not None} for combo in itertools.product(*choices)]
     elif isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
         rows = []
@@ -114,8 +115,9 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
                             f"DataFrame, got {type(grid).__name__}")
     if not rows:
         raise EvidenceError("the grid has no evidence sets")
-    if len(rows) > MAX_SETS:
-        raise TooLargeError(f"the grid has {len(rows):,} evidence sets; the limit is {MAX_SETS:,}")
+    if len(rows) > limits.MAX_ATLAS_SETS:
+        raise TooLargeError(f"the grid has {len(rows):,} evidence sets; the limit is {limits.MAX_ATLAS_SETS:,} "
+                            f"(bmes_bayes.limits.MAX_ATLAS_SETS)")
     both = sorted(set(fixed) & set(variables))
     if both:
         raise EvidenceError(f"{', '.join(both)} both fixed and varied in the grid")
@@ -379,7 +381,7 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     from . import _checks
     from ._seed import as_generator
 
-    n_samples = _checks.count(n_samples, "n_samples")
+    n_samples = _checks.count(n_samples, "n_samples", maximum=limits.MAX_SAMPLES)
     block_size = _checks.count(block_size, "block_size")
     level = _checks.level(level)
     keep_draws = _checks.flag(keep_draws, "keep_draws")
@@ -391,12 +393,18 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     target = model.target_name(target)
     variables, sets = evidence_grid(model, grid, fixed)
     k = model.network[target].card
-    if len(sets) * n_samples > MAX_CELLS:
-        raise TooLargeError(f"{len(sets):,} evidence sets x {n_samples:,} draws is more than {MAX_CELLS:,} exact "
-                        f"inferences (hours of computing); use fewer draws or a smaller grid")
-    if keep_draws and 8 * len(sets) * n_samples * k > KEEP_DRAWS_MAX_BYTES:
-        raise TooLargeError(f"keeping the draws would take {8 * len(sets) * n_samples * k / 1e9:.1f} GB; the limit is "
-                        f"{KEEP_DRAWS_MAX_BYTES / 1e9:.0f} GB (keep_draws=False keeps only the summaries)")
+    from ._checks import estimate
+
+    evaluations = len(sets) * n_samples
+    if evaluations > limits.MAX_EVALUATIONS:
+        raise TooLargeError(f"{len(sets):,} evidence sets x {n_samples:,} draws is {evaluations:,} exact inferences, "
+                            f"more than bmes_bayes.limits.MAX_EVALUATIONS ({limits.MAX_EVALUATIONS:,}): "
+                            f"{estimate(8.0 * k * evaluations if keep_draws else 0, evaluations)}; use fewer draws "
+                            f"or a smaller grid")
+    if keep_draws and 8 * evaluations * k > limits.MEMORY_LIMIT:
+        raise TooLargeError(f"keeping the draws would take {8 * evaluations * k / 2**30:.1f} GiB, more than "
+                            f"bmes_bayes.limits.MEMORY_LIMIT ({limits.MEMORY_LIMIT / 2**30:.0f} GiB); "
+                            f"keep_draws=False keeps only the summaries")
     blocks = [sets[i : i + block_size] for i in range(0, len(sets), block_size)]
     options = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level, keep_draws=keep_draws)
     client, cluster = _workers(workers)

@@ -225,7 +225,8 @@ def _cmd_model_card(args) -> int:
         sys.stdout.write(model_card_text(_model(args), image=None))
         return 0
     out = Path(args.output) if args.output else DEFAULT_PATH
-    _targets(args, out, out.with_name(RELIABILITY_PNG))
+    _targets(args, out)   # first the card itself: '.' or a directory is refused before its diagram is named
+    _targets(args, out.with_name(RELIABILITY_PNG))
     write_model_card(_model(args), out, overwrite=args.force)
     print(f"wrote {out}")
     return 0

@@ -31,7 +31,7 @@ import networkx as nx
 import numpy as np
 
 from . import _checks
-from .exceptions import ArgumentTypeError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
+from .exceptions import ArgumentTypeError, BmesError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
 from .spec import NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
 
 __all__ = ["load_network", "DEFAULT_ESS"]
@@ -43,6 +43,8 @@ def _spec(path: Path, target: str | None, ess: float):
     from .interop import read_network
 
     names, states, parents, tables, raw = read_network(path)
+    if not names:
+        raise BmesError(f"{path}: the file holds no variables")
     if target is None:  # the last variable in file order that has parents, or the first variable
         with_parents = [n for n in names if parents[n]]
         target = with_parents[-1] if with_parents else names[0]

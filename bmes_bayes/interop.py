@@ -294,9 +294,9 @@ _WRITERS = {"bif": _bif, "xmlbif": _xmlbif, "xdsl": _xdsl, "net": _hugin_net, "u
 
 def export_text(model: "BmesModel", fmt: Format) -> str:
     """The network in ``fmt`` as text (every probability written to full double precision)."""
-    if fmt not in _WRITERS:
-        raise BmesError(f"unknown export format {fmt!r}; choose one of {', '.join(_WRITERS)}")
-    return _WRITERS[fmt](model)
+    from . import _checks
+
+    return _WRITERS[_checks.choice(fmt, "fmt", tuple(_WRITERS))](model)
 
 
 def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool = False) -> Path:

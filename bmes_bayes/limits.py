@@ -13,9 +13,10 @@ Bound                          Value                What it limits
                                                     --samples``
 ``MAX_SOBOL_N``                65,536 (2**16)       Sobol' base sample ``n`` (also a power of 2, at least 2)
 ``MAX_EVALUATIONS``            10,000,000           exact evaluations of one call: a Sobol run, ``n (G + 2)``; a
-                                                    work-up, ``stages x n_samples``
+                                                    work-up, ``stages x n_samples``; an atlas, ``sets x n_samples``
+``MAX_ATLAS_SETS``             100,000              evidence sets in one scenario atlas
 ``MEMORY_LIMIT``               2 GiB                the largest array an analysis plans to hold (draws, SALib's
-                                                    sample matrix and bootstrap)
+                                                    sample matrix and bootstrap, an atlas's kept draws)
 ``MAX_CURVE_POINTS``           1,000,000            points of ``SensitivityFunction.curve(n)``
 ``MAX_RAW_ENTRIES``            5,000                raw CPT entries ``admissible_deviation(node=...)`` searches
 evidence entries               the network's        keys of one evidence mapping (more cannot all be variables)
@@ -47,7 +48,7 @@ These are module attributes read at call time: a user whose machine has room may
 from __future__ import annotations
 
 __all__ = [
-    "CONTRACTION_CACHE", "KEEP_PARAMETERS_UP_TO", "MAX_CURVE_POINTS", "MAX_EVALUATIONS",
+    "CONTRACTION_CACHE", "KEEP_PARAMETERS_UP_TO", "MAX_ATLAS_SETS", "MAX_CURVE_POINTS", "MAX_EVALUATIONS",
     "MAX_FILE_BYTES", "MAX_IMPORT_BYTES", "MAX_RAW_ENTRIES", "MAX_SAMPLES", "MAX_SOBOL_N", "MAX_TABLE_ENTRIES",
     "MAX_YAML_NODES", "MEMORY_LIMIT", "PLAN_CACHE", "SETS_PER_SECOND",
 ]
@@ -55,6 +56,7 @@ __all__ = [
 MAX_SAMPLES = 1_000_000
 MAX_SOBOL_N = 2**16
 MAX_EVALUATIONS = 10_000_000
+MAX_ATLAS_SETS = 100_000
 MEMORY_LIMIT = 2 * 2**30
 MAX_CURVE_POINTS = 1_000_000
 MAX_RAW_ENTRIES = 5000

@@ -114,15 +114,22 @@ def test_bad_grids_and_arguments_are_clear(model):
 
 
 def test_size_bounds_are_checked_before_any_work(model, monkeypatch):
-    monkeypatch.setattr(atlas_module, "MAX_SETS", 5)
+    from bmes_bayes import limits
+
+    monkeypatch.setattr(limits, "MAX_ATLAS_SETS", 5)
     with pytest.raises(TooLargeError, match="6 evidence sets; the limit is 5"):
         atlas(model, GRID, n_samples=10)
-    monkeypatch.setattr(atlas_module, "MAX_SETS", 100_000)
+    monkeypatch.setattr(limits, "MAX_ATLAS_SETS", 100_000)
     monkeypatch.setattr(atlas_module, "_summarise_block", lambda *a, **k: pytest.fail("computed before refusing"))
-    with pytest.raises(BmesError, match="exact inferences"):
-        atlas(model, GRID, n_samples=atlas_module.MAX_CELLS // 6 + 1)
-    with pytest.raises(BmesError, match="GB"):
-        atlas(model, GRID, n_samples=atlas_module.KEEP_DRAWS_MAX_BYTES // (8 * 6 * 9) + 1, keep_draws=True)
+    monkeypatch.setattr(limits, "MAX_EVALUATIONS", 50)
+    with pytest.raises(TooLargeError, match="MAX_EVALUATIONS"):
+        atlas(model, GRID, n_samples=10)
+    monkeypatch.setattr(limits, "MAX_EVALUATIONS", 10_000_000)
+    monkeypatch.setattr(limits, "MEMORY_LIMIT", 8 * 6 * 9 * 100)
+    with pytest.raises(TooLargeError, match="GiB"):
+        atlas(model, GRID, n_samples=101, keep_draws=True)
+    with pytest.raises(ValueError):   # every refusal of an argument is also a ValueError
+        atlas(model, GRID, n_samples=101, keep_draws=True)
 
 
 def test_plot_reads_the_frame_and_never_recomputes(model, result, monkeypatch):

@@ -387,3 +387,10 @@ def test_any_terminal_encoding_shows_non_ascii_text(env, tmp_path):
         assert proc.stderr == b""
     if env.get("PYTHONIOENCODING") == "ascii":
         assert b"Garc\\xeda" in proc.stdout  # the demo's source, "Puertas Garc\xeda-Sandoval"
+
+
+def test_model_card_into_the_current_directory_is_refused_clearly(capsys, tmp_path, monkeypatch):
+    """Found by benchmarks/fuzz.py: `model-card -o .` ended in 'PosixPath('.') has an empty name' (exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["model-card", "-o", "."], capsys)
+    assert code == 2 and "is a directory" in err

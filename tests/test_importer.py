@@ -160,3 +160,22 @@ def test_an_output_path_of_the_wrong_type_is_a_type_error(tmp_path):
     for bad in (0, 1.5, None, ["a"]):
         with pytest.raises(bmes_bayes.ArgumentTypeError, match="path-like"):
             export(model, "uai", bad, overwrite=True)
+
+
+def test_a_file_with_no_variables_is_named(tmp_path):
+    """Found by benchmarks/fuzz.py: a one-byte BIF file ended in an IndexError while choosing the default target."""
+    path = tmp_path / "n.bif"
+    path.write_text("n")
+    with pytest.raises(BmesError, match="no variables|cannot"):
+        bmes_bayes.load_network(path)
+
+
+def test_an_export_format_of_the_wrong_type_is_named(tmp_path):
+    """Found by benchmarks/fuzz.py: export(fmt={}) ended in 'unhashable type'."""
+    from bmes_bayes.interop import export_text
+
+    model = bmes_bayes.load_network(ASIA, target="lung")
+    with pytest.raises(bmes_bayes.ArgumentTypeError, match="fmt must be one of"):
+        export_text(model, {})
+    with pytest.raises(bmes_bayes.ArgumentError, match="Choose one of: bif"):
+        export_text(model, "xyz")
