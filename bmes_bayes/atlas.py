@@ -322,8 +322,8 @@ def _workers(workers: object):
     if isinstance(workers, str) and workers:
         try:
             return Client(workers, timeout="20s"), None
-        except OSError as exc:
-            raise BmesError(f"cannot reach the Dask scheduler at {workers!r}: {exc}") from None
+        except (OSError, ValueError, TimeoutError) as exc:  # unreachable, refused, or not an address at all
+            raise ArgumentError(f"cannot reach a Dask scheduler at {workers!r}: {exc}") from None
     raise ArgumentTypeError(f"workers must be None, a number of local workers, a scheduler address or a dask "
                             f"Client, got {shown(workers)}")
 

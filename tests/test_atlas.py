@@ -181,3 +181,12 @@ def test_cli_json_has_one_record_per_set(capsys):
     assert len(data["sets"]) == 6
     assert {"joint", "fever", "top", "point", "p_top", "alerts"} <= set(data["sets"][0])
     assert data["sets"][1]["fever"] is None and math.isclose(data["level"], 0.9)
+
+
+def test_a_scheduler_address_that_is_not_one_is_a_clear_error(model, capsys):
+    """Found by benchmarks/fuzz.py: `atlas --scheduler 99999999999` ended in dask's ValueError (exit 1)."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ValueError, match="cannot reach a Dask scheduler at '99999999999'"):
+        atlas(model, {"joint": ["hip"]}, n_samples=5, workers="99999999999")
+    assert main(["atlas", "--vary", "joint=hip", "--samples", "5", "--scheduler", "99999999999"]) == 2
+    assert "cannot reach a Dask scheduler" in capsys.readouterr().err
