@@ -24,7 +24,7 @@ FIXED = {"onset": "sudden", "recent_trauma": "no"}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     from dask.distributed import Client, LocalCluster

@@ -412,7 +412,8 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
         if client is None:
             results = [_summarise_block(model, block, **options) for block in blocks]
         else:
-            shared = client.scatter(model, broadcast=True)
+            shared = client.scatter(model, broadcast=True, hash=False)  # a fresh key: a release of an earlier
+            # call's copy (same content, same hashed key) must not take this one with it
             futures = [client.submit(_summarise_block, shared, block, **options, pure=False) for block in blocks]
             results = client.gather(futures)
     finally:
