@@ -20,6 +20,9 @@ Running on Dask (optional extra ``pip install 'bmes-bayes[atlas]'``)::
 
 On a cluster every worker needs the same version of bmes-bayes installed; the model itself is sent to each worker
 once (``Client.scatter``), so custom networks need no shared file system.
+
+In a script (not in Jupyter), ``workers=N`` starts worker processes that import the script again: put the call
+under ``if __name__ == "__main__":``, as Dask requires of any local cluster of processes.
 """
 
 from __future__ import annotations
