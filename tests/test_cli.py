@@ -289,17 +289,25 @@ def test_readme_commands_that_write_files_work_twice(tmp_path, monkeypatch, caps
 
 
 _READY_THEN_RUN = """
-import sys
+import builtins, sys
+real_import = builtins.__import__
+def announcing(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 1 and name == "cli":   # run() is importing the command line: we are inside its protection
+        builtins.__import__ = real_import
+        sys.stderr.write("ready\\n")
+        sys.stderr.flush()
+    return real_import(name, globals, locals, fromlist, level)
+builtins.__import__ = announcing
 from bmes_bayes.__main__ import run  # what the bmes-bayes script does
-sys.stderr.write("ready\\n")
-sys.stderr.flush()
 sys.exit(run())
 """
 
 
 def _signal_after_start(sig, delay: float, args: list[str]):
-    """Start the command line as the ``bmes-bayes`` script does, wait until the interpreter runs our code, wait
-    ``delay`` seconds more (0.0-0.3 s: while numpy, pandas and the model are being imported) and send ``sig``.
+    """Start the command line as the ``bmes-bayes`` script does, wait until ``run()`` starts importing the command
+    line (announced from inside it, so the signal cannot land in the test's own code before ``run`` is entered, a
+    race seen once on a loaded CI machine), wait ``delay`` seconds more (0.0-0.3 s: while numpy, pandas and the model
+    are being imported) and send ``sig``.
 
     (Before the first line of bmes_bayes runs, the interpreter's own start-up can still print a traceback.)"""
     import signal
