@@ -289,7 +289,10 @@ def test_readme_commands_that_write_files_work_twice(tmp_path, monkeypatch, caps
 
 
 _READY_THEN_RUN = """
-import builtins, sys
+import builtins, signal, sys
+# as in a terminal: a job started in the background (nohup ... &, some CI runners) inherits SIGINT ignored, and
+# Python then never raises KeyboardInterrupt; the user this test stands for presses Ctrl-C in a terminal
+signal.signal(signal.SIGINT, signal.default_int_handler)
 real_import = builtins.__import__
 def announcing(name, globals=None, locals=None, fromlist=(), level=0):
     if level == 1 and name == "cli":   # run() is importing the command line: we are inside its protection
