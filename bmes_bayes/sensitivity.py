@@ -1564,6 +1564,21 @@ class Sobol(ResultDisplay):
     seed: int | None
     evidence: dict[str, object]
     model: ModelInfo
+    outputs: np.ndarray | None = None        # P(target_state | evidence) at every point of the design, in its order
+    design_factors: tuple[str, ...] = ()     # the factors in the design's order (first appearance)
+
+    def draws(self) -> pd.DataFrame:
+        """The model evaluations behind the indices, in long form: ``draw`` (the row of the Sobol' base sequence),
+        ``matrix`` (``"A"``, ``"B"``, or the factor whose inputs came from B: Saltelli's cross-sample), ``state`` and
+        ``probability``. These are points of a quasi-random design over the priors' quantiles, not independent draws
+        from the priors: use ``model.sensitivity(...).draws()`` for those."""
+        if self.outputs is None:
+            raise BmesError("this Sobol result holds no evaluations (no parameter could move the answer)")
+        blocks = ("A", *self.design_factors, "B") if len(self.design_factors) > 1 else ("A",)
+        n = len(self.outputs) // len(blocks)
+        return pd.DataFrame({"draw": np.repeat(np.arange(n), len(blocks)),
+                             "matrix": np.tile(np.asarray(blocks, dtype=object), n),
+                             "state": self.target_state, "probability": self.outputs})
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ``factor, S1, S1_low, S1_high, ST, ST_low, ST_high``; largest total index first."""
@@ -1732,7 +1747,8 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,
                           "ST": st, "ST_low": st - stc, "ST_high": st + stc})
     frame = frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+    y.setflags(write=False)
     return Sobol(target=target, target_state=states[ti], groups=groups, n=n, n_evaluations=len(y), level=level,
                  frame=frame, variance=float(np.var(y)),
                  n_irrelevant=irrelevant, seed=seed if isinstance(seed, int) else None, evidence=ev.as_dict(),
-                 model=model.info)
+                 model=model.info, outputs=y, design_factors=tuple(factors))

@@ -759,3 +759,21 @@ def test_saltelli_rows_are_salibs_sample_element_for_element(groups):
     for rows in (1, 7, 100, 10_000):
         mine = np.concatenate(list(saltelli_rows(problem, 64, seed=11, rows=rows)))
         np.testing.assert_array_equal(mine, ref)
+
+
+def test_sobol_draws_are_the_design_evaluations_in_long_form(model):
+    """Sobol's .draws() (issue 12): one row per model evaluation, in the layout of Saltelli's design (A, each
+    factor's cross-sample, B, for every base row), the same numbers the indices were computed from."""
+    ev = {"joint": "hip", "sex": "male", "age_group": "middle", "onset": "sudden", "mri_fracture_line": "present"}
+    res = model.sobol(ev, target_state="traumatic_fracture", n=8, seed=3, groups="node")
+    d = res.draws()
+    assert list(d.columns) == ["draw", "matrix", "state", "probability"]
+    assert len(d) == res.n_evaluations == 8 * (len(res.design_factors) + 2)
+    assert set(d["matrix"]) == {"A", "B", *res.design_factors}
+    np.testing.assert_array_equal(d["probability"], res.outputs)
+    assert (d["state"] == "traumatic_fracture").all() and d["probability"].between(0, 1).all()
+    # A and B are independent points of the design: their evaluations differ
+    a0 = d[(d["draw"] == 0) & (d["matrix"] == "A")]["probability"].item()
+    b0 = d[(d["draw"] == 0) & (d["matrix"] == "B")]["probability"].item()
+    assert a0 != b0
+    assert res.variance == pytest.approx(np.var(res.outputs))
