@@ -42,7 +42,7 @@ import pandas as pd
 from . import limits
 from ._io import check_target, write_output
 from .exceptions import ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, TooLargeError, shown
-from .results import ModelInfo, ResultDisplay, _footer_html, _frame_html
+from .results import DISCLAIMER, ModelInfo, ResultDisplay, _footer_html, _frame_html
 from .sensitivity import Uncertainty, posterior_draws_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -245,6 +245,23 @@ class Atlas(ResultDisplay):
         return pd.DataFrame({"set": np.repeat(np.arange(s), n * k), "draw": np.tile(np.repeat(np.arange(n), k), s),
                              "state": np.tile(np.asarray(self.states, dtype=object), s * n),
                              "probability": self.samples.reshape(-1)})
+
+    def to_xarray(self) -> "xarray.Dataset":
+        """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra):
+        ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set``
+        (empty text: not entered); the fixed evidence, seed, level and model are in ``attrs``."""
+        from .sensitivity import _xarray
+
+        if self.samples is None:
+            raise BmesError("the draws were not kept: run atlas(..., keep_draws=True)")
+        xr = _xarray()
+        coords = {"set": np.arange(self.n_sets), "draw": np.arange(self.n_samples), "state": list(self.states)}
+        for var in self.variables:
+            coords[var] = ("set", [str(ev[var]) if var in ev else "" for ev in self.evidence])
+        return xr.Dataset({"posterior": (("set", "draw", "state"), self.samples)}, coords=coords,
+                          attrs={"target": self.target, "fixed": "; ".join(f"{k}={v}" for k, v in self.fixed.items()),
+                                 "seed": self.seed, "level": self.level, "model": self.model.short,
+                                 "disclaimer": DISCLAIMER})
 
     def to_parquet(self, path: "str | Path", *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` as Parquet (needs pyarrow: the ``atlas`` extra), with the run (target, draws,

@@ -1580,6 +1580,22 @@ class Sobol(ResultDisplay):
                              "matrix": np.tile(np.asarray(blocks, dtype=object), n),
                              "state": self.target_state, "probability": self.outputs})
 
+    def to_xarray(self) -> "xarray.Dataset":
+        """The design's evaluations as an ``xarray.Dataset``: ``probability`` with dims ``draw`` (base row) and
+        ``matrix`` (A, each factor's cross-sample, B), the indices as ``S1``/``ST`` (dim ``factor``). Needs the
+        ``xarray`` extra."""
+        xr = _xarray()
+        d = self.draws()
+        blocks = list(dict.fromkeys(d["matrix"]))
+        f = self.frame
+        return xr.Dataset({"probability": (("draw", "matrix"), self.outputs.reshape(-1, len(blocks))),
+                           "S1": ("factor", f["S1"].to_numpy()), "ST": ("factor", f["ST"].to_numpy())},
+                          coords={"draw": np.arange(len(self.outputs) // len(blocks)), "matrix": blocks,
+                                  "factor": f["factor"].tolist()},
+                          attrs={"target": self.target, "target_state": self.target_state, "n": self.n,
+                                 "seed": -1 if self.seed is None else int(self.seed), "model": self.model.short,
+                                 "disclaimer": DISCLAIMER})
+
     def to_frame(self) -> pd.DataFrame:
         """Columns ``factor, S1, S1_low, S1_high, ST, ST_low, ST_high``; largest total index first."""
         return self.frame.copy()

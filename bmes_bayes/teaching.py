@@ -660,6 +660,21 @@ class Workup(ResultDisplay):
         state); the same parameter sets at every stage, so ``draw`` follows one plausible model's trajectory."""
         return draws_frame(self.samples, self.posteriors[0].states, stages=self.stages)
 
+    def to_xarray(self) -> "xarray.Dataset":
+        """An ``xarray.Dataset``: ``posterior`` with dims ``stage``, ``draw``, ``state`` (the same parameter sets at
+        every stage) and ``point`` (dims ``stage``, ``state``), with the seed, level and model in ``attrs``. Needs
+        the ``xarray`` extra; round-trips through netCDF."""
+        from .sensitivity import _xarray
+
+        xr = _xarray()
+        point = np.stack([p.probabilities for p in self.posteriors])
+        return xr.Dataset({"posterior": (("stage", "draw", "state"), self.samples),
+                           "point": (("stage", "state"), point)},
+                          coords={"stage": list(self.stages), "draw": np.arange(self.n_samples),
+                                  "state": list(self.states)},
+                          attrs={"target": self.target, "name": self.name, "seed": int(self.seed),
+                                 "level": self.level, "model": self.model.short, "disclaimer": DISCLAIMER})
+
     @property
     def target(self) -> str:
         return self.posteriors[0].target

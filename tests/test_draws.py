@@ -130,3 +130,26 @@ def test_draws_from_uniform_with_a_tiny_concentration_are_finite(tmp_path):
     assert np.isfinite(values).all() and values.min() > 0 and np.allclose(values.sum(axis=1), 1, atol=1e-15)
     # P(the largest entry is x) is the Dirichlet's: alpha_x / alpha_0 as alpha_0 -> 0 (one entry takes it all)
     assert abs((values.argmax(axis=1) == 0).mean() - 0.2) < 4 * np.sqrt(0.16 / 4000)
+
+
+def test_workup_atlas_and_sobol_draws_round_trip_through_netcdf(model, tmp_path):
+    """Every Monte-Carlo result offers its draws as labelled data (issue 12): the work-up (stage, draw, state), the
+    atlas (set, draw, state, the varied variables along set) and Sobol (draw, matrix), each equal after netCDF."""
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("h5netcdf")
+    work = model.workup([{"joint": "hip"}, {"mri_necrotic_segment": "present"}], n_samples=20, seed=1)
+    atlas = model.atlas({"joint": "*", "fever": ["yes", None]}, n_samples=15, seed=2, keep_draws=True)
+    sob = model.sobol({"joint": "hip", "onset": "sudden"}, target_state="infection", n=8, seed=0, groups="node")
+    for name, ds, arr, dims in (("work", work.to_xarray(), work.samples, ("stage", "draw", "state")),
+                                ("atlas", atlas.to_xarray(), atlas.samples, ("set", "draw", "state")),
+                                ("sobol", sob.to_xarray(), sob.outputs.reshape(8, -1), ("draw", "matrix"))):
+        var = "probability" if name == "sobol" else "posterior"
+        assert ds[var].dims == dims
+        path = tmp_path / f"{name}.nc"
+        ds.to_netcdf(path, engine="h5netcdf")
+        back = xr.load_dataset(path, engine="h5netcdf")
+        np.testing.assert_array_equal(back[var].to_numpy(), arr)
+    back = xr.load_dataset(tmp_path / "atlas.nc", engine="h5netcdf")
+    assert list(back["joint"].values) == [ev["joint"] for ev in atlas.evidence]
+    assert list(back["fever"].values) == ["yes", "", "yes", "", "yes", ""]
+    assert list(xr.load_dataset(tmp_path / "work.nc", engine="h5netcdf")["stage"].values) == list(work.stages)
