@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from .cpt import DrawnTables
-from .exceptions import BmesError, shown
 from .parameters import Draws, point_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html
 from .spec import OddsRatioPrior

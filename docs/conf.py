@@ -11,7 +11,6 @@ and the test suite executes them), so the build does not run them again.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
