@@ -99,19 +99,14 @@ class DeltaUncertainty(ResultDisplay):
 
     def contributions(self, state: str | None = None) -> pd.DataFrame:
         """Each input's share of the first-order variance of ``state`` (default: the top state), largest first."""
-        i = int(np.argmax(self.point)) if state is None else self._state_index(state)
+        from . import _checks
+
+        i = int(np.argmax(self.point)) if state is None else _checks.state(self.states, state, of=self.target)
         part = self.gradient[:, i] ** 2 * self.variance_of_inputs
         total = part.sum()
         frame = pd.DataFrame({"input": list(self.inputs), "variance": part,
                               "share": part / total if total > 0 else np.zeros_like(part)})
         return frame.sort_values("variance", ascending=False, kind="stable").reset_index(drop=True)
-
-    def _state_index(self, state: str) -> int:
-        if state not in self.states:
-            from .exceptions import EvidenceError, unknown_name_message
-
-            raise EvidenceError(unknown_name_message("state", state, self.states, where=f" of {self.target}"))
-        return self.states.index(state)
 
     def __repr__(self) -> str:
         i = int(np.argmax(self.point))

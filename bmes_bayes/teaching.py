@@ -700,12 +700,11 @@ class Workup(ResultDisplay):
 
         if isinstance(stage, str):
             if stage not in self.stages:
-                raise EvidenceError(unknown_name_message("stage", stage, self.stages))
+                raise UnknownNameError(unknown_name_message("stage", stage, self.stages))
             i = self.stages.index(stage)
-        elif isinstance(stage, (int, np.integer)) and not isinstance(stage, bool) and -len(self.stages) <= stage < len(self.stages):
-            i = int(stage) % len(self.stages)
         else:
-            raise BmesError(f"stage must be a stage name or an index below {len(self.stages)}, got {stage!r}")
+            n = len(self.stages)
+            i = _checks.count(stage, "stage", minimum=-n, maximum=n - 1) % n
         post = self.posteriors[i]
         return Uncertainty(target=post.target, states=post.states, point=post.probabilities, samples=self.samples[i],
                            level=self.level, threshold=0.9, seed=self.seed, evidence=dict(post.evidence),

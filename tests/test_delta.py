@@ -115,3 +115,10 @@ def test_labelled_as_an_approximation_everywhere(model, capsys):
     assert "delta-method" in capsys.readouterr().out
     with pytest.raises(BmesError, match="level"):
         model.delta_uncertainty({"joint": "hip"}, level=True)
+
+
+def test_contributions_name_an_unknown_state(model):
+    d = model.delta_uncertainty({"joint": "hip"})
+    with pytest.raises(KeyError, match="did you mean 'infection'"):
+        d.contributions("infectoin")
+    assert d.contributions("infection")["share"].sum() == pytest.approx(1.0)

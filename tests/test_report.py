@@ -285,3 +285,12 @@ def test_a_scenario_report_draws_its_parameter_sets_once(model, monkeypatch):
     monkeypatch.setattr(sens, "posterior_draws_for", real)
     direct = model.sensitivity(rep.scenario.evidence, n_samples=40, seed=3)
     np.testing.assert_array_equal(rep.uncertainty.samples, direct.samples)
+
+
+def test_workup_uncertainty_refuses_a_bad_stage_as_a_value_error(model):
+    work = model.workup([{"joint": "hip"}, {"onset": "sudden"}], n_samples=10, seed=0)
+    np.testing.assert_array_equal(work.uncertainty("stage 1").samples, work.uncertainty(0).samples)
+    np.testing.assert_array_equal(work.uncertainty(-1).samples, work.samples[1])
+    for bad in (2, -3, True, 1.0, "stage 3"):
+        with pytest.raises(ValueError):
+            work.uncertainty(bad)
