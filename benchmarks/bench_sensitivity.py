@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import bmes_bayes
-from bmes_bayes.cpt import DrawnTables, compile_all
+from bmes_bayes.compile import DrawnTables, compile_all
 from bmes_bayes.interop import pgmpy_tables
 from bmes_bayes.parameters import sample_draws
 

@@ -43,7 +43,8 @@ from . import limits
 from ._io import check_target, write_output
 from .exceptions import ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, TooLargeError, shown
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _footer_html, _frame_html
-from .sensitivity import Uncertainty, posterior_draws_for
+from .draws import posterior_draws_for
+from .sensitivity import Uncertainty
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -250,7 +251,7 @@ class Atlas(ResultDisplay):
         """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra):
         ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set``
         (empty text: not entered); the fixed evidence, seed, level and model are in ``attrs``."""
-        from .sensitivity import _xarray
+        from .draws import xarray_module as _xarray
 
         if self.samples is None:
             raise BmesError("the draws were not kept: run atlas(..., keep_draws=True)")

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .cpt import DrawnTables
+from .compile import DrawnTables
 from .parameters import Draws, point_draws
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html
 from .spec import OddsRatioPrior
@@ -175,7 +175,7 @@ def _perturbed(model: "BmesModel", where: list[tuple[int, int | None]], step: fl
 def delta_uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
                       target: str = "diagnosis", level: float = 0.9) -> DeltaUncertainty:
     """See :meth:`bmes_bayes.BmesModel.delta_uncertainty`."""
-    from .sensitivity import CHUNK, relevant_parameters
+    from .draws import CHUNK, relevant_parameters
 
     from . import _checks
 

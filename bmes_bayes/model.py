@@ -12,8 +12,8 @@ import pandas as pd
 
 from . import __version__
 from . import _checks
-from .cpt import DrawnTables, FullTables, TableSource, compile_all
-from .engine import Engine, QueryResult, ZeroEvidence
+from .compile import DrawnTables, FullTables, TableSource, compile_all
+from .inference import Backend, Engine, QueryResult, ZeroEvidence
 from .evidence import Evidence, resolve_evidence
 from .exceptions import ImpossibleEvidenceError, SpecError, Problem, UnknownNameError, unknown_name_message
 from .parameters import Draws, point_draws
@@ -70,10 +70,12 @@ class BmesModel:
     1.0
     """
 
-    def __init__(self, network: NetworkSpec, priors: PriorSpec):
+    def __init__(self, network: NetworkSpec, priors: PriorSpec, *, backend: "Backend | None" = None):
         self.network = network
         self.priors = priors
-        self._engine = Engine(network)
+        # the exact engine behind every query: the contraction engine unless another backend is given
+        # (bmes_bayes.inference.Enumeration, the brute-force reference, answers the same calls)
+        self._engine: Backend = backend if backend is not None else Engine(network)
         self._point = point_draws(priors)
         self._tables = FullTables(network, compile_all(priors, network, self._point))
         from .teaching import alert_config_for
@@ -109,6 +111,23 @@ class BmesModel:
         else:
             index = pd.Index(["(no parents)"], name="")
         return pd.DataFrame(flat, index=index, columns=pd.Index(var.states, name=node))
+
+    # ------------------------------------------------------------------------------------- for analyses
+    @property
+    def tables(self) -> FullTables:
+        """The compiled point CPTs (one array per node, leading axis of length 1), read-only: what analyses perturb
+        with ``model.tables.with_table(node, table)`` and pass back as ``source`` to :meth:`query`."""
+        return self._tables
+
+    @property
+    def point_parameters(self) -> Draws:
+        """The point value of every prior parameter, as one draw (``Draws`` with a leading axis of length 1)."""
+        return self._point
+
+    def relevant_nodes(self, ev: Evidence, target: str) -> tuple[str, ...]:
+        """The nodes that can enter P(target | evidence): the ancestral set of the target and the evidence, in
+        network order. Any other node is barren for this query and cannot move its answer."""
+        return self._engine.relevant_nodes(target, frozenset(ev.hard), frozenset(ev.soft))
 
     def clear_cache(self) -> None:
         """Forget the engine's cached contraction plans and compiled contractions and the cached prior marginals.
@@ -165,7 +184,7 @@ class BmesModel:
         target : str
             A variable of the network.
         source : TableSource, optional
-            Where the CPTs come from: the point model (default), or e.g. ``bmes_bayes.cpt.DrawnTables`` over
+            Where the CPTs come from: the point model (default), or e.g. ``bmes_bayes.compile.DrawnTables`` over
             parameter draws, in which case there is one row per parameter set.
 
         Returns

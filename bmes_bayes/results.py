@@ -35,10 +35,54 @@ class ModelInfo:
 
 
 class ResultDisplay:
-    """Shared display: ``_repr_html_`` and ``to_html`` from ``_html_body``, falling back to escaped text."""
+    """The one display of every result: text, HTML and ``to_dict()`` are all built from ``to_frame()``.
 
-    def _html_body(self) -> str:  # pragma: no cover - every result overrides it
-        raise NotImplementedError
+    A result defines ``to_frame()`` and ``_title()`` (one line, plain text); the base builds the HTML (the title, the
+    frame as a table, the notes, the evidence and the model footer) and the dict. Optional hooks:
+    ``_display_frame()`` (the rows shown, default the whole frame), ``_float_format``, ``_notes()`` (plain-text
+    paragraphs under the table, default the ``verdict``). The attributes ``evidence`` (a dict) and ``model``
+    (:class:`ModelInfo`) are shown when present. ``to_html`` never fails: on any error it shows the escaped text form.
+    """
+
+    _float_format = "{:.3f}"
+
+    def _title(self) -> str:
+        return type(self).__name__
+
+    def _display_frame(self) -> pd.DataFrame:
+        return self.to_frame()  # type: ignore[attr-defined]
+
+    def _notes(self) -> list[str]:
+        verdict = getattr(self, "verdict", None)
+        return [verdict] if isinstance(verdict, str) and verdict else []
+
+    def _html_body(self) -> str:
+        parts = [f"<p><b>{html.escape(self._title())}</b></p>", _frame_html(self._display_frame(), self._float_format)]
+        parts += [f"<p>{html.escape(n)}</p>" for n in self._notes()]
+        evidence = getattr(self, "evidence", None)
+        if isinstance(evidence, dict):
+            parts.append(_evidence_html(evidence))
+        model = getattr(self, "model", None)
+        if isinstance(model, ModelInfo):
+            parts.append(_footer_html(model))
+        return "<div class='bmes-result'>" + "".join(parts) + "</div>"
+
+    def to_dict(self) -> dict[str, object]:
+        """The result as plain Python data (JSON-ready): its kind, title, the rows of ``to_frame()``, the notes and,
+        when present, the evidence and the model's identity."""
+        frame = self.to_frame()  # type: ignore[attr-defined]
+        out: dict[str, object] = {"result": type(self).__name__, "title": self._title(),
+                                  "columns": [str(c) for c in frame.columns],
+                                  "rows": [{str(k): _plain(v) for k, v in row.items()}
+                                           for row in frame.to_dict("records")],
+                                  "notes": self._notes()}
+        evidence = getattr(self, "evidence", None)
+        if isinstance(evidence, dict):
+            out["evidence"] = {str(k): _plain(v) for k, v in evidence.items()}
+        model = getattr(self, "model", None)
+        if isinstance(model, ModelInfo):
+            out["model"] = model.short
+        return out
 
     def to_html(self) -> str:
         """An HTML fragment describing the result (self-contained, escaped)."""
@@ -53,6 +97,19 @@ class ResultDisplay:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def _plain(value: object) -> object:
+    """A frame cell as plain Python (numpy scalars to int/float/bool, tuples to lists, NaN to None)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _frame_html(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:

@@ -23,7 +23,6 @@ JAIR 17:265-287; Renooij (2014), IJAR 55:1022-1042; Saltelli et al. (2010), CPC 
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -35,10 +34,12 @@ from scipy import stats
 
 from . import _checks, limits
 from ._seed import as_generator
-from .cpt import DrawnTables, compile_node
-from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, BmesWarning, EvidenceError,
-                         ImpossibleEvidenceError, TooLargeError, listing, shown, unknown_name_message)
-from .parameters import Draws, draws_from_uniform, n_uniform_inputs, sample_draws
+from .compile import DrawnTables, compile_node
+from .exceptions import (ArgumentError, ArgumentTypeError, BmesError, EvidenceError,
+                         TooLargeError, listing, shown, unknown_name_message)
+from .parameters import Draws, draws_from_uniform, n_uniform_inputs
+from .draws import (CHUNK, KEEP_PARAMETERS_UP_TO, parameter_columns, possible_draws, posterior_draws, progress_bar,
+                    relevant_parameters, sample_count, xarray_module)
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _evidence_html, _footer_html, _frame_html, draws_frame
 from .spec import ODDS_RATIO_LIMITS, OddsRatioPrior, RowPrior, TableCPD
 
@@ -54,103 +55,6 @@ __all__ = [
     "covary", "admissible_range", "AdmissibleDeviation", "admissible_deviation", "Tuning", "tune", "cd_distance",
     "Sobol", "sobol", "sobol_indices", "relevant_parameters",
 ]
-
-CHUNK = 500  # parameter sets per batch: fixed, so results never depend on how work is split
-
-
-def _progress(total: int, enabled: bool | None, desc: str):
-    """A tqdm bar when asked, or automatically for long runs (None); a no-op otherwise."""
-    if enabled is False or (enabled is None and total < 20_000):
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: quiet without it
-        return None
-    return tqdm(total=total, desc=desc, unit="draws", leave=False)
-
-
-KEEP_PARAMETERS_UP_TO = limits.KEEP_PARAMETERS_UP_TO   # parameter draws kept with the result (see bmes_bayes.limits)
-
-
-def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None]]]:
-    """Labels of the scalar parameters that draws vary, and where each lives: ``(parameter index, state index or
-    None)``. A two-state row stated for one state gives that state; a full row each state it allows; an odds ratio
-    itself. Fixed parameters are left out (they never vary)."""
-    labels, where = [], []
-    for i, p in enumerate(spec.parameters):
-        if p.fixed:
-            continue
-        if isinstance(p, OddsRatioPrior):
-            labels.append(p.id)
-            where.append((i, None))
-            continue
-        ks = [p.focus] if p.focus is not None else [int(k) for k in p.support]
-        for k in ks:
-            labels.append(f"{p.id}: {p.states[k]}")
-            where.append((i, k))
-    return tuple(labels), where
-
-
-def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.ndarray:
-    cols = [draws.values[i] if k is None else draws.values[i][:, k] for i, k in where]
-    return np.column_stack(cols) if cols else np.empty((draws.n_samples, 0))
-
-
-def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
-                    seed: None | int | np.random.Generator, progress: bool | None = None,
-                    keep_parameters: bool = False) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
-    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
-
-    With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
-    :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
-    zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
-    callers count and leave out, as distinct from "impossible under the model", which
-    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`."""
-    out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
-                                      progress=progress, keep_parameters=keep_parameters)
-    return (out[0], params) if keep_parameters else out[0]
-
-
-def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,
-                        n_samples: int, seed: None | int | np.random.Generator, progress: bool | None = None,
-                        keep_parameters: bool = False) -> "tuple[list[np.ndarray], np.ndarray | None]":
-    """:func:`posterior_draws` for several evidence sets under the same parameter sets, drawn once.
-
-    Each chunk of parameter sets is drawn and compiled once and queried for every evidence set (common random
-    numbers: a difference between two sets is a difference of evidence, not of sampling), so set ``i``'s draws equal
-    ``posterior_draws(model, evidences[i], ...)``'s bit for bit. Used by the work-up (its stages), the scenario atlas
-    (its grid) and a report. Returns one ``(S, K)`` array per evidence set and the parameter sets (or None).
-    """
-    target = model.target_name(target)
-    n_samples = sample_count(model, n_samples, target, stages=max(1, len(evidences)),
-                             keep_parameters=keep_parameters)
-    resolved = [model.resolve(ev) for ev in evidences]
-    rng = as_generator(seed)
-    outs = [np.empty((n_samples, model.network[target].card)) for _ in resolved]
-    where = parameter_columns(model.priors)[1] if keep_parameters else []
-    params = np.empty((n_samples, len(where))) if keep_parameters else None
-    bar = _progress(n_samples * len(resolved), progress, "sampling priors")
-    for start in range(0, n_samples, CHUNK):
-        n = min(CHUNK, n_samples - start)
-        draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
-        source = DrawnTables(model.priors, model.network, draws)
-        for ev, out in zip(resolved, outs):
-            try:
-                out[start : start + n] = model.query(ev, target, source).posterior[:n]
-            except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
-                ok = np.flatnonzero(model.possible(ev, source)[:n])
-                out[start : start + n] = np.nan
-                if len(ok):
-                    sub = DrawnTables(model.priors, model.network, draws.take(ok))
-                    out[start + ok] = model.query(ev, target, sub).posterior
-            if bar is not None:
-                bar.update(n)
-        if params is not None:
-            params[start : start + n] = _parameter_matrix(draws, where)[:n]
-    if bar is not None:
-        bar.close()
-    return outs, params
-
 
 @dataclass(frozen=True, eq=False)
 class Uncertainty(ResultDisplay):
@@ -207,7 +111,7 @@ class Uncertainty(ResultDisplay):
     def to_xarray(self) -> "xarray.Dataset":
         """An ``xarray.Dataset``: ``posterior`` (dims ``draw``, ``state``) and, when kept, ``parameters`` (dims
         ``draw``, ``parameter``), with the evidence, seed and model in ``attrs``. Needs the ``xarray`` extra."""
-        xr = _xarray()
+        xr = xarray_module()
         data = {"posterior": (("draw", "state"), self.samples)}
         coords = {"draw": np.arange(self.n_samples), "state": list(self.states)}
         if self.parameters is not None:
@@ -223,7 +127,7 @@ class Uncertainty(ResultDisplay):
         (dims ``chain`` of length 1, ``draw``, ``state``) and group ``prior`` the parameter draws that produced it
         (dims ``chain``, ``draw``, ``parameter``), so ArviZ summaries and plots work on it with no glue and it
         round-trips through netCDF or Zarr. Needs the ``xarray`` extra."""
-        xr = _xarray()
+        xr = xarray_module()
         ds = self.to_xarray()
         post = xr.Dataset({self.target: ds["posterior"].expand_dims(chain=[0])}, attrs=ds.attrs)
         groups = {"posterior": post}
@@ -302,22 +206,6 @@ class Uncertainty(ResultDisplay):
                              title=f"P({self.target} | evidence): {self.level:.0%} intervals, {self.n_samples} draws")
 
 
-def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: int = 1,
-                 keep_parameters: bool = False, name: str = "n_samples") -> int:
-    """``n_samples`` checked: a whole number from 1 to :data:`bmes_bayes.limits.MAX_SAMPLES` whose draws (``stages``
-    arrays of ``(n_samples, K)``, plus the parameter sets when kept) fit in :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
-
-    Raises
-    ------
-    TooLargeError
-        Stating the memory and time the request would need.
-    """
-    k = model.network[model.target_name(target)].card
-    per_set = 8.0 * (stages * k + (len(parameter_columns(model.priors)[0]) if keep_parameters else 0))
-    return _checks.sample_budget(n_samples, name, bytes_per_set=per_set, sets_per_value=stages,
-                                 hint="Ask for fewer parameter sets.")
-
-
 def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                 n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,
                 threshold: float = 0.9, progress: bool | None = None) -> Uncertainty:
@@ -344,32 +232,6 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     )
 
 
-def possible_draws(samples: np.ndarray, evidence: Mapping[str, object], *, stacklevel: int = 2) -> np.ndarray:
-    """Which rows of ``samples`` (``(S, K)``, or ``(stages, S, K)``: a draw must be possible at every stage) come
-    from a parameter set under which the evidence is possible; warns with the count of the others, and raises
-    :class:`ImpossibleEvidenceError` when there are none (possible under the point model, impossible under every
-    parameter set drawn)."""
-    bad = np.isnan(samples).any(axis=-1)
-    possible = ~(bad.any(axis=0) if bad.ndim == 2 else bad)
-    n, k = possible.size, int((~possible).sum())
-    ev = ", ".join(f"{name}={state}" for name, state in evidence.items())
-    if k == n:
-        raise ImpossibleEvidenceError(f"impossible evidence under every one of the {n:,} parameter sets drawn from "
-                                      f"the priors, though possible under the point model: {ev}")
-    if k:
-        warnings.warn(f"{k:,} of {n:,} parameter sets drawn from the priors make the evidence impossible (a drawn "
-                      f"probability of exactly 0); they are left out: {ev}", BmesWarning, stacklevel=stacklevel)
-    return possible
-
-
-def _xarray():
-    try:
-        import xarray as xr
-    except ImportError:
-        raise BmesError("labelled draws as xarray need the optional extra: pip install 'bmes-bayes[xarray]'") from None
-    return xr
-
-
 # ============================================================================================== shared helpers
 
 Covariation = Literal["proportional", "uniform", "order_preserving"]
@@ -392,34 +254,6 @@ def _target_index(model: "BmesModel", target: str, target_state: str | None, ev,
     ti = None if target_state is None else _checks.state(states, target_state, of=target, name="target_state")
     point = model.query(ev, target).posterior[0]
     return target, int(np.argmax(point)) if ti is None else ti, point
-
-
-def relevant_parameters(model: "BmesModel", ev, target: str) -> list[int]:
-    """Indices of the uncertain parameters that can move P(target | evidence) at all.
-
-    A parameter cannot when its node is outside the ancestral set of the target and the evidence (a barren node),
-    when its row or odds ratio belongs to a parent state that the evidence excludes, or when the node and all its
-    parents are observed (a constant factor). Every other parameter is kept, even if d-separation makes it
-    irrelevant too (its indices then come out as zero).
-    """
-    plan = model._engine._plan(target, frozenset(ev.hard), frozenset(ev.soft))
-    keep_nodes = set(plan.nodes)
-    net = model.network
-    hard = ev.hard
-    out = []
-    for i, p in enumerate(model.priors.parameters):
-        if p.fixed or p.node not in keep_nodes:
-            continue
-        var = net[p.node]
-        if p.node in hard and all(q in hard for q in var.parents):
-            continue
-        if isinstance(p, RowPrior):
-            if any(q in hard and net[q].states[hard[q]] != s for q, s in p.given):
-                continue
-        elif p.parent in hard and net[p.parent].states[hard[p.parent]] != p.parent_state:
-            continue
-        out.append(i)
-    return out
 
 
 @dataclass(frozen=True)
@@ -469,7 +303,7 @@ def _row_with(row: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
 
 def _entry_draws(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarray) -> Draws:
     """A Draws with one parameter set per ``(entry, value)`` pair: the point model with that one value changed."""
-    point = model._point
+    point = model.point_parameters
     n = len(entries)
     vals = [np.repeat(v, n, axis=0) for v in point.values]
     for row_i, (e, x) in enumerate(zip(entries, values)):
@@ -503,7 +337,7 @@ def _entry_cdf(model: "BmesModel", e: _Entry, x: float) -> float:
 
 
 def _point_value(model: "BmesModel", e: _Entry) -> float:
-    v = model._point.values[e.index][0]
+    v = model.point_parameters.values[e.index][0]
     return float(v if e.entry is None else v[e.entry])
 
 
@@ -713,7 +547,7 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     evaluations per piece give them exactly; every coefficient is divided by P(e) of the unchanged model.
     Returns, per candidate, its pieces, and log P(e) of the unchanged model.
     """
-    base = model._tables.tables[node]
+    base = model.tables.tables[node]
     rows, points, owner = [], [], []
     plan = []
     for ci, (r, k) in enumerate(cands):
@@ -733,7 +567,7 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     table = np.repeat(base, m, axis=0)
     for j, (r, xr) in enumerate(rows, start=1):
         table[(j, *r)] = xr
-    res = model.query(ev, target, model._tables.with_table(node, table))
+    res = model.query(ev, target, model.tables.with_table(node, table))
     scale = np.exp(res.log_evidence - res.log_evidence[0])
     num = res.posterior * scale[:, None]
     out: list[list[_Piece]] = []
@@ -901,7 +735,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
     k = _checks.state(model.network[node].states, state, of=node)
     target, ti, _ = _target_index(model, target, target_state, ev, required=True)
     (pieces,), log_e = _coefficients(model, ev, target, node, [(r, k)], covariation)
-    x0 = float(model._tables.tables[node][(0, *r, k)])
+    x0 = float(model.tables.tables[node][(0, *r, k)])
     return SensitivityFunction(
         target=target, target_state=model.network[target].states[ti], node=node,
         parent_states={q: model.network[q].states[i] for q, i in zip(model.network[node].parents, r)}, state=state,
@@ -1080,7 +914,7 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
     pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
     recs = []
     for (r, k), (pc,) in zip(cands, pieces):
-        x0 = float(model._tables.tables[node][(0, *r, k)])
+        x0 = float(model.tables.tables[node][(0, *r, k)])
         c1, c2 = pc.num[:, 0], pc.num[:, 1]
         slope = c1 - c1[top]
         icpt = c2 - c2[top]
@@ -1319,7 +1153,7 @@ def _possible_rows(model: "BmesModel", node: str) -> np.ndarray:
     joint = np.ones([1] * len(names))
     for v in names:
         axes = [pos[a] for a in (*net[v].parents, v)]
-        t = (model._tables.tables[v][0] > 0).astype(float)
+        t = (model.tables.tables[v][0] > 0).astype(float)
         t = np.transpose(t, np.argsort(axes))
         shape = [1] * len(names)
         for a, size in zip(sorted(axes), t.shape):
@@ -1335,7 +1169,7 @@ def _cd_exact(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarray)
 
     A change confined to one node's CPT T gives P'(w)/P(w) = T'(x|u)/T(x|u) for every world w, so
     ``D = ln max T'/T - ln min T'/T`` over the entries of the node's full CPT (both CPTs compiled with
-    :func:`bmes_bayes.cpt.compile_node`) with T(x|u) > 0 whose parent configuration u is possible (P(u) > 0: an
+    :func:`bmes_bayes.compile.compile_node`) with T(x|u) > 0 whose parent configuration u is possible (P(u) > 0: an
     impossible row, such as a pregnant man, carries no world); infinite if some such entry goes from 0 to > 0.
     """
     out = np.empty(len(entries))
@@ -1343,7 +1177,7 @@ def _cd_exact(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarray)
     for i, e in enumerate(entries):
         by_node.setdefault(e.node, []).append(i)
     for node, idx in by_node.items():
-        before = model._tables.tables[node][0]
+        before = model.tables.tables[node][0]
         mask = np.broadcast_to(_possible_rows(model, node)[..., None], before.shape)
         pos, zero = mask & (before > 0), mask & (before == 0)
         t0 = before[pos]
@@ -1497,7 +1331,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
         merged = 0
         for node in nodes:
             cands = [(r, k) for r, k in _raw_candidates(model, ev, node)
-                     if model._tables.tables[node][(0, *r, k)] < 1.0]
+                     if model.tables.tables[node][(0, *r, k)] < 1.0]
             kept = [(r, k) for r, k in cands if not _same_as_clinical(model, node, r, k, clinical, where)]
             merged += len(cands) - len(kept)
             if not kept:
@@ -1506,7 +1340,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
             for (r, k), (pc,) in zip(kept, pieces):
                 c1, c2 = pc.num[ti]
                 c3, c4 = pc.den
-                x0 = float(model._tables.tables[node][(0, *r, k)])
+                x0 = float(model.tables.tables[node][(0, *r, k)])
                 denom = c1 - p * c3
                 if denom == 0:
                     continue
@@ -1584,7 +1418,7 @@ class Sobol(ResultDisplay):
         """The design's evaluations as an ``xarray.Dataset``: ``probability`` with dims ``draw`` (base row) and
         ``matrix`` (A, each factor's cross-sample, B), the indices as ``S1``/``ST`` (dim ``factor``). Needs the
         ``xarray`` extra."""
-        xr = _xarray()
+        xr = xarray_module()
         d = self.draws()
         blocks = list(dict.fromkeys(d["matrix"]))
         f = self.frame
@@ -1669,7 +1503,7 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, level: float =
     groups = problem.get("groups") or problem["names"]
     total = n * (len(set(groups)) + 2)
     y = np.empty(total)
-    bar = _progress(total, progress, desc)
+    bar = progress_bar(total, progress, desc)
     start = 0
     for x in saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK):
         y[start : start + len(x)] = fn(x)

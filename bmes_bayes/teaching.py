@@ -664,7 +664,7 @@ class Workup(ResultDisplay):
         """An ``xarray.Dataset``: ``posterior`` with dims ``stage``, ``draw``, ``state`` (the same parameter sets at
         every stage) and ``point`` (dims ``stage``, ``state``), with the seed, level and model in ``attrs``. Needs
         the ``xarray`` extra; round-trips through netCDF."""
-        from .sensitivity import _xarray
+        from .draws import xarray_module as _xarray
 
         xr = _xarray()
         point = np.stack([p.probabilities for p in self.posteriors])
@@ -814,7 +814,7 @@ class Workup(ResultDisplay):
 def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_samples: int = 500,
            seed: None | int | np.random.Generator = None, level: float = 0.9) -> Workup:
     """See :meth:`bmes_bayes.BmesModel.workup`."""
-    from .sensitivity import sample_count
+    from .draws import sample_count
 
     level = _checks.level(level)
     name, items = _stage_items(stages)
@@ -830,7 +830,7 @@ def workup(model: "BmesModel", stages: "Scenario | Sequence[object]", *, n_sampl
             seen[var] = f"stage {i} ({stage})"
         acc = {**acc, **ev}
         cumulative.append(dict(acc))
-    from .sensitivity import possible_draws, posterior_draws_for
+    from .draws import possible_draws, posterior_draws_for
 
     seed_int = _int_seed(seed)
     posteriors = [model.posterior(ev, target=target, checks=False) for ev in cumulative]

@@ -7,7 +7,7 @@ import pytest
 
 from bmes_bayes.parameters import sample_draws
 from bmes_bayes._seed import as_generator
-from bmes_bayes.sensitivity import CHUNK, parameter_columns
+from bmes_bayes.draws import CHUNK, parameter_columns
 
 EV = {"joint": "hip", "mri_necrotic_segment": "present"}
 

@@ -243,7 +243,7 @@ def test_new_exports_write_full_precision(model, fmt):
 
 
 def test_hugin_net_nesting_on_a_small_table(model):
-    from bmes_bayes.interop import _nested_lines
+    from bmes_bayes.export import _nested_lines
 
     table = np.arange(12.0).reshape(2, 3, 2)
     assert "".join(_nested_lines(table, fmt=lambda x: str(int(x)))) == "(((0 1)(2 3)(4 5))((6 7)(8 9)(10 11)))"

@@ -274,7 +274,7 @@ def test_embedded_figures_keep_their_flat_colours_exactly():
 def test_a_scenario_report_draws_its_parameter_sets_once(model, monkeypatch):
     """The report's credible intervals are the work-up's last stage, and every stage shares one set of draws
     (issue 11): one call that draws, for all the stages, and none for the intervals."""
-    from bmes_bayes import sensitivity as sens
+    from bmes_bayes import draws as sens
     from bmes_bayes.report import complete_report
 
     calls = []

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import bmes_bayes
-from bmes_bayes.cpt import DrawnTables, FullTables, compile_all
+from bmes_bayes.compile import DrawnTables, FullTables, compile_all
 from bmes_bayes.model import BmesModel
 from bmes_bayes.parameters import sample_draws
 from bmes_bayes.sensitivity import admissible_range, cd_distance, covary
@@ -134,7 +134,7 @@ def test_each_batched_sample_equals_pgmpy(model, evidence):
 def test_sub_batching_and_factoring_do_not_change_results(model, monkeypatch):
     """A 64 KB sub-batch budget (many sub-batches) and full CPT tables (no factoring) give the same posteriors
     as one batch of factored tables, to 1e-12."""
-    import bmes_bayes.engine as engine
+    import bmes_bayes.inference.contraction as engine
 
     draws = sample_draws(model.priors, 40, np.random.default_rng(1))
     ev = model.resolve(HIP)
@@ -383,7 +383,8 @@ def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
     ad = toy.admissible_deviation(TOY_EV, target="disease")
     frag = ad.fragile
     assert len(frag) > 0
-    from bmes_bayes.sensitivity import _entries, relevant_parameters
+    from bmes_bayes.draws import relevant_parameters
+    from bmes_bayes.sensitivity import _entries
 
     ev = toy.resolve(TOY_EV)
     entries = {e.label: e for e in _entries(toy, relevant_parameters(toy, ev, "disease"))}
@@ -542,7 +543,7 @@ def test_tuning_finds_clinical_changes_when_risk_factors_are_unobserved(model):
     parameters reach P(traumatic_fracture) >= 0.5; each change, applied to the parameter values and compiled into
     full CPTs (the engine's unfactored path), meets the constraint to 1e-8."""
     from bmes_bayes import scenarios
-    from bmes_bayes.cpt import FullTables
+    from bmes_bayes.compile import FullTables
 
     evidence = scenarios.load("sif-knee-older-woman").evidence
     t = model.tune(evidence, "traumatic_fracture", at_least=0.5)
@@ -599,7 +600,7 @@ def test_a_tiny_concentration_does_not_make_legal_evidence_impossible(tiny_net):
 def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_net, monkeypatch):
     """A parameter set with an exact 0 where the point model is positive rules the evidence out for that set
     only: it is left out, counted in n_impossible and warned about; the rest are the exact posteriors."""
-    from bmes_bayes import sensitivity
+    from bmes_bayes import draws as sensitivity  # where the draws are made
     from bmes_bayes.exceptions import BmesWarning, ImpossibleEvidenceError
     from bmes_bayes.parameters import Draws
 

@@ -12,7 +12,7 @@ them.
 Speed: every pairwise step of the contraction path runs as one batched matrix product (``numpy.matmul`` over the
 sample axis and the other shared axes), or as a broadcast product when nothing is summed; ``numpy.einsum`` would
 run those steps as unblocked loops. A table source may hand over a log-linear node factored
-(:class:`~bmes_bayes.cpt.FactoredTable`), so the largest CPT is never written out. Large batches are evaluated in
+(:class:`~bmes_bayes.compile.FactoredTable`), so the largest CPT is never written out. Large batches are evaluated in
 sub-batches so that the largest array stays under :data:`BATCH_BYTES`; each parameter set's result does not depend
 on how many others are evaluated with it.
 
@@ -33,9 +33,9 @@ import networkx as nx
 import numpy as np
 import opt_einsum as oe
 
-from . import limits
-from .cpt import FactoredTable, TableSource
-from .spec import NetworkSpec
+from .. import limits
+from ..compile import FactoredTable, TableSource
+from ..spec import NetworkSpec
 
 __all__ = ["Engine", "ZeroEvidence", "QueryResult", "BATCH_BYTES"]
 
@@ -136,6 +136,10 @@ class Engine:
         self._contractions.clear()
 
     # ------------------------------------------------------------------------------------- planning
+    def relevant_nodes(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> tuple[str, ...]:
+        """The ancestral set of the target and the evidence, in network order (the nodes a query contracts)."""
+        return self._plan(target, hard, soft).nodes
+
     def _plan(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> _Plan:
         key = (target, hard, soft)
         plan = self._plans.get(key)

@@ -1,0 +1,210 @@
+"""Monte-Carlo over the parameters, shared by every analysis that draws: parameter sets from the priors, exact
+posteriors under each (for one or many evidence sets, on the same draws), and the summaries of those draws that
+every result reports the same way (:func:`equal_tailed`, :func:`p_top`).
+
+This layer sits above the model and below the analyses (``sensitivity``, ``teaching``, ``atlas``), so each of them
+draws, counts impossible draws and summarises in one way.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import _checks, limits
+from ._seed import as_generator
+from .compile import DrawnTables
+from .exceptions import BmesError, BmesWarning, ImpossibleEvidenceError
+from .parameters import Draws, sample_draws
+from .spec import OddsRatioPrior, RowPrior
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import BmesModel
+
+__all__ = ["CHUNK", "posterior_draws", "posterior_draws_for", "relevant_parameters", "parameter_columns",
+           "sample_count", "possible_draws", "equal_tailed", "p_top"]
+
+CHUNK = 500  # parameter sets per batch: fixed, so results never depend on how work is split
+
+
+def progress_bar(total: int, enabled: bool | None, desc: str):
+    """A tqdm bar when asked, or automatically for long runs (None); a no-op otherwise."""
+    if enabled is False or (enabled is None and total < 20_000):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: quiet without it
+        return None
+    return tqdm(total=total, desc=desc, unit="draws", leave=False)
+
+
+KEEP_PARAMETERS_UP_TO = limits.KEEP_PARAMETERS_UP_TO   # parameter draws kept with the result (see bmes_bayes.limits)
+
+
+def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None]]]:
+    """Labels of the scalar parameters that draws vary, and where each lives: ``(parameter index, state index or
+    None)``. A two-state row stated for one state gives that state; a full row each state it allows; an odds ratio
+    itself. Fixed parameters are left out (they never vary)."""
+    labels, where = [], []
+    for i, p in enumerate(spec.parameters):
+        if p.fixed:
+            continue
+        if isinstance(p, OddsRatioPrior):
+            labels.append(p.id)
+            where.append((i, None))
+            continue
+        ks = [p.focus] if p.focus is not None else [int(k) for k in p.support]
+        for k in ks:
+            labels.append(f"{p.id}: {p.states[k]}")
+            where.append((i, k))
+    return tuple(labels), where
+
+
+def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.ndarray:
+    cols = [draws.values[i] if k is None else draws.values[i][:, k] for i, k in where]
+    return np.column_stack(cols) if cols else np.empty((draws.n_samples, 0))
+
+
+def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
+                    seed: None | int | np.random.Generator, progress: bool | None = None,
+                    keep_parameters: bool = False) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
+    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
+
+    With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
+    :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
+    zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
+    callers count and leave out, as distinct from "impossible under the model", which
+    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`."""
+    out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
+                                      progress=progress, keep_parameters=keep_parameters)
+    return (out[0], params) if keep_parameters else out[0]
+
+
+def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,
+                        n_samples: int, seed: None | int | np.random.Generator, progress: bool | None = None,
+                        keep_parameters: bool = False) -> "tuple[list[np.ndarray], np.ndarray | None]":
+    """:func:`posterior_draws` for several evidence sets under the same parameter sets, drawn once.
+
+    Each chunk of parameter sets is drawn and compiled once and queried for every evidence set (common random
+    numbers: a difference between two sets is a difference of evidence, not of sampling), so set ``i``'s draws equal
+    ``posterior_draws(model, evidences[i], ...)``'s bit for bit. Used by the work-up (its stages), the scenario atlas
+    (its grid) and a report. Returns one ``(S, K)`` array per evidence set and the parameter sets (or None).
+    """
+    target = model.target_name(target)
+    n_samples = sample_count(model, n_samples, target, stages=max(1, len(evidences)),
+                             keep_parameters=keep_parameters)
+    resolved = [model.resolve(ev) for ev in evidences]
+    rng = as_generator(seed)
+    outs = [np.empty((n_samples, model.network[target].card)) for _ in resolved]
+    where = parameter_columns(model.priors)[1] if keep_parameters else []
+    params = np.empty((n_samples, len(where))) if keep_parameters else None
+    bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
+    for start in range(0, n_samples, CHUNK):
+        n = min(CHUNK, n_samples - start)
+        draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
+        source = DrawnTables(model.priors, model.network, draws)
+        for ev, out in zip(resolved, outs):
+            try:
+                out[start : start + n] = model.query(ev, target, source).posterior[:n]
+            except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
+                ok = np.flatnonzero(model.possible(ev, source)[:n])
+                out[start : start + n] = np.nan
+                if len(ok):
+                    sub = DrawnTables(model.priors, model.network, draws.take(ok))
+                    out[start + ok] = model.query(ev, target, sub).posterior
+            if bar is not None:
+                bar.update(n)
+        if params is not None:
+            params[start : start + n] = _parameter_matrix(draws, where)[:n]
+    if bar is not None:
+        bar.close()
+    return outs, params
+
+
+def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: int = 1,
+                 keep_parameters: bool = False, name: str = "n_samples") -> int:
+    """``n_samples`` checked: a whole number from 1 to :data:`bmes_bayes.limits.MAX_SAMPLES` whose draws (``stages``
+    arrays of ``(n_samples, K)``, plus the parameter sets when kept) fit in :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
+
+    Raises
+    ------
+    TooLargeError
+        Stating the memory and time the request would need.
+    """
+    k = model.network[model.target_name(target)].card
+    per_set = 8.0 * (stages * k + (len(parameter_columns(model.priors)[0]) if keep_parameters else 0))
+    return _checks.sample_budget(n_samples, name, bytes_per_set=per_set, sets_per_value=stages,
+                                 hint="Ask for fewer parameter sets.")
+
+
+def possible_draws(samples: np.ndarray, evidence: Mapping[str, object], *, stacklevel: int = 2) -> np.ndarray:
+    """Which rows of ``samples`` (``(S, K)``, or ``(stages, S, K)``: a draw must be possible at every stage) come
+    from a parameter set under which the evidence is possible; warns with the count of the others, and raises
+    :class:`ImpossibleEvidenceError` when there are none (possible under the point model, impossible under every
+    parameter set drawn)."""
+    bad = np.isnan(samples).any(axis=-1)
+    possible = ~(bad.any(axis=0) if bad.ndim == 2 else bad)
+    n, k = possible.size, int((~possible).sum())
+    ev = ", ".join(f"{name}={state}" for name, state in evidence.items())
+    if k == n:
+        raise ImpossibleEvidenceError(f"impossible evidence under every one of the {n:,} parameter sets drawn from "
+                                      f"the priors, though possible under the point model: {ev}")
+    if k:
+        warnings.warn(f"{k:,} of {n:,} parameter sets drawn from the priors make the evidence impossible (a drawn "
+                      f"probability of exactly 0); they are left out: {ev}", BmesWarning, stacklevel=stacklevel)
+    return possible
+
+
+def xarray_module():
+    try:
+        import xarray as xr
+    except ImportError:
+        raise BmesError("labelled draws as xarray need the optional extra: pip install 'bmes-bayes[xarray]'") from None
+    return xr
+
+
+def relevant_parameters(model: "BmesModel", ev, target: str) -> list[int]:
+    """Indices of the uncertain parameters that can move P(target | evidence) at all.
+
+    A parameter cannot when its node is outside the ancestral set of the target and the evidence (a barren node),
+    when its row or odds ratio belongs to a parent state that the evidence excludes, or when the node and all its
+    parents are observed (a constant factor). Every other parameter is kept, even if d-separation makes it
+    irrelevant too (its indices then come out as zero).
+    """
+    keep_nodes = set(model.relevant_nodes(ev, target))
+    net = model.network
+    hard = ev.hard
+    out = []
+    for i, p in enumerate(model.priors.parameters):
+        if p.fixed or p.node not in keep_nodes:
+            continue
+        var = net[p.node]
+        if p.node in hard and all(q in hard for q in var.parents):
+            continue
+        if isinstance(p, RowPrior):
+            if any(q in hard and net[q].states[hard[q]] != s for q, s in p.given):
+                continue
+        elif p.parent in hard and net[p.parent].states[hard[p.parent]] != p.parent_state:
+            continue
+        out.append(i)
+    return out
+
+
+def equal_tailed(samples: np.ndarray, level: float, *, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The equal-tailed ``level`` interval of draws along ``axis``: the ``(1 - level)/2`` and ``(1 + level)/2``
+    quantiles (numpy's default linear interpolation). Every interval a result reports comes from here."""
+    lo, hi = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=axis)
+    return lo, hi
+
+
+def p_top(samples: np.ndarray) -> np.ndarray:
+    """Share of draws (rows of ``(S, K)``, or ``(..., S, K)``) in which each state has the highest probability.
+
+    A tie goes to the first state (``argmax``), the rule every analysis uses."""
+    k = samples.shape[-1]
+    top = samples.argmax(axis=-1)
+    onehot = top[..., None] == np.arange(k)
+    return onehot.mean(axis=-2)
