@@ -2,7 +2,7 @@
 
 Same evidence, same kind of work per sample (CPTs from one parameter draw, exact inference of P(diagnosis | e)):
 
-- bmes-bayes: ``model.sensitivity(evidence, n_samples=N)``, which includes drawing the parameters;
+- bmes-bayes: ``model.uncertainty(evidence, n_samples=N)``, which includes drawing the parameters;
 - pgmpy: per sample, new ``TabularCPD``s from that draw's compiled tables, a new ``VariableElimination``, a query;
 - pyAgrum: ``bmes.bifxml`` loaded once; per sample, every CPT refilled with ``fillWith``, a new ``LazyPropagation``.
 
@@ -49,10 +49,10 @@ SCENARIOS = {
 def batched(model, ev, n):
     """Timed without tracing (tracemalloc slows numpy down), then run again under tracemalloc for the peak."""
     t0 = time.perf_counter()
-    res = model.sensitivity(ev, n_samples=n, seed=0, progress=False)
+    res = model.uncertainty(ev, n_samples=n, seed=0, progress=False)
     dt = time.perf_counter() - t0
     tracemalloc.start()
-    again = model.sensitivity(ev, n_samples=n, seed=0, progress=False)
+    again = model.uncertainty(ev, n_samples=n, seed=0, progress=False)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert np.array_equal(res.samples, again.samples), "seeded runs differ"
@@ -119,7 +119,7 @@ def main() -> None:
     print(f"bmes-bayes {bmes_bayes.__version__}; {n} parameter sets; baselines timed on {nb} and scaled\n")
     header = (f"{'evidence':<54} {'engine':>16} {'samples/s':>10} {'time for N':>11} {'ratio':>9}")
     for label, ev in SCENARIOS.items():
-        model.sensitivity(ev, n_samples=500, seed=1, progress=False)  # warm-up: plans and contraction paths
+        model.uncertainty(ev, n_samples=500, seed=1, progress=False)  # warm-up: plans and contraction paths
         res, t_ours, peak = batched(model, ev, n)
         draws = sample_draws(model.priors, nb, np.random.default_rng(0))
         ref = model.query(model.resolve(ev), "diagnosis", DrawnTables(model.priors, model.network, draws)).posterior

@@ -300,7 +300,7 @@ def fuzz_arguments(toy, shipped, n: int, run_seed: int, tmp: Path) -> None:
             "posterior": (lambda ev, kw: m.posterior(ev, **kw),
                           {"target": target, "checks": st.booleans()},
                           {"target": name_junk, "checks": junk()}),
-            "sensitivity": (lambda ev, kw: m.sensitivity(ev, progress=False, **kw),
+            "uncertainty": (lambda ev, kw: m.uncertainty(ev, progress=False, **kw),
                             {"target": st.just(dx), "n_samples": st.integers(1, 30), "level": probabilities_like(),
                              "seed": st.integers(0, 99), "threshold": st.floats(0.01, 1)},
                             {"target": name_junk, "n_samples": small_counts(), "level": junk(), "seed": seeds(),

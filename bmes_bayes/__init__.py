@@ -8,7 +8,7 @@ Educational and research model, not a clinical device.
 True
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import bmes_bayes` imports nothing (see below)
 if TYPE_CHECKING:  # pragma: no cover

@@ -122,7 +122,7 @@ def _cmd_query(args) -> int:
     post = model.posterior(evidence, target=args.target)
     res = None
     if args.samples:
-        res = model.sensitivity(evidence, target=args.target, n_samples=args.samples, seed=args.seed,
+        res = model.uncertainty(evidence, target=args.target, n_samples=args.samples, seed=args.seed,
                                 level=args.level, progress=None)
     if args.json:
         out = {
@@ -148,7 +148,7 @@ def _cmd_demo(args) -> int:
 
     model = _model(args)
     case = scenarios.load(args.scenario, network=model.network)
-    res = model.sensitivity(case.evidence, n_samples=args.samples, seed=args.seed, progress=None)
+    res = model.uncertainty(case.evidence, n_samples=args.samples, seed=args.seed, progress=None)
     post = model.posterior(case.evidence)
     print(f"{case.title}  [{case.name}]")
     print(f"{case.narrative}\nSource: {case.source}\n")
@@ -401,7 +401,7 @@ def _cmd_uncertainty(args) -> int:
                                           "model": _model_json(res.model)}):
             print(str(res))
         return 0
-    res = model.sensitivity(evidence, target=args.target, n_samples=args.samples, seed=args.seed, level=args.level,
+    res = model.uncertainty(evidence, target=args.target, n_samples=args.samples, seed=args.seed, level=args.level,
                             progress=None)
     post = model.posterior(evidence, target=args.target)
     if not _emit_frame(args, res.to_frame(), {"target": args.target, "evidence": post.evidence,
@@ -517,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--model", metavar="PATH", default=None, type=_path,
                         help="network YAML file or model directory (default: the shipped model)")
-    from . import __version__
+    from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"bmes-bayes {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

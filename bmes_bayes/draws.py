@@ -48,7 +48,8 @@ def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None
     """Labels of the scalar parameters that draws vary, and where each lives: ``(parameter index, state index or
     None)``. A two-state row stated for one state gives that state; a full row each state it allows; an odds ratio
     itself. Fixed parameters are left out (they never vary)."""
-    labels, where = [], []
+    labels: list[str] = []
+    where: list[tuple[int, int | None]] = []
     for i, p in enumerate(spec.parameters):
         if p.fixed:
             continue

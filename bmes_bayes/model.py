@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from . import _checks
 from .compile import DrawnTables, FullTables, TableSource, compile_all
 from .inference import Backend, Engine, QueryResult, ZeroEvidence
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .drawing import Marginals
     from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
     from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
+    from .scenarios import Scenario
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
 
@@ -276,7 +277,8 @@ class BmesModel:
         if not variants:
             return ()
         try:
-            posts = self._engine.query(self._variant_tables(variants), ev.hard, ev.soft, target).posterior
+            posts: "np.ndarray | list[np.ndarray]" = self._engine.query(self._variant_tables(variants), ev.hard,
+                                                                         ev.soft, target).posterior
         except ZeroEvidence:
             posts = []
             for name, i in variants:
@@ -320,10 +322,21 @@ class BmesModel:
             self._prior_marginals[variable] = p
         return self._prior_marginals[variable]
 
-    def _conflict_value(self, ev: Evidence, target: str, log_all: float) -> float:
-        from .conflict import conflict_value
+    def item_log_probabilities(self, ev: Evidence) -> dict[str, float]:
+        """ln P(e_i) of each entered item on its own, from the prior marginals (no query per item): the prior
+        probability of a hard state, or the likelihood-weighted sum for soft evidence. The terms of Jensen's
+        conflict measure (:func:`bmes_bayes.teaching.conflict.conflict`)."""
+        out = {}
+        with np.errstate(divide="ignore"):
+            for name in ev.labels:
+                prior = self.prior_marginal(name)
+                p = prior[ev.hard[name]] if name in ev.hard else float(np.dot(prior, ev.soft[name]))
+                out[name] = float(np.log(p))
+        return out
 
-        return conflict_value(self, ev, target, log_all)
+    def _conflict_value(self, ev: Evidence, target: str, log_all: float) -> float:
+        """conf(e) = sum ln P(e_i) - ln P(e), given ``log_all`` = ln P(e) from the query already made."""
+        return float(sum(self.item_log_probabilities(ev).values()) - log_all)
 
     def conflict(self, evidence: Mapping[str, object] | None) -> "Conflict":
         """Jensen's evidence conflict conf(e) = ln(prod P(e_i) / P(e)) and each item's share; see
@@ -332,7 +345,17 @@ class BmesModel:
 
         return conflict(self, evidence)
 
-    def sensitivity(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
+    def sensitivity(self, evidence: Mapping[str, object] | None = None, **options: object) -> "Uncertainty":
+        """Deprecated name of :meth:`uncertainty` (which computes an :class:`~bmes_bayes.sensitivity.Uncertainty`):
+        the same call, with a ``DeprecationWarning``. Sensitivity analyses proper are :meth:`one_way`,
+        :meth:`sensitivity_function`, :meth:`admissible_deviation`, :meth:`tune` and :meth:`sobol`."""
+        import warnings
+
+        warnings.warn("BmesModel.sensitivity() is now BmesModel.uncertainty() (the same call and result); the old "
+                      "name will be removed in a later release", DeprecationWarning, stacklevel=2)
+        return self.uncertainty(evidence, **options)  # type: ignore[arg-type]
+
+    def uncertainty(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                     n_samples: int = 2000, level: float = 0.9, seed: None | int | np.random.Generator = None,
                     threshold: float = 0.9, progress: bool | None = None) -> "Uncertainty":
         """Uncertainty of the posterior over the plausible range of every prior.
@@ -374,7 +397,7 @@ class BmesModel:
         Examples
         --------
         >>> import bmes_bayes
-        >>> res = bmes_bayes.load_model().sensitivity({"joint": "hip", "mri_necrotic_segment": "present"},
+        >>> res = bmes_bayes.load_model().uncertainty({"joint": "hip", "mri_necrotic_segment": "present"},
         ...                                          n_samples=500, seed=1)
         >>> list(res.to_frame().columns)
         ['diagnosis', 'point', 'mean', 'median', 'lower', 'upper', 'p_top']
@@ -386,12 +409,12 @@ class BmesModel:
 
     def delta_uncertainty(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                           level: float = 0.9) -> "DeltaUncertainty":
-        """A fast preview of :meth:`sensitivity`: first-order (delta-method) standard deviations and intervals.
+        """A fast preview of :meth:`uncertainty`: first-order (delta-method) standard deviations and intervals.
 
         Labelled as an approximation everywhere it is shown. One batched exact inference over ``2 x D`` perturbed
         parameter sets (D: the inputs that can move the answer) instead of thousands of draws. Near 0 or 1 it
         underestimates the spread on the open side, and with few findings it overestimates it; use
-        :meth:`sensitivity` for anything you report. See :mod:`bmes_bayes.delta` for the coordinates and what the
+        :meth:`uncertainty` for anything you report. See :mod:`bmes_bayes.delta` for the coordinates and what the
         tests measure.
 
         Parameters
@@ -702,7 +725,7 @@ class BmesModel:
         return ImpossibleEvidenceError(msg, conflict)
 
     def __repr__(self) -> str:
-        roles = {}
+        roles: dict[str, int] = {}
         for v in self.network.variables:
             roles[v.role] = roles.get(v.role, 0) + 1
         n_params = len(self.priors.parameters)
@@ -779,7 +802,7 @@ class BmesModel:
         return draw_network(self.marginals(evidence), ax=ax)
 
     # ------------------------------------------------------------------------------------- teaching
-    def workup(self, stages: "object", *, n_samples: int = 500, seed: None | int | np.random.Generator = None,
+    def workup(self, stages: "Scenario | Sequence[object]", *, n_samples: int = 500, seed: None | int | np.random.Generator = None,
                level: float = 0.9) -> "Workup":
         """The posterior of the diagnosis after each stage of a work-up, with credible bands.
 
@@ -789,7 +812,7 @@ class BmesModel:
             A scenario (``bmes_bayes.scenarios.load("classic-toh")``) or ordered ``(stage name, evidence added)``
             pairs. Evidence accumulates; a variable may be given in one stage only.
         n_samples : int, default 500
-            Parameter sets drawn from the priors for the bands (:meth:`sensitivity` per stage): at most
+            Parameter sets drawn from the priors for the bands (:meth:`uncertainty` per stage): at most
             ``bmes_bayes.limits.MAX_SAMPLES``, and ``stages x n_samples`` at most ``limits.MAX_EVALUATIONS``
             (:class:`~bmes_bayes.exceptions.TooLargeError` otherwise, stating the memory and time needed). A set
             under which some stage's evidence is impossible is left out and counted in ``Workup.n_impossible``.

@@ -93,16 +93,16 @@ def test_unusable_path_text_is_refused_before_the_file_system(value):
 
 def test_a_bool_is_never_a_number(model, toy):
     with pytest.raises(ArgumentTypeError, match=r"threshold must be a probability in \(0, 1\], got True"):
-        toy.sensitivity({}, target="disease", n_samples=5, seed=0, threshold=True)
+        toy.uncertainty({}, target="disease", n_samples=5, seed=0, threshold=True)
     with pytest.raises(ArgumentTypeError, match="level"):
-        toy.sensitivity({}, target="disease", n_samples=5, seed=0, level=True)
+        toy.uncertainty({}, target="disease", n_samples=5, seed=0, level=True)
     with pytest.raises(ArgumentTypeError, match="n_samples must be a whole number"):
-        toy.sensitivity({}, target="disease", n_samples=True, seed=0)
+        toy.uncertainty({}, target="disease", n_samples=True, seed=0)
     with pytest.raises(ArgumentTypeError, match="at_least"):
         model.tune(HIP, "infection", at_least=True)
     with pytest.raises(ArgumentTypeError, match="checks must be True or False"):
         model.posterior(HIP, checks=1)
-    res = toy.sensitivity({}, target="disease", n_samples=5, seed=0, threshold=1)  # an int 1 is the number 1
+    res = toy.uncertainty({}, target="disease", n_samples=5, seed=0, threshold=1)  # an int 1 is the number 1
     assert res.threshold == 1.0
 
 
@@ -136,13 +136,13 @@ def test_an_unknown_state_of_a_posterior_is_a_key_error_with_the_closest_match(m
 
 
 BAD_CALLS = {
-    "n_samples=0": lambda m: m.sensitivity(HIP, n_samples=0),
-    "n_samples=2.0": lambda m: m.sensitivity(HIP, n_samples=2.0),
-    "level=1": lambda m: m.sensitivity(HIP, n_samples=5, level=1),
+    "n_samples=0": lambda m: m.uncertainty(HIP, n_samples=0),
+    "n_samples=2.0": lambda m: m.uncertainty(HIP, n_samples=2.0),
+    "level=1": lambda m: m.uncertainty(HIP, n_samples=5, level=1),
     "level=nan": lambda m: m.one_way(HIP, level=float("nan")),
-    "threshold=0": lambda m: m.sensitivity(HIP, n_samples=5, threshold=0),
-    "seed=-1": lambda m: m.sensitivity(HIP, n_samples=5, seed=-1),
-    "seed=True": lambda m: m.sensitivity(HIP, n_samples=5, seed=True),
+    "threshold=0": lambda m: m.uncertainty(HIP, n_samples=5, threshold=0),
+    "seed=-1": lambda m: m.uncertainty(HIP, n_samples=5, seed=-1),
+    "seed=True": lambda m: m.uncertainty(HIP, n_samples=5, seed=True),
     "sobol n=3": lambda m: m.sobol(HIP, n=3),
     "sobol groups": lambda m: m.sobol(HIP, n=4, groups="nodes"),
     "covariation": lambda m: m.sensitivity_function(HIP, "fever", {"diagnosis": "infection"}, "yes",

@@ -125,7 +125,7 @@ def test_uncertainty_tables_keep_the_alerts(capsys, model):
 
 
 @pytest.mark.parametrize("cmd, extra, method", [
-    ("uncertainty", ["--samples", "40"], lambda m, ev: m.sensitivity(ev, n_samples=40, seed=0, progress=False)),
+    ("uncertainty", ["--samples", "40"], lambda m, ev: m.uncertainty(ev, n_samples=40, seed=0, progress=False)),
     ("one-way", [], lambda m, ev: m.one_way(ev)),
     ("explain", [], lambda m, ev: m.explain(ev)),
     ("tune", ["--state", "osteonecrosis", "--at-least", "0.9"], lambda m, ev: m.tune(ev, "osteonecrosis", at_least=0.9)),

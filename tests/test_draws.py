@@ -14,7 +14,7 @@ EV = {"joint": "hip", "mri_necrotic_segment": "present"}
 
 @pytest.fixture(scope="module")
 def unc(model):
-    return model.sensitivity(EV, n_samples=300, seed=7, progress=False)
+    return model.uncertainty(EV, n_samples=300, seed=7, progress=False)
 
 
 def test_long_frame_is_the_sample_array(unc):

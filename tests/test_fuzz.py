@@ -253,7 +253,7 @@ def test_malformed_sensitivity_arguments_give_a_result_or_our_error(toy, data):
     kwargs = {k: data.draw(malformed[k] if k == bad else good[k], label=k) for k in good}
     with timed("sensitivity arguments"):
         try:
-            res = toy.sensitivity(evidence, progress=False, **kwargs)
+            res = toy.uncertainty(evidence, progress=False, **kwargs)
         except BmesError as exc:
             assert str(exc).strip()
             outcome("sensitivity arguments", type(exc).__name__)

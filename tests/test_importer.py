@@ -104,7 +104,7 @@ def test_every_exact_analysis_runs_on_the_chosen_target(asia):
     assert asia.admissible_deviation(ev).to_frame().shape[0] > 0
     tuned = asia.tune({"smoke": "yes"}, "yes", at_least=0.5).to_frame()
     assert (tuned["p_after"] >= 0.5 - 1e-9).all()
-    unc = asia.sensitivity({"smoke": "yes"}, n_samples=200, seed=0, progress=False)
+    unc = asia.uncertainty({"smoke": "yes"}, n_samples=200, seed=0, progress=False)
     assert unc.target == "lung" and unc.samples.shape == (200, 2)
 
 

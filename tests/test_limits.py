@@ -47,7 +47,7 @@ def within(seconds: float):
 @pytest.mark.parametrize("n", [10**9, 10**8, limits.MAX_SAMPLES + 1])
 def test_sample_counts_beyond_the_bound_are_refused_with_memory_and_time(model, n):
     with within(5), pytest.raises(TooLargeError) as err:
-        model.sensitivity(HIP, n_samples=n)
+        model.uncertainty(HIP, n_samples=n)
     message = str(err.value)
     assert isinstance(err.value, ValueError)
     assert f"n_samples={n:,} is too large" in message and "MAX_SAMPLES = 1,000,000" in message
@@ -58,15 +58,15 @@ def test_sample_counts_beyond_the_bound_are_refused_with_memory_and_time(model, 
 def test_the_memory_estimate_is_the_arrays_the_run_would_hold(model, monkeypatch):
     """10**9 draws of a 9-state posterior are 72 GB of float64; over MEMORY_LIMIT even when the count is allowed."""
     with pytest.raises(TooLargeError, match=r"about 72 GB of memory and up to about 23\.1 days"):
-        model.sensitivity(HIP, n_samples=10**9)
+        model.uncertainty(HIP, n_samples=10**9)
     monkeypatch.setattr(limits, "MAX_SAMPLES", 10**12)
     with pytest.raises(TooLargeError, match="MEMORY_LIMIT"):
-        model.sensitivity(HIP, n_samples=10**9)
+        model.uncertainty(HIP, n_samples=10**9)
     monkeypatch.setattr(limits, "MEMORY_LIMIT", 10**12)
     monkeypatch.setattr(limits, "MAX_EVALUATIONS", 10**12)
     monkeypatch.setattr(limits, "MAX_SAMPLES", 10)  # a bound raised or lowered at run time takes effect at once
     with pytest.raises(TooLargeError, match=r"MAX_SAMPLES = 10\)"):
-        model.sensitivity(HIP, n_samples=11)
+        model.uncertainty(HIP, n_samples=11)
 
 
 def test_a_workup_counts_every_stage(model, monkeypatch):

@@ -29,7 +29,7 @@ def _identity(info) -> tuple:
 def test_every_result_records_the_model(model, toy):
     for m in (model, toy):
         post = m.posterior({}, target=m.network.names[0])
-        res = m.sensitivity({}, target=m.network.names[0], n_samples=10, seed=0)
+        res = m.uncertainty({}, target=m.network.names[0], n_samples=10, seed=0)
         for info in (post.model, res.model):
             assert info == m.info
             assert info.name == m.network.name and info.network_version == m.network.version
@@ -88,7 +88,7 @@ evidence = {"joint": "hip", "sex": "male", "age_group": "middle", "corticosteroi
             "mri_necrotic_segment": "present", "fever": [0.3, 0.7]}
 if sys.argv[1] == "reversed":
     evidence = dict(reversed(list(evidence.items())))
-res = model.sensitivity(evidence, n_samples=600, seed=2024, progress=False)
+res = model.uncertainty(evidence, n_samples=600, seed=2024, progress=False)
 digest = hashlib.sha256(res.samples.tobytes() + res.point.tobytes() + res.to_frame().to_csv().encode())
 print(digest.hexdigest(), res.model.digest)
 """
@@ -112,7 +112,7 @@ def test_same_seed_bit_identical_across_processes_and_evidence_order(model):
         outputs.append(out.split())
     evidence = {"joint": "hip", "sex": "male", "age_group": "middle", "corticosteroids": "yes",
                 "mri_necrotic_segment": "present", "fever": [0.3, 0.7]}
-    here = model.sensitivity(evidence, n_samples=600, seed=2024, progress=False)
+    here = model.uncertainty(evidence, n_samples=600, seed=2024, progress=False)
     assert {tuple(o) for o in outputs} == {(_digest(here), model.info.digest)}
 
 
@@ -120,8 +120,8 @@ def test_same_seed_bit_identical_across_processes_and_evidence_order(model):
 @given(order=st.permutations(["sex", "pregnant", "risk", "sign", "test"]), seed=st.integers(0, 2**32))
 def test_evidence_order_never_changes_a_seeded_result(toy, order, seed):
     evidence = {"sex": "female", "pregnant": "no", "risk": [0.4, 0.6], "sign": "high", "test": {"neg": 0.2, "pos": 0.9}}
-    reference = toy.sensitivity(evidence, target="disease", n_samples=64, seed=seed)
-    shuffled = toy.sensitivity({k: evidence[k] for k in order}, target="disease", n_samples=64, seed=seed)
+    reference = toy.uncertainty(evidence, target="disease", n_samples=64, seed=seed)
+    shuffled = toy.uncertainty({k: evidence[k] for k in order}, target="disease", n_samples=64, seed=seed)
     assert np.array_equal(reference.samples, shuffled.samples) and np.array_equal(reference.point, shuffled.point)
     assert reference.evidence == shuffled.evidence and list(reference.evidence) == list(toy.resolve(evidence).labels)
 
@@ -129,20 +129,20 @@ def test_evidence_order_never_changes_a_seeded_result(toy, order, seed):
 def test_seed_forms_and_prefix_stability(toy):
     """seed=0 is a real seed; an int and a fresh Generator from it agree; fewer draws are a prefix of more."""
     ev = {"sign": "high"}
-    a = toy.sensitivity(ev, target="disease", n_samples=700, seed=0)
-    b = toy.sensitivity(ev, target="disease", n_samples=700, seed=0)
-    c = toy.sensitivity(ev, target="disease", n_samples=700, seed=np.random.default_rng(0))
-    short = toy.sensitivity(ev, target="disease", n_samples=300, seed=0)
+    a = toy.uncertainty(ev, target="disease", n_samples=700, seed=0)
+    b = toy.uncertainty(ev, target="disease", n_samples=700, seed=0)
+    c = toy.uncertainty(ev, target="disease", n_samples=700, seed=np.random.default_rng(0))
+    short = toy.uncertainty(ev, target="disease", n_samples=300, seed=0)
     assert np.array_equal(a.samples, b.samples) and np.array_equal(a.samples, c.samples)
     assert np.array_equal(short.samples, a.samples[:300])
-    assert a.seed == 0 and not np.array_equal(a.samples, toy.sensitivity(ev, target="disease", n_samples=700,
+    assert a.seed == 0 and not np.array_equal(a.samples, toy.uncertainty(ev, target="disease", n_samples=700,
                                                                           seed=1).samples)
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
 def test_bad_seeds_are_refused(toy, seed):
     with pytest.raises(bmes_bayes.BmesError, match="seed"):
-        toy.sensitivity({}, target="disease", n_samples=5, seed=seed)
+        toy.uncertainty({}, target="disease", n_samples=5, seed=seed)
 
 
 def test_the_alert_set_is_part_of_the_model_identity(model, tmp_path):

@@ -602,7 +602,7 @@ def test_posterior_html_escapes_every_user_string(toy):
 def test_uncertainty_html_escapes_every_user_string(toy):
     import dataclasses
 
-    res = toy.sensitivity({"sex": "male", "sign": [0.2, 0.3, 0.5]}, target="disease", n_samples=50, seed=0)
+    res = toy.uncertainty({"sex": "male", "sign": [0.2, 0.3, 0.5]}, target="disease", n_samples=50, seed=0)
     assert "soft(" in res.to_html()                       # soft-evidence labels are shown ...
     crafted = dataclasses.replace(res, target=XSS, states=(XSS, "<img src=x onerror=alert(1)>", "c"),
                                   evidence={XSS: f"soft({XSS}:0.2)"})
@@ -657,7 +657,7 @@ def test_html_falls_back_to_escaped_text_when_rendering_fails(toy, monkeypatch, 
     from bmes_bayes.sensitivity import Uncertainty
 
     obj = {"posterior": lambda: toy.posterior({"sex": "male"}, target="disease"),
-           "uncertainty": lambda: toy.sensitivity({"sex": "male"}, target="disease", n_samples=20, seed=1),
+           "uncertainty": lambda: toy.uncertainty({"sex": "male"}, target="disease", n_samples=20, seed=1),
            "vocabulary": lambda: toy.variables}[which]()
     cls = {"posterior": Posterior, "uncertainty": Uncertainty, "vocabulary": Vocabulary}[which]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..compile import FactoredTable, TableSource, compile_all
+from ..compile import DrawnTables, FactoredTable, FullTables, TableSource, compile_all
 from ..exceptions import TooLargeError
 from ..spec import NetworkSpec
 from .contraction import QueryResult, ZeroEvidence
@@ -37,9 +37,9 @@ def ancestral_set(net: NetworkSpec, names) -> set[str]:
 
 def full_tables(source: TableSource, net: NetworkSpec) -> dict[str, np.ndarray]:
     """Every CPT of ``source`` as a full array ``(S, *parent cards, card)``."""
-    if hasattr(source, "tables"):
+    if isinstance(source, FullTables):
         return dict(source.tables)
-    if hasattr(source, "draws"):
+    if isinstance(source, DrawnTables):
         return compile_all(source.spec, source.net, source.draws)
     out = {}
     for v in net.variables:  # any other source: its own tables, with factored ones multiplied out

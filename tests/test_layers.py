@@ -1,0 +1,87 @@
+"""The package's layering, checked from the code (``bmes_bayes._layers`` reads imports with ``ast``).
+
+The rules are those of ``docs/architecture.md``; each test builds a deliberate breach in a scratch package first, so
+that the check is shown able to fail.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from bmes_bayes import _layers
+
+PACKAGE = Path(_layers.__file__).resolve().parent
+
+
+def test_every_module_has_a_layer():
+    missing = []
+    for name in _layers.modules():
+        try:
+            _layers.layer_of(name)
+        except KeyError:
+            missing.append(name)
+    assert not missing, f"modules in no layer of bmes_bayes._layers.LAYERS: {missing}"
+
+
+def test_no_module_imports_a_layer_above_it_and_only_the_adapter_imports_pgmpy():
+    assert _layers.violations() == []
+
+
+def test_no_import_cycles():
+    assert _layers.cycles() == []
+
+
+def test_the_check_catches_an_upward_import_a_set_up_import_and_pgmpy(tmp_path, monkeypatch):
+    """A scratch package with one breach of each kind: every one is reported, with file and line."""
+    pkg = tmp_path / "bmes_bayes"
+    (pkg / "inference").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "exceptions.py").write_text("")
+    (pkg / "inference" / "__init__.py").write_text("")
+    (pkg / "inference" / "pgmpy_adapter.py").write_text("import pgmpy\n")
+    (pkg / "spec.py").write_text("from .model import BmesModel\n")                     # eager, upward
+    (pkg / "model.py").write_text("class BmesModel:\n    def __init__(self):\n        from .teaching import x\n"
+                                  "    def explain(self):\n        from .teaching import explain\n")
+    (pkg / "teaching.py").write_text("import pgmpy.models\nfrom .exceptions import BmesError\n")
+    monkeypatch.setattr(_layers, "ROOT", pkg)
+    found = _layers.violations(known=_layers.modules(pkg))
+    text = "\n".join(found)
+    assert "bmes_bayes/spec.py:1: spec (layer 1) imports model (layer 7) when it loads" in text
+    assert "bmes_bayes/model.py:3: model (layer 7) imports teaching (layer 9) inside a function" in text
+    assert "model.py:5" not in text                       # a public alias method may call its analysis
+    assert "bmes_bayes/teaching.py:1: imports pgmpy" in text
+    assert "pgmpy_adapter.py" not in text
+    assert len(found) == 3
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path):
+    pkg = tmp_path / "bmes_bayes"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "spec.py").write_text("from . import parameters\n")
+    (pkg / "parameters.py").write_text("def f():\n    from . import spec\n")
+    found = _layers.imports(_layers.modules(pkg))
+    assert _layers.cycles(found) == [["parameters", "spec"]]
+
+
+ANALYSES_AND_VIEWS = [name for name in _layers.modules() if _layers.layer_of(name) >= 8]
+
+
+@pytest.mark.parametrize("name", ANALYSES_AND_VIEWS)
+def test_no_analysis_or_view_touches_a_private_attribute_of_the_model(name):
+    """``model._anything`` (or ``self.model._anything``) in an analysis or a view: the model's public surface
+    (``tables``, ``point_parameters``, ``relevant_nodes``, ``query``, ...) is what they may use."""
+    path = _layers.modules()[name]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            base_name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+            if re.fullmatch(r"(model|m|toy)", base_name):
+                bad.append(f"{path.name}:{node.lineno}: {base_name}.{node.attr}")
+    assert not bad, bad
