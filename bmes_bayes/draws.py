@@ -18,7 +18,7 @@ from . import _checks, limits
 from ._seed import as_generator
 from .compile import DrawnTables
 from .exceptions import BmesError, BmesWarning, ImpossibleEvidenceError
-from .parameters import Draws, sample_draws
+from .parameters import Draws, Streams, sample_draws
 from .spec import OddsRatioPrior, RowPrior
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,19 +93,25 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     numbers: a difference between two sets is a difference of evidence, not of sampling), so set ``i``'s draws equal
     ``posterior_draws(model, evidences[i], ...)``'s bit for bit. Used by the work-up (its stages), the scenario atlas
     (its grid) and a report. Returns one ``(S, K)`` array per evidence set and the parameter sets (or None).
+
+    Only the parameters that can move the answer for at least one of the evidence sets are drawn
+    (:func:`relevant_parameters`); the others keep their point value (their columns of the parameter sets too).
+    Each parameter has its own random stream (:class:`~bmes_bayes.parameters.Streams`), so a parameter's draws
+    depend on the seed alone, not on which others are drawn: adding a stage or a grid cell changes no draw.
     """
     target = model.target_name(target)
     n_samples = sample_count(model, n_samples, target, stages=max(1, len(evidences)),
                              keep_parameters=keep_parameters)
     resolved = [model.resolve(ev) for ev in evidences]
-    rng = as_generator(seed)
+    streams = Streams(as_generator(seed))
+    only = frozenset(i for ev in resolved for i in relevant_parameters(model, ev, target))
     outs = [np.empty((n_samples, model.network[target].card)) for _ in resolved]
     where = parameter_columns(model.priors)[1] if keep_parameters else []
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
     for start in range(0, n_samples, CHUNK):
         n = min(CHUNK, n_samples - start)
-        draws = sample_draws(model.priors, CHUNK, rng)  # always a full chunk: same stream for any n_samples
+        draws = sample_draws(model.priors, CHUNK, streams, only)  # a full chunk: the same draws for any n_samples
         source = DrawnTables(model.priors, model.network, draws)
         for ev, out in zip(resolved, outs):
             try:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .spec import OddsRatioPrior, PriorSpec, RowPrior
 
-__all__ = ["Draws", "point_draws", "sample_draws", "n_uniform_inputs", "draws_from_uniform"]
+__all__ = ["Draws", "Streams", "point_draws", "sample_draws", "n_uniform_inputs", "draws_from_uniform"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,25 +52,52 @@ def point_draws(spec: PriorSpec) -> Draws:
     return Draws(spec, tuple(vals))
 
 
-def sample_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> Draws:
-    """``n`` parameter sets drawn from the prior uncertainty, parameter by parameter in file order.
+class Streams:
+    """One random stream per parameter, all derived from one generator.
+
+    Parameter ``i`` draws from its own ``numpy.random.Generator`` (a ``SeedSequence`` child with spawn key
+    ``(i,)`` of entropy taken once from ``rng``), so its values depend on the seed and on nothing else: not on which
+    other parameters are drawn, nor in what order. A stream is created when first used and then consumed in order,
+    chunk after chunk.
+    """
+
+    def __init__(self, rng: np.random.Generator):
+        self._entropy = [int(x) for x in rng.integers(0, 2**63, size=4)]  # one call: a reused Generator moves on
+        self._streams: dict[int, np.random.Generator] = {}
+
+    def __getitem__(self, index: int) -> np.random.Generator:
+        gen = self._streams.get(index)
+        if gen is None:
+            gen = np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=(index,)))
+            self._streams[index] = gen
+        return gen
+
+
+def sample_draws(spec: PriorSpec, n: int, streams: "Streams | np.random.Generator",
+                 only: "frozenset[int] | None" = None) -> Draws:
+    """``n`` parameter sets drawn from the prior uncertainty, each parameter from its own stream.
 
     Rows are Dirichlet (Beta for two states) with mean ``value`` and total ``concentration``; odds ratios are
-    log-normal with median ``value``; fixed parameters repeat their value. The order of draws depends only on the
-    prior files, so the same generator state gives the same draws whatever the evidence.
+    log-normal with median ``value``. Fixed parameters, and those not in ``only`` (when given: the parameters that
+    can move the answer, :func:`bmes_bayes.draws.relevant_parameters`), repeat their point value and consume no
+    random numbers; since each parameter has its own stream, the draws of the others do not change. A Generator
+    given as ``streams`` is turned into :class:`Streams` first.
     """
+    if isinstance(streams, np.random.Generator):
+        streams = Streams(streams)
     vals = []
-    for p in spec.parameters:
+    for i, p in enumerate(spec.parameters):
+        drawn = not p.fixed and (only is None or i in only)
         if isinstance(p, RowPrior):
-            if p.fixed:
+            if drawn:
+                vals.append(_dirichlet(p.alpha, p.support, streams[i], n))
+            else:
                 vals.append(np.broadcast_to(p.mean, (n, len(p.mean))).copy())
-            else:
-                vals.append(_dirichlet(p.alpha, p.support, rng, n))
         else:
-            if p.fixed:
-                vals.append(np.full(n, p.median))
+            if drawn:
+                vals.append(np.exp(np.log(p.median) + p.log_sd * streams[i].standard_normal(n)))
             else:
-                vals.append(np.exp(np.log(p.median) + p.log_sd * rng.standard_normal(n)))
+                vals.append(np.full(n, p.median))
     return Draws(spec, tuple(vals))
 
 

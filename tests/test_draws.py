@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bmes_bayes.parameters import sample_draws
+from bmes_bayes.parameters import Streams, sample_draws
 from bmes_bayes._seed import as_generator
-from bmes_bayes.draws import CHUNK, parameter_columns
+from bmes_bayes.draws import CHUNK, parameter_columns, relevant_parameters
 
 EV = {"joint": "hip", "mri_necrotic_segment": "present"}
 
@@ -31,7 +31,8 @@ def test_parameter_draws_are_the_sets_that_produced_the_posteriors(model, unc):
     params = unc.parameter_draws()
     labels, where = parameter_columns(model.priors)
     assert list(params.columns) == list(labels) and params.shape == (300, len(labels))
-    draws = sample_draws(model.priors, CHUNK, as_generator(7))
+    only = frozenset(relevant_parameters(model, model.resolve(EV), "diagnosis"))
+    draws = sample_draws(model.priors, CHUNK, Streams(as_generator(7)), only)
     for col, (i, k) in zip(range(0, len(labels), 97), [where[j] for j in range(0, len(labels), 97)]):
         expected = draws.values[i][:300] if k is None else draws.values[i][:300, k]
         np.testing.assert_array_equal(params.iloc[:, col].to_numpy(), expected)
@@ -39,6 +40,57 @@ def test_parameter_draws_are_the_sets_that_produced_the_posteriors(model, unc):
     row = [c for c in labels if c.startswith("xray | diagnosis=tumor, age_group=older: ")]
     assert len(row) == 5
     np.testing.assert_allclose(params[row].sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_only_the_parameters_that_can_move_the_answer_are_drawn(model, unc):
+    """A parameter outside the relevant set (here the X-ray rows: X-ray is a barren finding for this evidence)
+    keeps its point value in every draw; a relevant one varies."""
+    labels, where = parameter_columns(model.priors)
+    params = unc.parameter_draws()
+    only = set(relevant_parameters(model, model.resolve(EV), "diagnosis"))
+    assert 0 < len(only) < len(model.priors.parameters)
+    point = model.point_parameters
+    for col, (i, k) in zip(labels, where):
+        values = params[col].to_numpy()
+        if i in only:
+            assert values.std() > 0, col
+        else:
+            expected = point.values[i][0] if k is None else point.values[i][0, k]
+            np.testing.assert_array_equal(values, expected)
+
+
+def test_each_parameter_has_its_own_stream(model):
+    """A parameter's draws depend on the seed alone: the same whether all, some or only it are drawn, and in a
+    stream of its own (two parameters' draws are not the same numbers)."""
+    spec = model.priors
+    varying = [i for i, p in enumerate(spec.parameters) if not p.fixed]
+    a, b = varying[3], varying[40]
+    every = sample_draws(spec, 50, Streams(as_generator(11)))
+    alone = sample_draws(spec, 50, Streams(as_generator(11)), frozenset({a}))
+    both = sample_draws(spec, 50, Streams(as_generator(11)), frozenset({b, a}))
+    np.testing.assert_array_equal(every.values[a], alone.values[a])
+    np.testing.assert_array_equal(every.values[a], both.values[a])
+    np.testing.assert_array_equal(every.values[b], both.values[b])
+    np.testing.assert_array_equal(alone.values[b], np.broadcast_to(model.point_parameters.values[b][0],
+                                                                   alone.values[b].shape))
+    # chunk after chunk: the second chunk continues each stream
+    streams = Streams(as_generator(11))
+    first, second = sample_draws(spec, 25, streams), sample_draws(spec, 25, streams)
+    np.testing.assert_array_equal(np.concatenate([first.values[a], second.values[a]]), every.values[a])
+    # a reused Generator gives fresh streams; an int seed and a fresh Generator of that seed give the same
+    rng = as_generator(11)
+    assert not np.array_equal(sample_draws(spec, 5, rng).values[a], sample_draws(spec, 5, rng).values[a])
+    np.testing.assert_array_equal(sample_draws(spec, 5, np.random.default_rng(11)).values[a],
+                                  sample_draws(spec, 5, as_generator(11)).values[a])
+
+
+def test_adding_a_stage_changes_no_draw_of_the_others(model):
+    """The work-up draws the union of what its stages need; with a stream per parameter, a stage's posteriors are
+    those of the same evidence alone, bit for bit, although more parameters are drawn for the other stages."""
+    alone = model.uncertainty({"joint": "hip"}, n_samples=60, seed=5, progress=False)
+    work = model.workup([{"joint": "hip"}, {"mri_necrotic_segment": "present", "xray": "normal"}], n_samples=60,
+                        seed=5)
+    np.testing.assert_array_equal(work.samples[0], alone.samples)
 
 
 def test_workup_draws_carry_the_stage(model):
