@@ -1,4 +1,5 @@
-"""Plots. Each consumes a result's frame and never recomputes anything; matplotlib is imported lazily."""
+"""The charts of the results: each takes a result's frame (and labels) and returns the Axes it drew on; none sees
+a model or recomputes anything. matplotlib is imported lazily."""
 
 from __future__ import annotations
 
@@ -6,32 +7,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ._axes import _literals, literal, new_axes
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["bar_posterior", "literal", "new_axes", "interval_plot", "alert_plot", "tornado_plot", "function_plot",
-           "admissible_plot", "tuning_plot", "sobol_plot", "atlas_plot"]
-
-
-def literal(text: object) -> str:
-    """Text shown as written in a matplotlib label: every ``$`` escaped, so that a name or title like ``$\\frac$``
-    is not parsed as mathtext (which fails when the figure is drawn). Every label built from a name, a state, a
-    stage, a title or any other text a user gave goes through this function."""
-    return str(text).replace("$", r"\$")
-
-
-def _literals(values) -> list[str]:
-    return [literal(v) for v in values]
-
-
-def new_axes(ax: "Axes | None", size: tuple[float, float] = (6.0, 3.6)) -> "Axes":
-    """``ax`` itself, or the Axes of a new figure."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
+__all__ = ["bar_posterior", "interval_plot", "trajectory_plot", "woe_plot", "what_if_plot", "fagan_plot",
+           "next_test_plot", "alert_plot", "tornado_plot", "function_plot", "admissible_plot", "tuning_plot",
+           "sobol_plot", "reliability_plot", "atlas_plot"]
 
 
 def bar_posterior(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
