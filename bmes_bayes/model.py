@@ -79,7 +79,7 @@ class BmesModel:
         self._engine: Backend = backend if backend is not None else Engine(network)
         self._point = point_draws(priors)
         self._tables = FullTables(network, compile_all(priors, network, self._point))
-        from .teaching import alert_config_for
+        from .spec import alert_config_for
 
         self.alert_config = alert_config_for(network, priors)  # can't-miss alerts: priors/teaching/cant_miss.yaml
         self.info = self._identity()

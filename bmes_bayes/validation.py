@@ -2,8 +2,8 @@
 
 The case set lives in ``validation/`` (protocol, coding manual, screening logs): ``cases.yaml`` holds each case's
 source, the diagnosis its source reports (the reference standard), its split and its findings-only vignette;
-``coded.yaml`` holds the evidence that coders, blind to the diagnosis, read from each vignette. The two are joined
-only here.
+``coded.yaml`` holds the evidence that coders, blind to the diagnosis, read from each vignette. The two are read and
+joined only in :func:`bmes_bayes.spec.cases.load_cases` (re-exported here).
 
 :func:`validate` scores the model on both halves (``tuning``: may be looked at while revising the network;
 ``frozen``: scored and reported, never tuned on) against baselines computed in the same run:
@@ -29,7 +29,6 @@ threshold together with the alert burden (the share of cases of other causes tha
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,220 +38,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import _checks
-from ._yaml import line_of, load_yaml
-from .exceptions import ArgumentError, ArgumentTypeError, EvidenceError, Problem, SpecError, did_you_mean, shown
+from .exceptions import ArgumentError, ArgumentTypeError, did_you_mean, shown
 from .results import DISCLAIMER, ModelInfo, ResultDisplay, _frame_html, _footer_html, frame_text
+from .spec.cases import HALVES, PRESENTATIONS, SOURCE_TYPES, Case, CaseSet, load_cases, split_of, validation_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .model import BmesModel
 
-__all__ = ["Case", "CaseSet", "Validation", "load_cases", "validate", "split_of", "validation_dir", "MODELS"]
+__all__ = ["Case", "CaseSet", "Validation", "load_cases", "validate", "split_of", "validation_dir", "MODELS", "HALVES",
+           "PRESENTATIONS", "SOURCE_TYPES"]
 
-HALVES = ("tuning", "frozen")
 MODELS = ("network", "independent_findings", "context_risk", "flat")
 N_BINS = 10
 CONFIDENT = 0.9
-_CASE_KEYS = ("id", "source", "url", "patient", "source_type", "reported_diagnosis", "diagnosis", "acceptable",
-              "reference_standard", "presentation", "presentation_reason", "joint", "age_years", "split", "vignette")
-_REQUIRED = ("id", "source", "reported_diagnosis", "diagnosis", "presentation", "split", "vignette")
-_CODED_KEYS = ("id", "evidence", "extra", "notes", "coder")
-SOURCE_TYPES = ("case_report", "teaching_file", "series_patient")
-PRESENTATIONS = ("typical", "atypical")
-
-
-def split_of(case_id: str) -> str:
-    """The protocol's fixed split rule: ``frozen`` when the first byte of sha256(case id) is odd, else ``tuning``."""
-    return "frozen" if hashlib.sha256(case_id.encode("utf-8")).digest()[0] % 2 else "tuning"
-
-
-def validation_dir() -> Path:
-    """The shipped validation case set (inside the wheel, or the source checkout)."""
-    here = Path(__file__).resolve().parent
-    for root in (here / "_data", here.parent):
-        if (root / "validation" / "cases.yaml").is_file():
-            return root / "validation"
-    raise SpecError([Problem(str(here), None, "the validation case set is not installed with the package")],
-                    what="validation cases")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One published case: the reference standard from its key, the evidence from its blind coding."""
-
-    id: str
-    source: str
-    diagnosis: str
-    acceptable: tuple[str, ...]
-    presentation: str
-    split: str
-    evidence: dict[str, str]
-    reported_diagnosis: str
-    vignette: str
-    extra: dict[str, object]
-
-
-@dataclass(frozen=True)
-class CaseSet:
-    """The validation cases, with where they came from."""
-
-    cases: tuple[Case, ...]
-    path: str
-    dropped: int = 0   # findings dropped because the network lacks their variable (load_cases(drop_unknown=True))
-
-    def __len__(self) -> int:
-        return len(self.cases)
-
-    def __iter__(self):
-        return iter(self.cases)
-
-    def half(self, name: str) -> tuple[Case, ...]:
-        return tuple(c for c in self.cases if c.split == name)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per case: id, split, diagnosis, acceptable, presentation, joint, age group, number of findings."""
-        return pd.DataFrame([{
-            "id": c.id, "split": c.split, "diagnosis": c.diagnosis, "acceptable": ",".join(c.acceptable),
-            "presentation": c.presentation, "joint": c.evidence.get("joint"), "age_group": c.evidence.get("age_group"),
-            "n_findings": len(c.evidence), "source": c.source,
-        } for c in self.cases])
-
-    def __repr__(self) -> str:
-        counts = {h: len(self.half(h)) for h in HALVES}
-        return f"<CaseSet: {len(self.cases)} cases ({counts['tuning']} tuning, {counts['frozen']} frozen) from {Path(self.path).name}/>"
-
-
-def _text(x: object) -> bool:
-    return isinstance(x, str) and bool(x.strip())
-
-
-def load_cases(directory: str | Path | None = None, *, network=None, drop_unknown: bool = False) -> CaseSet:
-    """Read ``cases.yaml`` and ``coded.yaml`` from ``directory`` (default: the shipped set) and join them by id.
-
-    Every problem in either file is reported at once with its file and line: unknown or missing keys, a diagnosis
-    or evidence outside the network's vocabulary, a split that does not follow :func:`split_of`, duplicate ids,
-    a case without coding or coding without a case.
-
-    ``drop_unknown=True`` scores a network that lacks some coded variables (an earlier release, say): evidence on
-    variables the network does not have is dropped, and the count is kept in ``CaseSet.dropped``.
-
-    Raises
-    ------
-    SpecError
-        Listing every problem found.
-    """
-    drop_unknown = _checks.flag(drop_unknown, "drop_unknown")
-    if network is None:
-        from .spec import load_network
-        from .model import default_paths
-
-        network = load_network(default_paths()[0])
-    d = _checks.path(directory, "directory") if directory is not None else validation_dir()
-    if "diagnosis" not in network:
-        raise SpecError([Problem(str(network.path), None, "the network has no 'diagnosis' variable to validate")],
-                        what="validation cases")
-    problems: list[Problem] = []
-    keys_path, coded_path = d / "cases.yaml", d / "coded.yaml"
-    keys, p1 = load_yaml(keys_path)
-    coded, p2 = load_yaml(coded_path)
-    problems += p1 + p2
-    dx_states = network["diagnosis"].states
-    by_id: dict[str, dict] = {}
-    if keys is not None and not isinstance(keys, list):
-        problems.append(Problem(str(keys_path), line_of(keys), "must be a list of cases"))
-        keys = None
-    for item in keys or ():
-        line = line_of(item)
-        f = str(keys_path)
-        if not isinstance(item, dict):
-            problems.append(Problem(f, line, "each case must be a mapping"))
-            continue
-        for k in item:
-            if k not in _CASE_KEYS:
-                problems.append(Problem(f, line_of(item, k), f"unknown key {k!r}{did_you_mean(k, _CASE_KEYS)}"))
-        for k in _REQUIRED:
-            if k not in item:
-                problems.append(Problem(f, line, f"case {item.get('id', '?')!r}: missing {k!r}"))
-        cid = item.get("id")
-        if not _text(cid):
-            continue
-        if cid in by_id:
-            problems.append(Problem(f, line, f"duplicate case id {cid!r}"))
-            continue
-        if not _text(item.get("source")):
-            problems.append(Problem(f, line_of(item, "source"), f"case {cid!r}: 'source' must cite the publication"))
-        dx = item.get("diagnosis")
-        if dx is not None and dx not in dx_states:
-            problems.append(Problem(f, line_of(item, "diagnosis"),
-                                    f"case {cid!r}: unknown diagnosis {dx!r}{did_you_mean(dx, dx_states)}"))
-        alts = item.get("acceptable") or []
-        if not isinstance(alts, list) or any(a not in dx_states for a in alts):
-            problems.append(Problem(f, line_of(item, "acceptable"), f"case {cid!r}: 'acceptable' must list diagnosis states"))
-            alts = []
-        if item.get("presentation") not in PRESENTATIONS and "presentation" in item:
-            problems.append(Problem(f, line_of(item, "presentation"), f"case {cid!r}: presentation must be typical or atypical"))
-        if "source_type" in item and item["source_type"] not in SOURCE_TYPES:
-            problems.append(Problem(f, line_of(item, "source_type"),
-                                    f"case {cid!r}: source_type must be one of {', '.join(SOURCE_TYPES)}"))
-        if "split" in item and item["split"] != split_of(cid):
-            problems.append(Problem(f, line_of(item, "split"),
-                                    f"case {cid!r}: split is {item['split']!r} but the protocol's rule gives {split_of(cid)!r}"))
-        by_id[cid] = dict(item, acceptable=alts)
-    coding: dict[str, dict] = {}
-    dropped = 0
-    if coded is not None and not isinstance(coded, list):
-        problems.append(Problem(str(coded_path), line_of(coded), "must be a list of coded cases"))
-        coded = None
-    from .evidence import resolve_evidence
-
-    for item in coded or ():
-        f, line = str(coded_path), line_of(item)
-        if not isinstance(item, dict) or not _text(item.get("id")):
-            problems.append(Problem(f, line, "each coded case must be a mapping with an 'id'"))
-            continue
-        for k in item:
-            if k not in _CODED_KEYS:
-                problems.append(Problem(f, line_of(item, k), f"unknown key {k!r}{did_you_mean(k, _CODED_KEYS)}"))
-        cid = item["id"]
-        if cid in coding:
-            problems.append(Problem(f, line, f"duplicate coded id {cid!r}"))
-            continue
-        if cid not in by_id and keys is not None:
-            problems.append(Problem(f, line, f"coded case {cid!r} has no entry in cases.yaml"))
-        ev = item.get("evidence") or {}
-        if not isinstance(ev, dict):
-            problems.append(Problem(f, line_of(item, "evidence"), f"case {cid!r}: evidence must be a mapping"))
-            continue
-        if drop_unknown:
-            kept = {k: v for k, v in ev.items() if str(k) in network and network[str(k)].role != "diagnosis"}
-            dropped += len(ev) - len(kept)
-            ev = kept
-            item = {**item, "evidence": kept}
-        try:
-            resolve_evidence(network, {str(k): v for k, v in ev.items()})
-        except EvidenceError as exc:
-            problems.append(Problem(f, line_of(item, "evidence"), f"case {cid!r}: {exc}"))
-            continue
-        coding[cid] = item
-    if coded is not None:
-        for cid, item in by_id.items():
-            if cid not in coding and not any(p.message.startswith(f"case {cid!r}") for p in problems):
-                problems.append(Problem(str(keys_path), line_of(item), f"case {cid!r} has no coded evidence in coded.yaml"))
-    if problems:
-        raise SpecError(problems, what="validation cases")
-    cases = []
-    for cid, item in by_id.items():
-        c = coding[cid]
-        cases.append(Case(
-            id=cid, source=str(item["source"]), diagnosis=item["diagnosis"], acceptable=tuple(item["acceptable"]),
-            presentation=item["presentation"], split=item["split"],
-            evidence={str(k): str(v) for k, v in (c.get("evidence") or {}).items()},
-            reported_diagnosis=str(item["reported_diagnosis"]), vignette=str(item["vignette"]),
-            extra=dict(c.get("extra") or {}),
-        ))
-    return CaseSet(tuple(cases), str(d), dropped)
 
 
 # ------------------------------------------------------------------------------------------------- scoring

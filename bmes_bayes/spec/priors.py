@@ -1,7 +1,8 @@
-"""Read and validate the model files: the network structure (``networks/*.yaml``) and its priors (``priors/*.yaml``).
+"""The priors (``priors/*.yaml``): every node's parameterisation, each number with its uncertainty and provenance.
 
-Every check runs before anything is raised, so one :class:`~bmes_bayes.exceptions.SpecError` lists every problem,
-each with its file and line. Only safe YAML is read; nothing is evaluated.
+:func:`load_priors` reads and validates prior files against a network with :class:`_PriorReader`, the package's
+reader pattern (:mod:`bmes_bayes.spec._reader`) with one method per YAML construct: every problem at once, each with
+its file and line.
 """
 
 from __future__ import annotations
@@ -9,287 +10,25 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
-from . import _checks, limits
-from ._yaml import LinedDict, line_of, read_yaml
-from .exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
+from .. import _checks
+from .._yaml import LinedDict, line_of
+from ..exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
+from ._reader import Provenance, Reader, number as _number, pair as _pair
+from .network import NetworkSpec
 
-__all__ = [
-    "Variable",
-    "NetworkSpec",
-    "Provenance",
-    "RowPrior",
-    "OddsRatioPrior",
-    "TableCPD",
-    "LogLinearCPD",
-    "PriorSpec",
-    "load_network",
-    "load_priors",
-    "ROLES",
-    "STAGES",
-]
+__all__ = ["RowPrior", "OddsRatioPrior", "TableCPD", "LogLinearCPD", "PriorSpec", "load_priors", "TOLERANCE", "Z95",
+           "ODDS_RATIO_LIMITS"]
 
-ROLES = ("context", "risk_factor", "diagnosis", "finding")
-STAGES = ("history", "examination", "xray_and_labs", "mri", "immediate_checks", "followup", "diagnosis")
 TOLERANCE = 1e-9
 Z95 = 1.959963984540054  # a "range" is read as the central 95% interval
-MAX_TABLE_ENTRIES = limits.MAX_TABLE_ENTRIES  # one CPT; the shipped diagnosis has 331,776 (read at call time)
 ODDS_RATIO_LIMITS = (1e-6, 1e6)  # beyond these an effect is deterministic: state it with fixed probabilities instead
-# names of the network, its variables and states: used as `variable=state` on the command line, in soft evidence
-# (`state:likelihood,...`), in file names of exports and in BIF files, so no spaces, quotes, '=', ':', ',' or '/'
-NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
-
-
-# --------------------------------------------------------------------------------------------- network
-
-
-@dataclass(frozen=True)
-class Variable:
-    """One variable of the network: its states, parents and meaning."""
-
-    name: str
-    states: tuple[str, ...]
-    parents: tuple[str, ...]
-    description: str
-    role: str
-    stage: str | None = None
-
-    @property
-    def card(self) -> int:
-        return len(self.states)
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """The structure of a network, its variables in a topological order."""
-
-    name: str
-    version: str
-    title: str
-    description: str
-    variables: tuple[Variable, ...]
-    path: str
-    digest: str
-
-    def __post_init__(self):
-        object.__setattr__(self, "_index", {v.name: v for v in self.variables})
-
-    def __getitem__(self, name: str) -> Variable:
-        return self._index[name]  # type: ignore[attr-defined]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._index  # type: ignore[attr-defined]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.variables)
-
-    def children(self, name: str) -> tuple[str, ...]:
-        return tuple(v.name for v in self.variables if name in v.parents)
-
-
-_VARIABLE_KEYS = ("role", "stage", "states", "parents", "description")
-_NETWORK_KEYS = ("name", "version", "title", "description", "variables")
-
-
-def _unknown_keys(mapping: LinedDict, allowed: Sequence[str], file: str, what: str) -> list[Problem]:
-    out = []
-    for key in mapping:
-        if key not in allowed:
-            hint = did_you_mean(str(key), allowed, f" (allowed: {', '.join(allowed)})")
-            out.append(Problem(file, line_of(mapping, key), f"unknown key {key!r} in {what}{hint}"))
-    return out
-
-
-def _is_text(x: Any) -> bool:
-    return isinstance(x, str) and x.strip() != ""
-
-
-def _is_name(x: Any) -> bool:
-    return isinstance(x, str) and NAME.fullmatch(x) is not None
-
-
-def _name_rule() -> str:
-    return "letters, digits, '_', '.', '+' or '-', not starting with '.', '+' or '-'"
-
-
-def _number(x: Any) -> float | None:
-    """``x`` as a finite float, or None for text, booleans, NaN, infinities and integers too large for a float."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    try:
-        value = float(x)
-    except OverflowError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _pair(x: Any) -> tuple[float, float] | None:
-    """A ``[low, high]`` list of two finite numbers, or None."""
-    if not isinstance(x, list) or len(x) != 2:
-        return None
-    lo, hi = _number(x[0]), _number(x[1])
-    return None if lo is None or hi is None else (lo, hi)
-
-
-def load_network(path: str | Path) -> NetworkSpec:
-    """Read and validate a network structure file.
-
-    Raises
-    ------
-    SpecError
-        Listing every problem (unknown parents, cycles, duplicate or missing states, unknown keys...).
-    ArgumentTypeError
-        A path that is not a ``str`` or ``os.PathLike``.
-    """
-    path = _checks.path(path)
-    file = str(path)
-    data, problems, raw = read_yaml(path)
-    if data is None:
-        raise SpecError(problems, "network file")
-    if not isinstance(data, dict):
-        raise SpecError([Problem(file, line_of(data) or 1, "the network file must be a mapping of "
-                                 + ", ".join(_NETWORK_KEYS))], "network file")
-    problems += _unknown_keys(data, _NETWORK_KEYS, file, "the network file")
-    for key in ("name", "version"):
-        if not _is_text(data.get(key)):
-            hint = ' (quote a number: version: "1")' if isinstance(data.get(key), (int, float)) else ""
-            problems.append(Problem(file, line_of(data, key), f"'{key}' must be a non-empty string{hint}"))
-    if _is_text(data.get("name")) and not _is_name(data["name"]):
-        problems.append(Problem(file, line_of(data, "name"), f"network name {data['name']!r} must use {_name_rule()}"))
-    for key in ("title", "description"):
-        if key in data and not _is_text(data[key]):
-            problems.append(Problem(file, line_of(data, key), f"'{key}' must be non-empty text"))
-    raw_vars = data.get("variables")
-    if not isinstance(raw_vars, dict) or not raw_vars:
-        problems.append(Problem(file, line_of(data, "variables"), "'variables' must be a non-empty mapping"))
-        raise SpecError(problems, "network file")
-
-    names = [str(n) for n in raw_vars]
-    variables: dict[str, Variable] = {}
-    for name, body in raw_vars.items():
-        line = line_of(raw_vars, name)
-        if not _is_name(name):
-            problems.append(Problem(file, line, f"variable name {name!r} must be text of {_name_rule()}"))
-            continue
-        if not isinstance(body, dict):
-            problems.append(Problem(file, line, f"variable {name!r} must be a mapping of {', '.join(_VARIABLE_KEYS)}"))
-            continue
-        problems += _unknown_keys(body, _VARIABLE_KEYS, file, f"variable {name!r}")
-        states = body.get("states")
-        ok = True
-        if not isinstance(states, list) or len(states) < 2:
-            problems.append(Problem(file, line_of(body, "states") or line, f"variable {name!r} needs a list of at least two states"))
-            ok = False
-        else:
-            bad = [s for s in states if not _is_text(s)]
-            if bad:
-                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: states must be non-empty strings, got {bad!r} (quote numbers and yes/no)"))
-                ok = False
-            odd = [s for s in states if _is_text(s) and not _is_name(s)]
-            if odd:
-                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: state names {odd!r} must use {_name_rule()}"))
-                ok = False
-            dup = sorted({s for s in states if _is_text(s) and states.count(s) > 1})
-            if dup:
-                problems.append(Problem(file, line_of(body, "states"), f"variable {name!r}: duplicate states {dup!r}"))
-                ok = False
-        parents = body.get("parents", [])
-        if not isinstance(parents, list):
-            problems.append(Problem(file, line_of(body, "parents") or line, f"variable {name!r}: 'parents' must be a list"))
-            parents, ok = [], False
-        for p in parents:
-            if p not in names:
-                hint = did_you_mean(str(p), names)
-                problems.append(Problem(file, line_of(body, "parents"), f"variable {name!r}: unknown parent {p!r}{hint}"))
-                ok = False
-            elif p == name:
-                problems.append(Problem(file, line_of(body, "parents"), f"variable {name!r} lists itself as a parent"))
-                ok = False
-        if len(set(map(str, parents))) != len(parents):
-            problems.append(Problem(file, line_of(body, "parents"), f"variable {name!r}: a parent is listed twice"))
-            ok = False
-        role = body.get("role", "finding")
-        if role not in ROLES:
-            problems.append(Problem(file, line_of(body, "role"), f"variable {name!r}: role {role!r} is not one of {', '.join(ROLES)}"))
-        stage = body.get("stage")
-        if stage is not None and stage not in STAGES:
-            problems.append(Problem(file, line_of(body, "stage"), f"variable {name!r}: stage {stage!r} is not one of {', '.join(STAGES)}"))
-        description = body.get("description")
-        if not _is_text(description):
-            problems.append(Problem(file, line_of(body, "description") or line, f"variable {name!r} needs a one-line description"))
-        if ok:
-            variables[name] = Variable(
-                name=name,
-                states=tuple(states),
-                parents=tuple(parents),
-                description=" ".join(str(description or "").split()),
-                role=str(role),
-                stage=stage,
-            )
-
-    for v in variables.values():
-        entries = v.card * math.prod(variables[p].card for p in v.parents if p in variables)
-        if entries > limits.MAX_TABLE_ENTRIES:
-            problems.append(Problem(file, line_of(raw_vars[v.name], "parents"),
-                                    f"variable {v.name!r}: {len(v.parents)} parents give a table of {entries:,} entries "
-                                    f"(at most {limits.MAX_TABLE_ENTRIES:,}); combine parents or drop some"))
-
-    graph = nx.DiGraph()
-    graph.add_nodes_from(variables)
-    for v in variables.values():
-        graph.add_edges_from((p, v.name) for p in v.parents if p in variables)
-    for cycle in nx.simple_cycles(graph):
-        loop = " -> ".join([*cycle, cycle[0]])
-        problems.append(Problem(file, line_of(raw_vars, cycle[0]), f"the parents form a cycle: {loop}"))
-    if problems:
-        raise SpecError(problems, "network file")
-
-    position = {n: i for i, n in enumerate(names)}
-    order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
-    return NetworkSpec(
-        name=str(data["name"]),
-        version=str(data["version"]),
-        title=str(data.get("title") or data["name"]),
-        description=" ".join(str(data.get("description") or "").split()),
-        variables=tuple(variables[n] for n in order),
-        path=file,
-        digest=hashlib.sha256(raw).hexdigest(),
-    )
-
-
-# --------------------------------------------------------------------------------------------- priors
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a number comes from: a citation, expert reasoning, or both."""
-
-    source: str | None
-    expert_judgement: str | None
-    file: str
-    line: int | None
-
-    @property
-    def expert_only(self) -> bool:
-        return self.source is None
-
-    @property
-    def text(self) -> str:
-        parts = []
-        if self.source:
-            parts.append(self.source)
-        if self.expert_judgement:
-            parts.append(f"Expert judgement: {self.expert_judgement}")
-        return " | ".join(parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -386,29 +125,13 @@ _ROW_KEYS = ("value", "range", "concentration", "fixed", "source", "expert_judge
 _OR_KEYS = ("value", "range", "fixed", "source", "expert_judgement", "note")
 
 
-class _PriorReader:
-    """Collects problems while turning prior YAML into CPD specifications."""
+class _PriorReader(Reader):
+    """Collects problems while turning prior YAML into CPD specifications (one method per YAML construct; the
+    unknown-key and provenance rules are :class:`~bmes_bayes.spec._reader.Reader`'s)."""
 
     def __init__(self, network: NetworkSpec):
+        super().__init__("prior files")
         self.net = network
-        self.problems: list[Problem] = []
-
-    def problem(self, file: str, line: int | None, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
-
-    # -- provenance ---------------------------------------------------------------------------------
-    def provenance(self, body: LinedDict, file: str, what: str) -> Provenance | None:
-        source, expert = body.get("source"), body.get("expert_judgement")
-        line = line_of(body)
-        for key, val in (("source", source), ("expert_judgement", expert)):
-            if val is not None and not _is_text(val):
-                self.problem(file, line_of(body, key), f"{what}: '{key}' must be non-empty text")
-                return None
-        if source is None and expert is None:
-            self.problem(file, line, f"{what}: no 'source' and no 'expert_judgement'; every number needs one")
-            return None
-        clean = lambda s: " ".join(str(s).split()) if s is not None else None  # noqa: E731
-        return Provenance(clean(source), clean(expert), file, line)
 
     # -- a probability row --------------------------------------------------------------------------
     def row(
@@ -429,7 +152,7 @@ class _PriorReader:
                                      "uncertainty and source: nested one level too deep?")
             return None
         before = len(self.problems)
-        self.problems += _unknown_keys(body, _ROW_KEYS, file, what)
+        self.unknown_keys(body, _ROW_KEYS, file, what)
         vline = line_of(body, "value") or line_of(body)
         mean, focus = self._row_values(body, file, vline, what, states)
         concentration, stated_range = self._row_uncertainty(body, file, vline, what, states, mean, focus)
@@ -587,9 +310,9 @@ class _PriorReader:
         if not isinstance(body, dict) or not isinstance(body.get("finding_tempering"), dict):
             self.problem(file, line, "'calibration' must hold a 'finding_tempering' mapping with value, fixed and a source")
             return 1.0, None
-        self.problems += _unknown_keys(body, ("finding_tempering", "note"), file, "calibration")
+        self.unknown_keys(body, ("finding_tempering", "note"), file, "calibration")
         t = body["finding_tempering"]
-        self.problems += _unknown_keys(t, ("value", "fixed", "source", "expert_judgement", "note"), file, "finding_tempering")
+        self.unknown_keys(t, ("value", "fixed", "source", "expert_judgement", "note"), file, "finding_tempering")
         x = _number(t.get("value"))
         if x is None or not 0.0 < x <= 1.0:
             self.problem(file, line_of(t, "value") or line_of(t), f"finding_tempering: value must be in (0, 1], got {t.get('value')!r}")
@@ -602,7 +325,7 @@ class _PriorReader:
     # -- node kinds ---------------------------------------------------------------------------------
     def table(self, body: LinedDict, file: str, node: str) -> TableCPD | None:
         var = self.net[node]
-        self.problems += _unknown_keys(body, ("kind", "rows", "row", "note"), file, f"node {node!r}")
+        self.unknown_keys(body, ("kind", "rows", "row", "note"), file, f"node {node!r}")
         if var.parents:
             if "rows" not in body:
                 self.problem(file, line_of(body), f"{node}: has parents {', '.join(var.parents)}, so it needs 'rows' nested by them")
@@ -618,13 +341,13 @@ class _PriorReader:
 
     def loglinear(self, body: LinedDict, file: str, node: str) -> LogLinearCPD | None:
         var = self.net[node]
-        self.problems += _unknown_keys(body, ("kind", "reference", "base", "effects", "note"), file, f"node {node!r}")
+        self.unknown_keys(body, ("kind", "reference", "base", "effects", "note"), file, f"node {node!r}")
         ok = True
         base = body.get("base")
         if not isinstance(base, dict):
             self.problem(file, line_of(body, "base") or line_of(body), f"{node}: 'base' must be a mapping with parents and rows")
             return None
-        self.problems += _unknown_keys(base, ("parents", "rows", "note"), file, f"{node} base")
+        self.unknown_keys(base, ("parents", "rows", "note"), file, f"{node} base")
         base_parents = base.get("parents", [])
         if not isinstance(base_parents, list) or any(p not in var.parents for p in base_parents):
             self.problem(file, line_of(base, "parents"), f"{node}: base parents {base_parents!r} must be a list of the node's parents ({', '.join(var.parents)})")
@@ -706,7 +429,7 @@ class _PriorReader:
             self.problem(file, line, f"{what} must be a mapping with value, range (or fixed) and a source")
             return None
         before = len(self.problems)
-        self.problems += _unknown_keys(spec, _OR_KEYS, file, what)
+        self.unknown_keys(spec, _OR_KEYS, file, what)
         v = _number(spec.get("value"))
         lo_or, hi_or = ODDS_RATIO_LIMITS
         vline = line_of(spec, "value") or line
@@ -778,15 +501,15 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
     digest = hashlib.sha256()
     for path in files:
         file = str(path)
-        data, problems, raw = read_yaml(path)
-        reader.problems += problems
+        data, raw = reader.read(path)
         if data is None:
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        if isinstance(data, dict):
+            reader.unknown_keys(data, ("nodes", "note", "calibration"), file, "the prior file")
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
             reader.problem(file, line_of(data), "a prior file must be a mapping with a 'nodes' mapping")
             continue
-        reader.problems += _unknown_keys(data, ("nodes", "note", "calibration"), file, "the prior file")
         if "calibration" in data:
             if tempering_at is not None:
                 reader.problem(file, line_of(data, "calibration"), f"'calibration' is already given in {tempering_at}")
@@ -813,8 +536,7 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         if name not in defined_in:
             reader.problem(", ".join(map(str, files)) if len(files) < 4 else str(Path(files[0]).parent), None,
                            f"no prior for network variable {name!r}")
-    if reader.problems:
-        raise SpecError(reader.problems, "prior files")
+    reader.done()
     parameters: list[RowPrior | OddsRatioPrior] = []
     for name in network.names:
         cpd = cpds[name]
