@@ -46,6 +46,7 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
 LAZY_UP: tuple[tuple[str, str], ...] = (
     ("model", "sensitivity"), ("model", "teaching"), ("model", "atlas"), ("model", "results.marginals"),
     ("model", "plotting"), ("model", "conflict"), ("model", "delta"), ("model", "drawing"),
+    ("spec.alerts", "teaching"),  # AlertConfig.assess(uncertainty): a thin alias of teaching.alerts.AlertCheck
     ("*", "plotting"),  # a result's .plot() hands its frame to plotting: frame in, Axes out
 )
 

@@ -1,6 +1,6 @@
 """Any discrete Bayesian network as a bmes-bayes model: BIF, XMLBIF, XDSL (GeNIe), NET (Hugin) or UAI.
 
-The file is read by :func:`bmes_bayes.interop.read_network_file`: pgmpy's readers for BIF, XMLBIF, XDSL and NET
+The file is read by :func:`bmes_bayes.inference.pgmpy_adapter.read_network_file`: pgmpy's readers for BIF, XMLBIF, XDSL and NET
 (double precision, unlike pyAgrum's BIF and NET parsers; the adapter is the one module that imports pgmpy) and a
 reader of our own for UAI (pgmpy's takes the child as the slowest axis, against the specification). pgmpy's BIF
 and NET parsers are slow on very large tables (the bmes diagnosis table of 746,496 entries: BIF about 30 s, NET
@@ -40,7 +40,7 @@ DEFAULT_ESS = 10.0
 
 
 def _spec(path: Path, target: str | None, ess: float):
-    from .interop import read_network
+    from .inference.pgmpy_adapter import read_network
 
     names, states, parents, tables, raw = read_network(path)
     if not names:

@@ -19,6 +19,7 @@ from .exceptions import ImpossibleEvidenceError, SpecError, Problem, UnknownName
 from .parameters import Draws, point_draws
 from .results import ModelInfo, Posterior, Unasked, Vocabulary
 from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
+from .spec._paths import default_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -32,16 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scenarios import Scenario
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
-
-
-def default_paths() -> tuple[Path, Path]:
-    """The shipped network file and prior directory (inside the wheel, or the source checkout)."""
-    here = Path(__file__).resolve().parent
-    for root in (here / "_data", here.parent):
-        net = root / "networks" / "bmes.yaml"
-        if net.is_file() and (root / "priors").is_dir():
-            return net, root / "priors"
-    raise SpecError([Problem(str(here), None, "the default network and priors are not installed with the package")])
 
 
 def _alert_bytes(path: str) -> bytes:
@@ -1002,7 +993,7 @@ class BmesModel:
         """
         import copy
 
-        from .teaching import AlertConfig, load_alert_config
+        from .spec import AlertConfig, load_alert_config
 
         cfg = config if isinstance(config, AlertConfig) else load_alert_config(_checks.path(config, "config"),
                                                                                network=self.network)
