@@ -875,3 +875,21 @@ def test_uncertainty_arrays_are_read_only(toy):
     res = toy.sensitivity(TOY_EV, target="disease", n_samples=20, seed=0)
     for a in (res.point, res.samples, res.parameters):
         assert not a.flags.writeable
+
+
+def test_every_result_builds_its_html_and_dict_from_its_frame(toy, and_net):
+    """The display base: title, the frame's rows, the verdict (or notes), evidence and model footer, as HTML and as
+    JSON-ready data."""
+    import json
+
+    results = [toy.sensitivity(TOY_EV, target="disease", n_samples=30, seed=0), toy.delta_uncertainty(TOY_EV),
+               toy.one_way(TOY_EV, target="disease"),
+               toy.sensitivity_function(TOY_EV, "sign", {"disease": "a"}, "high", target_state="a", target="disease"),
+               toy.admissible_deviation(TOY_EV, target="disease"), toy.tune(TOY_FULL, "a", at_least=0.5,
+                                                                             target="disease"),
+               and_net.sobol(None, target="y", target_state="yes", n=64, seed=0)]
+    for res in results:
+        html, d = res.to_html(), res.to_dict()
+        assert html.startswith("<div class='bmes-result'><p><b>") and "not a clinical device" in html
+        assert d["result"] == type(res).__name__ and d["title"] == res._title() and json.dumps(d)
+        assert len(d["rows"]) == len(res.to_frame()) and d["notes"]
