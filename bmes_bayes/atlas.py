@@ -27,7 +27,6 @@ under ``if __name__ == "__main__":``, as Dask requires of any local cluster of p
 
 from __future__ import annotations
 
-import html
 import io
 import itertools
 import math
@@ -41,12 +40,21 @@ import pandas as pd
 
 from . import limits
 from ._io import check_target, write_output
-from .exceptions import ArgumentError, ArgumentTypeError, BmesError, EvidenceError, ImpossibleEvidenceError, TooLargeError, shown
-from .results import DISCLAIMER, ModelInfo, ResultDisplay, _footer_html, _frame_html
 from .draws import posterior_draws_for
-from .sensitivity import Uncertainty
+from .exceptions import (
+    ArgumentError,
+    ArgumentTypeError,
+    BmesError,
+    EvidenceError,
+    ImpossibleEvidenceError,
+    TooLargeError,
+    shown,
+)
+from .results import DISCLAIMER, ModelInfo, ResultDisplay
+from .sensitivity.uncertainty import Uncertainty
 
 if TYPE_CHECKING:  # pragma: no cover
+    import xarray
     from matplotlib.axes import Axes
 
     from .model import BmesModel
@@ -55,7 +63,8 @@ __all__ = ["Atlas", "atlas", "evidence_grid"]
 
 # Bounds (bmes_bayes.limits, read at call time): MAX_ATLAS_SETS evidence sets, MAX_EVALUATIONS sets x draws,
 # MEMORY_LIMIT for the kept draws.
-SUMMARY_COLUMNS = ["point", "mean", "median", "lower", "upper", "p_top"]
+SUMMARY_COLUMNS = ["point", "mean", "median", "lower", "upper", "p_top"]   # Uncertainty.to_frame's: equal_tailed, p_top
+SHOWN = 50   # evidence sets in the HTML table
 
 
 def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] | None = None
@@ -302,7 +311,7 @@ class Atlas(ResultDisplay):
                 f"{self.n_samples} parameter sets | seed {self.seed}>")
 
     def __str__(self) -> str:
-        from .results import DISCLAIMER, frame_text
+        from .results import frame_text
 
         fixed = ", ".join(f"{k}={v}" for k, v in self.fixed.items()) or "none"
         return "\n".join([
@@ -311,12 +320,16 @@ class Atlas(ResultDisplay):
             frame_text(self.summary()), "", self.verdict, f"fixed evidence: {fixed}", f"model: {self.model.short}",
             DISCLAIMER])
 
-    def _html_body(self) -> str:
-        fixed = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}" for k, v in self.fixed.items()) or "none"
-        return (f"<div class='bmes-result'><p><b>Atlas of P({html.escape(self.target)} | evidence): {self.n_sets} "
-                f"evidence sets, {self.level:.0%} intervals over {self.n_samples} parameter sets</b></p>"
-                f"{_frame_html(self.summary().head(50))}<p>{html.escape(self.verdict)}</p>"
-                f"<p><b>Fixed evidence:</b> {fixed}</p>{_footer_html(self.model)}</div>")
+    def _title(self) -> str:
+        return (f"Atlas of P({self.target} | evidence): {self.n_sets} evidence sets, {self.level:.0%} intervals over "
+                f"{self.n_samples} parameter sets")
+
+    def _display_frame(self) -> pd.DataFrame:
+        return self.summary().head(SHOWN)
+
+    def _notes(self) -> list[str]:
+        fixed = ", ".join(f"{k}={v}" for k, v in self.fixed.items()) or "none"
+        return [self.verdict, f"Fixed evidence: {fixed}"]
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 40) -> "Axes":
         """A heat map of the point posterior, one row per evidence set (the first ``n``) and one column per state;

@@ -472,7 +472,7 @@ class BmesModel:
         """
         from .sensitivity import one_way
 
-        return one_way(self, evidence, target_state=target_state, target=target, level=level)
+        return one_way(self, evidence, target_state=target_state, target=target, plausible=level)
 
     def sensitivity_function(self, evidence: Mapping[str, object] | None, node: str,
                              parent_states: Mapping[str, str] | None, state: str, *, target_state: str,
@@ -644,7 +644,7 @@ class BmesModel:
         """
         from .sensitivity import tune
 
-        return tune(self, evidence, target_state, at_least=at_least, target=target, level=level)
+        return tune(self, evidence, target_state, at_least=at_least, target=target, plausible=level)
 
     def sobol(self, evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
               target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
@@ -698,7 +698,7 @@ class BmesModel:
         from .sensitivity import sobol
 
         return sobol(self, evidence, target_state=target_state, target=target, n=n, seed=seed, groups=groups,
-                     level=level, progress=progress)
+                     confidence=level, progress=progress)
 
     def _impossible(self, ev: Evidence, source: TableSource) -> ImpossibleEvidenceError:
         """Shrink impossible evidence to a smallest conflicting set (each member is needed for the conflict)."""

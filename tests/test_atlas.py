@@ -190,3 +190,23 @@ def test_a_scheduler_address_that_is_not_one_is_a_clear_error(model, capsys):
         atlas(model, {"joint": ["hip"]}, n_samples=5, workers="99999999999")
     assert main(["atlas", "--vary", "joint=hip", "--samples", "5", "--scheduler", "99999999999"]) == 2
     assert "cannot reach a Dask scheduler" in capsys.readouterr().err
+
+
+def test_summaries_are_the_draws_one_equal_tailed_interval_and_p_top(model, result):
+    """Every set's interval and p_top are :func:`bmes_bayes.draws.equal_tailed` and :func:`~bmes_bayes.draws.p_top`
+    of its draws (the one implementation), and the HTML and dict are built from the frame by the display base."""
+    import json
+
+    from bmes_bayes.draws import equal_tailed, p_top
+
+    frame = result.to_frame()
+    for s in range(result.n_sets):
+        samples = result.samples[s]
+        lo, hi = equal_tailed(samples, result.level)
+        got = frame[frame["set"] == s].set_index("state").loc[list(result.states)]
+        assert np.array_equal(got["lower"].to_numpy(), lo) and np.array_equal(got["upper"].to_numpy(), hi)
+        assert np.array_equal(got["p_top"].to_numpy(), p_top(samples))
+    html = result.to_html()
+    assert html.startswith("<div class='bmes-result'>") and "Fixed evidence:" in html and result.verdict[:30] in html
+    d = result.to_dict()
+    assert d["result"] == "Atlas" and len(d["rows"]) == len(frame) and json.dumps(d)

@@ -23,7 +23,7 @@ import bmes_bayes
 from bmes_bayes.compile import DrawnTables, FullTables, compile_all
 from bmes_bayes.model import BmesModel
 from bmes_bayes.parameters import sample_draws
-from bmes_bayes.sensitivity import admissible_range, cd_distance, covary
+from bmes_bayes.sensitivity import admissible_range, cd_distance, covary, one_way, tune
 from bmes_bayes.spec import LogLinearCPD, PriorSpec, TableCPD
 
 from .reference import brute_force, pgmpy_posterior
@@ -384,11 +384,11 @@ def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
     frag = ad.fragile
     assert len(frag) > 0
     from bmes_bayes.draws import relevant_parameters
-    from bmes_bayes.sensitivity import _entries
+    from bmes_bayes.sensitivity._perturb import _entries
 
     ev = toy.resolve(TOY_EV)
     entries = {e.label: e for e in _entries(toy, relevant_parameters(toy, ev, "disease"))}
-    from bmes_bayes.sensitivity import _entry_draws
+    from bmes_bayes.sensitivity._perturb import _entry_draws
 
     for _, r in frag.head(6).iterrows():
         e = entries[r["parameter"]]
@@ -778,3 +778,118 @@ def test_sobol_draws_are_the_design_evaluations_in_long_form(model):
     b0 = d[(d["draw"] == 0) & (d["matrix"] == "B")]["probability"].item()
     assert a0 != b0
     assert res.variance == pytest.approx(np.var(res.outputs))
+
+
+# ------------------------------------------------------------------------------------------------ the package's layout
+OLD_ALL = ["Uncertainty", "uncertainty", "CHUNK", "OneWay", "one_way", "SensitivityFunction", "sensitivity_function",
+           "covary", "admissible_range", "AdmissibleDeviation", "admissible_deviation", "Tuning", "tune",
+           "cd_distance", "Sobol", "sobol", "sobol_indices", "relevant_parameters"]
+
+
+def test_every_name_of_the_old_module_is_still_importable():
+    """bmes_bayes.sensitivity was one module; as a package it re-exports every name of its old ``__all__``, the
+    draws it used to define (now in bmes_bayes.draws, the same objects) and the delta preview's old path."""
+    import bmes_bayes.delta
+    import bmes_bayes.draws
+    import bmes_bayes.sensitivity as sens
+    from bmes_bayes.sensitivity import delta
+
+    for name in OLD_ALL + ["posterior_draws", "possible_draws", "parameter_columns", "sample_count"]:
+        assert name in sens.__all__ and getattr(sens, name) is not None, name
+    for name in ("CHUNK", "posterior_draws", "possible_draws", "parameter_columns", "sample_count",
+                 "relevant_parameters"):
+        assert getattr(sens, name) is getattr(bmes_bayes.draws, name)
+    assert bmes_bayes.delta.delta_uncertainty is delta.delta_uncertainty is sens.delta_uncertainty
+    assert bmes_bayes.delta.DeltaUncertainty is delta.DeltaUncertainty
+
+
+def test_the_search_brackets_the_first_crossing_on_each_side():
+    """The one grid-and-bisection search (admissible deviation and tuning): on f_i(t) = |t - t0_i| - c_i the
+    condition f >= 0 first holds at t0 -/+ c_i; every bracket ends within the tolerance of it, the value at the
+    outer end is f there, and an entry whose grid never crosses has no bracket."""
+    from bmes_bayes.sensitivity._search import search
+
+    t0 = np.array([0.0, 1.0, 2.0])
+    c = np.array([0.3, 0.7, 50.0])                       # the third never crosses within the grid
+    grid = np.linspace(-5.0, 5.0, 21)[None, :] + t0[:, None]
+    calls = []
+
+    def evaluate(which, ts):
+        calls.append(len(ts))
+        return np.abs(ts - t0[which]) - c[which]
+
+    got = search(evaluate, lambda v: v >= 0, t0, grid, sides=(1, -1), steps=200, tol=1e-12)
+    assert got.entry.tolist() == [0, 0, 1, 1]            # grouped by entry, the sides in the order asked
+    roots = t0[got.entry] + np.array([1, -1, 1, -1]) * c[got.entry]
+    assert np.all(np.abs(got.outside - roots) <= 1e-12) and np.all(np.abs(got.inside - roots) <= 1e-12)
+    assert np.all(got.value >= 0) and np.allclose(got.value, np.abs(got.outside - t0[got.entry]) - c[got.entry])
+    assert calls[0] == grid.size                          # the whole grid in one batched call
+    fixed = search(evaluate, lambda v: v >= 0, t0, grid, sides=(-1,), steps=3)
+    assert fixed.entry.tolist() == [0, 1] and np.all(np.abs(fixed.outside - fixed.inside) == 0.5 / 2**3)
+
+
+def _one_way(m, **kw):
+    return one_way(m, TOY_EV, target="disease", **kw)
+
+
+def _tune(m, **kw):
+    return tune(m, TOY_EV, "c", at_least=0.9, target="disease", **kw)
+
+
+@pytest.mark.parametrize("call", [_one_way, _tune])
+def test_the_old_keyword_level_for_the_plausible_range_still_works_with_a_warning(toy, call):
+    """Issue 10, item 6: ``plausible`` is the central prior probability of a parameter's plausible range; ``level``
+    (its old name) works for one release with a DeprecationWarning that points at the caller."""
+    with pytest.warns(DeprecationWarning, match="plausible=0.9") as caught:
+        before = call(toy, level=0.9)
+    assert (caught[0].filename, caught[0].lineno) == (__file__, call.__code__.co_firstlineno + 1)  # the caller
+    after = call(toy, plausible=0.9)
+    pd.testing.assert_frame_equal(before.to_frame(), after.to_frame())
+    with pytest.warns(DeprecationWarning, match="plausible"):
+        assert before.level == 0.9
+
+
+def test_the_old_keyword_level_for_sobols_confidence_still_works_with_a_warning(and_net):
+    from bmes_bayes.sensitivity import sobol
+
+    with pytest.warns(DeprecationWarning, match="confidence=0.9") as caught:
+        old = sobol(and_net, None, target="y", target_state="yes", n=64, seed=0, level=0.9)
+    assert caught[0].filename == __file__
+    new = sobol(and_net, None, target="y", target_state="yes", n=64, seed=0, confidence=0.9)
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    assert new.confidence == 0.9 and "90% bootstrap intervals" in new.to_html()
+    with pytest.warns(DeprecationWarning, match="confidence"):
+        assert new.level == 0.9
+
+
+def test_the_model_aliases_pass_the_new_names_without_warning(toy):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert toy.one_way(TOY_EV, target="disease", level=0.8).plausible == 0.8
+        assert toy.tune(TOY_EV, "c", at_least=0.9, target="disease", level=0.8).plausible_mass == 0.8
+
+
+def test_uncertainty_arrays_are_read_only(toy):
+    res = toy.sensitivity(TOY_EV, target="disease", n_samples=20, seed=0)
+    for a in (res.point, res.samples, res.parameters):
+        assert not a.flags.writeable
+
+
+def test_every_result_builds_its_html_and_dict_from_its_frame(toy, and_net):
+    """The display base: title, the frame's rows, the verdict (or notes), evidence and model footer, as HTML and as
+    JSON-ready data."""
+    import json
+
+    results = [toy.sensitivity(TOY_EV, target="disease", n_samples=30, seed=0), toy.delta_uncertainty(TOY_EV),
+               toy.one_way(TOY_EV, target="disease"),
+               toy.sensitivity_function(TOY_EV, "sign", {"disease": "a"}, "high", target_state="a", target="disease"),
+               toy.admissible_deviation(TOY_EV, target="disease"), toy.tune(TOY_FULL, "a", at_least=0.5,
+                                                                             target="disease"),
+               and_net.sobol(None, target="y", target_state="yes", n=64, seed=0)]
+    for res in results:
+        html, d = res.to_html(), res.to_dict()
+        assert html.startswith("<div class='bmes-result'><p><b>") and "not a clinical device" in html
+        assert d["result"] == type(res).__name__ and d["title"] == res._title() and json.dumps(d)
+        assert len(d["rows"]) == len(res.to_frame()) and d["notes"]

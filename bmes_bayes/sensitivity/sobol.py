@@ -1,0 +1,349 @@
+"""Global sensitivity: first-order and total Sobol indices of a posterior over the uncertain clinical parameters,
+estimated by SALib on Saltelli's cross-sample, every design point one row of a batch of the exact engine.
+
+References
+----------
+Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017), SALib, JOSS 2(9):97.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import _checks, limits
+from .._seed import as_generator
+from ..compile import DrawnTables
+from ..draws import CHUNK, progress_bar, relevant_parameters, xarray_module
+from ..exceptions import ArgumentError, BmesError, TooLargeError
+from ..parameters import draws_from_uniform, n_uniform_inputs
+from ..results import DISCLAIMER, ModelInfo, ResultDisplay
+from ._perturb import renamed, renamed_attribute, target_index
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray
+    from matplotlib.axes import Axes
+
+    from ..model import BmesModel
+
+__all__ = ["Sobol", "sobol", "sobol_indices", "saltelli_rows"]
+
+CONFIDENCE = 0.95   # default confidence level of the bootstrap intervals
+SHOWN = 25          # rows of the HTML table
+
+
+@dataclass(frozen=True, eq=False)
+class Sobol(ResultDisplay):
+    """First-order and total Sobol indices of a target posterior over the uncertain clinical parameters.
+
+    Computed by SALib (Sobol' sequence sampling, Saltelli/Jansen estimators, bootstrap confidence intervals) with the
+    priors' exact joint distribution (independent uniforms mapped through inverse CDFs); a Dirichlet row is one
+    group of Gamma inputs, so each clinical parameter (or each node, with ``groups="node"``) is one factor. When a
+    single factor can move the posterior it is the whole input, and its indices are exactly 1 (0 if the posterior
+    does not vary): they are not estimated, and the ``n`` evaluations only measure the variance.
+
+    References
+    ----------
+    Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017), SALib, JOSS 2(9):97.
+    """
+
+    target: str
+    target_state: str
+    groups: str
+    n: int
+    n_evaluations: int
+    confidence: float
+    frame: pd.DataFrame
+    variance: float
+    n_irrelevant: int
+    seed: int | None
+    evidence: dict[str, object]
+    model: ModelInfo
+    outputs: np.ndarray | None = None        # P(target_state | evidence) at every point of the design, in its order
+    design_factors: tuple[str, ...] = ()     # the factors in the design's order (first appearance)
+
+    @property
+    def level(self) -> float:
+        """Deprecated name of :attr:`confidence` (kept for one release, with a ``DeprecationWarning``)."""
+        return renamed_attribute(self.confidence, old_name="level", new_name="confidence")
+
+    def draws(self) -> pd.DataFrame:
+        """The model evaluations behind the indices, in long form: ``draw`` (the row of the Sobol' base sequence),
+        ``matrix`` (``"A"``, ``"B"``, or the factor whose inputs came from B: Saltelli's cross-sample), ``state`` and
+        ``probability``. These are points of a quasi-random design over the priors' quantiles, not independent draws
+        from the priors: use ``model.sensitivity(...).draws()`` for those."""
+        if self.outputs is None:
+            raise BmesError("this Sobol result holds no evaluations (no parameter could move the answer)")
+        blocks = ("A", *self.design_factors, "B") if len(self.design_factors) > 1 else ("A",)
+        n = len(self.outputs) // len(blocks)
+        return pd.DataFrame({"draw": np.repeat(np.arange(n), len(blocks)),
+                             "matrix": np.tile(np.asarray(blocks, dtype=object), n),
+                             "state": self.target_state, "probability": self.outputs})
+
+    def to_xarray(self) -> "xarray.Dataset":
+        """The design's evaluations as an ``xarray.Dataset``: ``probability`` with dims ``draw`` (base row) and
+        ``matrix`` (A, each factor's cross-sample, B), the indices as ``S1``/``ST`` (dim ``factor``). Needs the
+        ``xarray`` extra."""
+        xr = xarray_module()
+        d = self.draws()
+        blocks = list(dict.fromkeys(d["matrix"]))
+        f = self.frame
+        return xr.Dataset({"probability": (("draw", "matrix"), self.outputs.reshape(-1, len(blocks))),
+                           "S1": ("factor", f["S1"].to_numpy()), "ST": ("factor", f["ST"].to_numpy())},
+                          coords={"draw": np.arange(len(self.outputs) // len(blocks)), "matrix": blocks,
+                                  "factor": f["factor"].tolist()},
+                          attrs={"target": self.target, "target_state": self.target_state, "n": self.n,
+                                 "seed": -1 if self.seed is None else int(self.seed), "model": self.model.short,
+                                 "disclaimer": DISCLAIMER})
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``factor, S1, S1_low, S1_high, ST, ST_low, ST_high``; largest total index first."""
+        return self.frame.copy()
+
+    @property
+    def verdict(self) -> str:
+        f = self.frame
+        if len(f) == 0 or self.variance == 0:
+            return f"P({self.target_state} | evidence) does not vary with the uncertain parameters."
+        top = f.iloc[0]
+        share = float(np.clip(f["S1"], 0, None).sum())
+        return (f"{top['factor']} drives most of the uncertainty of P({self.target_state} | evidence) (total index "
+                f"{top['ST']:.2f}); first-order effects add up to {share:.2f} of the variance"
+                f"{' (interactions matter)' if share < 0.8 else ''}.")
+
+    def __repr__(self) -> str:
+        top = f"; top = {self.frame.iloc[0]['factor']} ST {self.frame.iloc[0]['ST']:.2f}" if len(self.frame) else ""
+        return (f"<Sobol indices of P({self.target}={self.target_state}): {len(self.frame)} {self.groups} factors, "
+                f"{self.n_evaluations} evaluations{top}>")
+
+    def _title(self) -> str:
+        return (f"Sobol indices of P({self.target}={self.target_state} | evidence), {self.confidence:.0%} bootstrap "
+                f"intervals")
+
+    def _display_frame(self) -> pd.DataFrame:
+        return self.frame.head(SHOWN)
+
+    def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
+        """Bars of S1 and ST with their intervals, largest ST on top. Returns the Axes."""
+        from ..plotting import sobol_plot
+
+        return sobol_plot(self.frame.head(_checks.count(n, "n")), ax=ax,
+                          title=f"Sobol indices of P({self.target_state} | evidence)")
+
+
+def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
+    """Saltelli's cross-sample of the scrambled Sobol' sequence, exactly as SALib's ``sobol.sample(problem, n,
+    calc_second_order=False, scramble=True, seed=seed)`` lays it out (tested element for element), but generated as
+    arrays, chunk by chunk: for each base row ``i``, ``A_i``, then ``A_i`` with group ``k``'s columns from ``B_i`` for
+    every group in order of first appearance, then ``B_i``. SALib builds the whole matrix in a Python loop over rows,
+    groups and columns (3 s for 30,000 rows of 400 inputs); this yields blocks of about ``rows`` rows. The problem's
+    bounds must be the unit interval (as here: uniforms mapped by inverse CDFs), so no scaling is needed."""
+    from scipy.stats import qmc
+
+    d = problem["num_vars"]
+    if any(tuple(b) != (0.0, 1.0) for b in problem["bounds"]):
+        raise ValueError("saltelli_rows expects unit bounds")
+    groups = list(problem.get("groups") or problem["names"])
+    names = list(dict.fromkeys(groups))
+    member = np.array([[g == name for g in groups] for name in names], dtype=bool)      # (G, D)
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    per_base = len(names) + 2
+    step = max(1, rows // per_base)
+    for start in range(0, n, step):
+        a, b = base[start : start + step, :d], base[start : start + step, d:]
+        block = np.empty((len(a), per_base, d))
+        block[:, 0] = a
+        block[:, 1:-1] = np.where(member[None], b[:, None, :], a[:, None, :])
+        block[:, -1] = b
+        yield block.reshape(-1, d)
+
+
+def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: float = CONFIDENCE,
+                  progress: bool | None = None, desc: str = "Sobol", level: float | None = None
+                  ) -> tuple[dict, np.ndarray]:
+    """SALib Sobol' analysis of ``fn`` (``(N, D)`` uniforms -> ``(N,)`` outputs) on Saltelli's sample, evaluated
+    chunk by chunk (:func:`saltelli_rows`: SALib's own sample, generated without its Python loop and never held
+    whole).
+
+    Parameters
+    ----------
+    problem : dict
+        SALib's problem (``num_vars``, ``names``, unit ``bounds``, optional ``groups``).
+    fn : callable
+        ``(N, D)`` uniforms -> ``(N,)`` outputs.
+    n : int
+        Base sample size (a power of 2).
+    seed : int or None
+        Seed of the scrambled Sobol' sequence and of SALib's bootstrap.
+    confidence : float, default 0.95
+        Confidence level of the bootstrap intervals.
+    progress : bool or None
+        A progress bar (None: only for long runs).
+    desc : str
+        The progress bar's label.
+    level : float, optional
+        Deprecated name of ``confidence`` (a ``DeprecationWarning``; removed in the next release).
+
+    Returns
+    -------
+    tuple of (dict, numpy.ndarray)
+        SALib's result dictionary and the model outputs.
+    """
+    confidence = renamed(confidence, level, new_name="confidence")
+    from SALib.analyze import sobol as sobol_analyze
+
+    groups = problem.get("groups") or problem["names"]
+    total = n * (len(set(groups)) + 2)
+    y = np.empty(total)
+    bar = progress_bar(total, progress, desc)
+    start = 0
+    for x in saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK):
+        y[start : start + len(x)] = fn(x)
+        start += len(x)
+        if bar is not None:
+            bar.update(len(x))
+    if bar is not None:
+        bar.close()
+    res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=confidence, print_to_console=False,
+                                seed=seed)
+    return res, y
+
+
+def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
+    """Refuse, before any work, a Sobol run beyond :mod:`bmes_bayes.limits`: ``n`` above ``MAX_SOBOL_N``,
+    ``n (G + 2)`` evaluations above ``MAX_EVALUATIONS``, or more memory than ``MEMORY_LIMIT`` for SALib's arrays
+    (its sample matrix, ``n (G + 2)`` rows by one column per uniform input, with the Sobol' base sequence, and its
+    bootstrap, about 7 arrays of ``n`` by 100 resamples). A single factor needs ``n`` evaluations and no SALib."""
+    if factors == 1:
+        rows, memory = n, 8.0 * n * (inputs + 1)
+    else:
+        rows = n * (factors + 2)
+        memory = 8.0 * ((rows + 2 * n) * inputs + 700 * n + rows)
+    why = []
+    if n > limits.MAX_SOBOL_N:
+        why.append(f"n is above bmes_bayes.limits.MAX_SOBOL_N = {limits.MAX_SOBOL_N:,}")
+    if rows > limits.MAX_EVALUATIONS:
+        why.append(f"{rows:,} evaluations (n x ({factors} factors + 2)) are above bmes_bayes.limits.MAX_EVALUATIONS "
+                   f"= {limits.MAX_EVALUATIONS:,}")
+    if memory > limits.MEMORY_LIMIT:
+        why.append(f"SALib's arrays for {inputs:,} inputs would exceed bmes_bayes.limits.MEMORY_LIMIT = "
+                   f"{_checks.size_text(limits.MEMORY_LIMIT)}")
+    if why:
+        hint = " groups='node' gives fewer factors;" if groups == "parameter" else ""
+        raise TooLargeError(f"sobol(n={n:,}) is too large ({'; '.join(why)}): it would need "
+                            f"{_checks.estimate(memory, rows)}. Use a smaller n;{hint} observed findings also "
+                            f"leave fewer parameters that matter.")
+
+
+def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
+          target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
+          groups: Literal["parameter", "node"] = "parameter", confidence: float = CONFIDENCE,
+          progress: bool | None = None, level: float | None = None) -> Sobol:
+    """Global sensitivity: first-order and total Sobol indices of a posterior over the uncertain parameters.
+
+    Independent uniforms are mapped through the priors' inverse CDFs (a Dirichlet row is a group of Gamma
+    inputs), so the joint distribution is exactly the priors'; SALib draws a Sobol' sample (``n (G + 2)``
+    evaluations for G factors), the batched exact engine evaluates it, and SALib estimates the indices with
+    bootstrap confidence intervals. Parameters that cannot move the posterior (barren nodes, rows the evidence
+    excludes) are left out: their indices are exactly 0.
+
+    Parameters
+    ----------
+    model : BmesModel
+    evidence : mapping, optional
+    target_state : str, optional
+        None (the default) means the point model's most probable state under this evidence, which
+        ``Sobol.target_state`` then names.
+    target : str, default "diagnosis"
+    n : int, default 1024
+        Base sample size: a power of 2 from 2 to ``bmes_bayes.limits.MAX_SOBOL_N`` (65,536). The run needs
+        ``n (G + 2)`` exact evaluations for G factors and holds SALib's ``n (G + 2)`` by inputs sample matrix;
+        a run beyond ``limits.MAX_EVALUATIONS`` or ``limits.MEMORY_LIMIT`` is refused before it starts
+        (:class:`~bmes_bayes.exceptions.TooLargeError`, stating the memory and time it would need).
+    seed : None, int or numpy Generator
+    groups : {"parameter", "node"}, default "parameter"
+        One factor per clinical parameter, or per node (far fewer evaluations).
+    confidence : float, default 0.95
+        Confidence level of the bootstrap intervals.
+    progress : bool, optional
+        Progress bar (default: only for long runs).
+    level : float, optional
+        Deprecated name of ``confidence`` (a ``DeprecationWarning``; removed in the next release).
+
+    Returns
+    -------
+    Sobol
+        ``.to_frame()`` (factor, S1, S1_low, S1_high, ST, ST_low, ST_high), ``.plot()``, ``.verdict``.
+
+    References
+    ----------
+    Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017), SALib, JOSS 2:97.
+
+    Examples
+    --------
+    >>> import bmes_bayes
+    >>> from bmes_bayes.sensitivity import sobol
+    >>> s = sobol(bmes_bayes.load_model(), {"joint": "hip", "age_group": "middle", "sex": "male",
+    ...                                    "mri_necrotic_segment": "present"}, n=64, seed=0, groups="node")
+    >>> list(s.to_frame().columns)
+    ['factor', 'S1', 'S1_low', 'S1_high', 'ST', 'ST_low', 'ST_high']
+    """
+    n = _checks.count(n, "n", minimum=2)
+    if n & (n - 1):
+        raise ArgumentError(f"n must be a power of 2 (Sobol' sequences), got {n:,}")
+    groups = _checks.choice(groups, "groups", ("parameter", "node"))
+    confidence = _checks.level(renamed(confidence, level, new_name="confidence"), "confidence")
+    ev = model.resolve(evidence)
+    target, ti, point = target_index(model, target, target_state, ev)
+    rng = as_generator(seed)
+    salib_seed = int(rng.integers(2**31 - 1))
+    indices = relevant_parameters(model, ev, target)
+    irrelevant = sum(1 for p in model.priors.parameters if not p.fixed) - len(indices)
+    names, factor_of = [], []
+    for i in indices:
+        p = model.priors.parameters[i]
+        label = p.id if groups == "parameter" else p.node
+        k = n_uniform_inputs(p)
+        names += [f"{p.id}[{j}]" for j in range(k)]
+        factor_of += [label] * k
+    states = model.network[target].states
+    cols = ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+    if not names:
+        return Sobol(target, states[ti], groups, n, 0, confidence, pd.DataFrame(columns=cols), 0.0, irrelevant,
+                     seed if isinstance(seed, int) else None, ev.as_dict(), model.info)
+    factors = list(dict.fromkeys(factor_of))
+    _sobol_budget(n, len(factors), len(names), groups)
+
+    def fn(u: np.ndarray) -> np.ndarray:
+        draws = draws_from_uniform(model.priors, u, parameters=indices)
+        return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
+
+    if len(factors) == 1:
+        # One factor is the whole input X, so Var(E[Y | X]) = Var(Y): S1 = ST = 1 exactly (0 if Y does not vary).
+        # SALib is not asked: it needs two groups, and without groups it would estimate the index of each of the
+        # factor's uniform inputs (a Dirichlet row has one Gamma input per state), not of the factor (issue 13).
+        u = stats.qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
+        y = np.concatenate([fn(u[i : i + 4 * CHUNK]) for i in range(0, n, 4 * CHUNK)])
+        one = np.array([1.0 if np.var(y) > 0 else 0.0])
+        s1 = st = one
+        s1c = stc = np.zeros(1)
+    else:
+        problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
+                   "groups": factor_of}  # one index per factor, whatever its number of uniform inputs
+        res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, confidence=confidence, progress=progress,
+                               desc="Sobol indices")
+        s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
+        s1c, stc = np.atleast_1d(res["S1_conf"]), np.atleast_1d(res["ST_conf"])
+    frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,
+                          "ST": st, "ST_low": st - stc, "ST_high": st + stc})
+    frame = frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+    y.setflags(write=False)
+    return Sobol(target=target, target_state=states[ti], groups=groups, n=n, n_evaluations=len(y),
+                 confidence=confidence, frame=frame, variance=float(np.var(y)),
+                 n_irrelevant=irrelevant, seed=seed if isinstance(seed, int) else None, evidence=ev.as_dict(),
+                 model=model.info, outputs=y, design_factors=tuple(factors))
