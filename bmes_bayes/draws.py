@@ -71,17 +71,16 @@ def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.n
 
 def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
                     seed: None | int | np.random.Generator, progress: bool | None = None,
-                    keep_parameters: bool = False) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
-    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``.
-
-    With ``keep_parameters=True`` also the parameter sets themselves, ``(S, P)`` in the columns of
-    :func:`parameter_columns`. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
+                    keep_parameters: bool = False) -> "tuple[np.ndarray, np.ndarray | None]":
+    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``, and the
+    parameter sets themselves, ``(S, P)`` in the columns of :func:`parameter_columns` (None unless
+    ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
     zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
     callers count and leave out, as distinct from "impossible under the model", which
     :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`."""
     out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
                                       progress=progress, keep_parameters=keep_parameters)
-    return (out[0], params) if keep_parameters else out[0]
+    return out[0], params
 
 
 def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,

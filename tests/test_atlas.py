@@ -31,7 +31,7 @@ def result(model):
 def test_each_set_is_its_own_uncertainty_analysis_bit_for_bit(model, result):
     assert result.n_sets == 6
     for i, ev in enumerate(result.evidence):
-        unc = model.sensitivity(ev, n_samples=120, seed=7)
+        unc = model.uncertainty(ev, n_samples=120, seed=7)
         assert np.array_equal(result.samples[i], unc.samples)
         mine = result.to_frame().query("set == @i").set_index("state")
         theirs = unc.to_frame().set_index("diagnosis")

@@ -71,7 +71,7 @@ def compared(model):
                      ("tophaceous-gout-ankle", scenarios.load("tophaceous-gout-ankle").evidence),
                      ("hip+sudden", {"joint": "hip", "onset": "sudden"})):
         d = model.delta_uncertainty(ev)
-        mc = model.sensitivity(ev, n_samples=4000, seed=0)
+        mc = model.uncertainty(ev, n_samples=4000, seed=0)
         out[name] = (d, mc)
     return out
 

@@ -123,7 +123,7 @@ def test_an_imported_network_with_dollars_in_its_names_plots(tmp_path):
     model = bmes_bayes.load_network(path, target="cause$\\frac$")
     ev = {"sign": "x$", "other": "u"}
     results = [model.posterior(ev), model.marginals(ev), model.explain(ev), model.conflict(ev),
-               model.sensitivity(ev, n_samples=20, seed=0, progress=False), model.one_way(ev)]
+               model.uncertainty(ev, n_samples=20, seed=0, progress=False), model.one_way(ev)]
     for res in results:
         texts = _shown(res.plot())
         assert not [t for t in texts if UNESCAPED_DOLLAR.search(t)], type(res).__name__

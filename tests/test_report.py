@@ -283,7 +283,7 @@ def test_a_scenario_report_draws_its_parameter_sets_once(model, monkeypatch):
     rep = complete_report(model, scenario="classic-toh", n_samples=40, seed=3)
     assert calls == [len(rep.scenario.stages)]
     monkeypatch.setattr(sens, "posterior_draws_for", real)
-    direct = model.sensitivity(rep.scenario.evidence, n_samples=40, seed=3)
+    direct = model.uncertainty(rep.scenario.evidence, n_samples=40, seed=3)
     np.testing.assert_array_equal(rep.uncertainty.samples, direct.samples)
 
 

@@ -148,11 +148,11 @@ def test_sub_batching_and_factoring_do_not_change_results(model, monkeypatch):
 
 # ------------------------------------------------------------------------------------------------ 2. Monte Carlo
 def test_uncertainty_is_reproducible_by_seed_whatever_the_evidence_order(model):
-    a = model.sensitivity(HIP | {"fever": "no"}, n_samples=700, seed=11)
-    b = model.sensitivity(dict(reversed(list((HIP | {"fever": "no"}).items()))), n_samples=700, seed=11)
+    a = model.uncertainty(HIP | {"fever": "no"}, n_samples=700, seed=11)
+    b = model.uncertainty(dict(reversed(list((HIP | {"fever": "no"}).items()))), n_samples=700, seed=11)
     assert np.array_equal(a.samples, b.samples)
     assert a.to_frame().equals(b.to_frame())
-    c = model.sensitivity(HIP | {"fever": "no"}, n_samples=700, seed=12)
+    c = model.uncertainty(HIP | {"fever": "no"}, n_samples=700, seed=12)
     assert not np.array_equal(a.samples, c.samples)
 
 
@@ -170,7 +170,7 @@ def test_zero_variance_prior_collapses_intervals_to_the_point(toy):
         c = cpds[name]
         params += list(c.rows) if isinstance(c, TableCPD) else [*c.base_rows, *c.effects]
     fixed = BmesModel(toy.network, PriorSpec(cpds, toy.priors.files, toy.priors.digest, tuple(params)))
-    res = fixed.sensitivity(TOY_EV, target="disease", n_samples=300, seed=0)
+    res = fixed.uncertainty(TOY_EV, target="disease", n_samples=300, seed=0)
     frame = res.to_frame()
     for col in ("mean", "median", "lower", "upper"):
         np.testing.assert_allclose(frame[col], frame["point"], atol=1e-12, rtol=0)
@@ -181,7 +181,7 @@ def test_mc_quantiles_match_the_analytic_beta(beta_net):
     """Target 'a' without evidence: P(a=yes) is the parameter itself, Beta(3.6, 8.4); its MC quantiles match
     scipy.stats.beta.ppf within 4 standard errors of a sample quantile (sqrt(q(1-q)/n) / density)."""
     n = 20000
-    res = beta_net.sensitivity(None, target="a", n_samples=n, level=0.9, seed=5)
+    res = beta_net.uncertainty(None, target="a", n_samples=n, level=0.9, seed=5)
     row = res.to_frame().set_index("a").loc["yes"]
     dist = stats.beta(3.6, 8.4)
     for q, col in ((0.05, "lower"), (0.5, "median"), (0.95, "upper")):
@@ -588,7 +588,7 @@ def test_a_tiny_concentration_does_not_make_legal_evidence_impossible(tiny_net):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing is left out: no warning
-        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=2000, seed=0)
+        res = tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=2000, seed=0)
     assert res.n_impossible == 0 and res.n_samples == 2000
     np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (2000, 1)), rtol=0, atol=1e-15)
     work = tiny_net.workup([("one", {"a": "yes"}), ("two", {"b": "pos"})], n_samples=300, seed=0)
@@ -606,8 +606,8 @@ def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_n
 
     real = sensitivity.sample_draws
 
-    def with_zeros(spec, n, rng, every=7):
-        draws = real(spec, n, rng)
+    def with_zeros(spec, n, streams, only=None, every=7):
+        draws = real(spec, n, streams, only)
         vals = [v.copy() for v in draws.values]
         i = next(j for j, p in enumerate(spec.parameters) if p.node == "a")
         vals[i][::every] = [1.0, 0.0]  # P(a=yes) = 0 in every 7th set
@@ -615,25 +615,26 @@ def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_n
 
     monkeypatch.setattr(sensitivity, "sample_draws", with_zeros)
     with pytest.warns(BmesWarning, match=r"144 of 1,000 parameter sets drawn from the priors make the evidence"):
-        res = tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=1000, seed=0)  # 72 in each chunk of 500
+        res = tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=1000, seed=0)  # 72 in each chunk of 500
     assert res.n_impossible == 144 and res.n_samples == 856 and res.parameters.shape[0] == 856
     np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (856, 1)), rtol=0, atol=1e-15)
     assert "144 more parameter sets drawn make the evidence impossible" in res.verdict
-    free = tiny_net.sensitivity({"b": "pos"}, target="a", n_samples=50, seed=0)  # a=yes not observed: all possible
+    free = tiny_net.uncertainty({"b": "pos"}, target="a", n_samples=50, seed=0)  # a=yes not observed: all possible
     assert free.n_impossible == 0
     with pytest.warns(BmesWarning):
         work = tiny_net.workup([("b", {"b": "pos"}), ("a", {"a": "yes"})], n_samples=100, seed=0)
     assert work.n_impossible == 15 and work.samples.shape == (2, 85, 2)
-    monkeypatch.setattr(sensitivity, "sample_draws", lambda spec, n, rng: with_zeros(spec, n, rng, every=1))
+    monkeypatch.setattr(sensitivity, "sample_draws",
+                        lambda spec, n, streams, only=None: with_zeros(spec, n, streams, only, every=1))
     with pytest.raises(ImpossibleEvidenceError, match="under every one of the 20 parameter sets drawn"):
-        tiny_net.sensitivity({"a": "yes"}, target="b", n_samples=20, seed=0)
+        tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=20, seed=0)
 
 
 def test_impossible_under_the_model_is_still_the_error(toy):
     from bmes_bayes.exceptions import ImpossibleEvidenceError
 
     with pytest.raises(ImpossibleEvidenceError, match="probability zero under the model|cannot occur together"):
-        toy.sensitivity({"sex": "male", "pregnant": "yes"}, target="disease", n_samples=10, seed=0)
+        toy.uncertainty({"sex": "male", "pregnant": "yes"}, target="disease", n_samples=10, seed=0)
 
 
 # ------------------------------------------------------------------------------------------------ 5. Sobol
@@ -872,7 +873,7 @@ def test_the_model_aliases_pass_the_new_names_without_warning(toy):
 
 
 def test_uncertainty_arrays_are_read_only(toy):
-    res = toy.sensitivity(TOY_EV, target="disease", n_samples=20, seed=0)
+    res = toy.uncertainty(TOY_EV, target="disease", n_samples=20, seed=0)
     for a in (res.point, res.samples, res.parameters):
         assert not a.flags.writeable
 
@@ -882,7 +883,7 @@ def test_every_result_builds_its_html_and_dict_from_its_frame(toy, and_net):
     JSON-ready data."""
     import json
 
-    results = [toy.sensitivity(TOY_EV, target="disease", n_samples=30, seed=0), toy.delta_uncertainty(TOY_EV),
+    results = [toy.uncertainty(TOY_EV, target="disease", n_samples=30, seed=0), toy.delta_uncertainty(TOY_EV),
                toy.one_way(TOY_EV, target="disease"),
                toy.sensitivity_function(TOY_EV, "sign", {"disease": "a"}, "high", target_state="a", target="disease"),
                toy.admissible_deviation(TOY_EV, target="disease"), toy.tune(TOY_FULL, "a", at_least=0.5,

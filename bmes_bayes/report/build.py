@@ -243,7 +243,7 @@ def _assemble(model: "BmesModel", case: "Scenario | None", evidence: dict[str, o
             by_stage.setdefault(model.network[item.variable].stage or "", []).append(item)
         grouped = [(s, tuple(by_stage[s])) for s in sorted(by_stage, key=lambda s: order.get(s, len(order)))]
     if uncertainty is None:
-        uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
+        uncertainty = model.uncertainty(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
     elif (uncertainty.n_samples, uncertainty.seed, uncertainty.level, uncertainty.evidence) != (
             n_samples, seed, level, posterior.evidence):
         raise BmesError("the uncertainty given was computed for other evidence, draws, seed or level")
@@ -291,7 +291,7 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
     command : str, optional
         The command that rebuilds the report, shown in it (default: the ``bmes-bayes report`` call).
     uncertainty : Uncertainty, optional
-        The credible intervals, when the caller has them already (``model.sensitivity(evidence, n_samples=...,
+        The credible intervals, when the caller has them already (``model.uncertainty(evidence, n_samples=...,
         seed=..., level=...)``, or the last stage of the scenario's work-up, which is the same); computed otherwise.
 
     Returns
@@ -355,7 +355,7 @@ def complete_report(model: "BmesModel", evidence: Mapping[str, object] | None = 
         analyses["workup"] = model.workup(case, n_samples=n_samples, seed=seed, level=level)
         uncertainty = analyses["workup"].uncertainty(-1)
     else:
-        uncertainty = model.sensitivity(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
+        uncertainty = model.uncertainty(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
     analyses["alerts"] = model.alert_config.assess(uncertainty)
     analyses["next_test"] = model.next_test(evidence)
     analyses["tornado"] = model.one_way(evidence, level=TORNADO_LEVEL)

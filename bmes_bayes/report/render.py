@@ -280,11 +280,11 @@ def tornado_section(one_way: Any, *, limit: int = TOP_ROWS) -> Section:
         rows.append([_esc(r.parameter), span, _p(r.p_low), _p(r.p_high), f"{r.swing:.3f}", "; ".join(flip) or "no"])
         classes.append("flip" if flip else "")
     intro = (f"P({_label(target)} | evidence) = {one_way.point:.2f} under the point model. Each uncertain parameter "
-             f"is moved alone to both ends of its {one_way.level:.0%} plausible range (the rest of its row co-varied "
+             f"is moved alone to both ends of its {one_way.plausible:.0%} plausible range (the rest of its row co-varied "
              f"proportionally), the others kept at their point values; the {len(frame)} with the largest swing of the "
              f"{len(full)} that can move this answer.")
     body = [f'<p class="verdict">{_esc(one_way.verdict)}</p>',
-            _table(rows, ["Parameter", f"{one_way.level:.0%} range (point)", "P at low end", "P at high end",
+            _table(rows, ["Parameter", f"{one_way.plausible:.0%} range (point)", "P at low end", "P at high end",
                           "Swing", "First place changes?"], numeric=(1, 2, 3, 4), row_classes=classes,
                    css="tornado")]
     figure = render_figure(one_way, size=(8.6, 0.32 * max(len(frame), 3) + 1.8), options={"n": limit}, alt=(

@@ -76,7 +76,7 @@ class Sobol(ResultDisplay):
         """The model evaluations behind the indices, in long form: ``draw`` (the row of the Sobol' base sequence),
         ``matrix`` (``"A"``, ``"B"``, or the factor whose inputs came from B: Saltelli's cross-sample), ``state`` and
         ``probability``. These are points of a quasi-random design over the priors' quantiles, not independent draws
-        from the priors: use ``model.sensitivity(...).draws()`` for those."""
+        from the priors: use ``model.uncertainty(...).draws()`` for those."""
         if self.outputs is None:
             raise BmesError("this Sobol result holds no evaluations (no parameter could move the answer)")
         blocks = ("A", *self.design_factors, "B") if len(self.design_factors) > 1 else ("A",)

@@ -248,7 +248,7 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     keep = n_samples <= limits.KEEP_PARAMETERS_UP_TO
     out = posterior_draws(model, evidence, target=target, n_samples=n_samples, seed=seed, progress=progress,
                           keep_parameters=keep)
-    samples, params = out if keep else (out, None)
+    samples, params = out
     possible = possible_draws(samples, point.evidence, stacklevel=4)
     if not possible.all():
         samples = samples[possible]

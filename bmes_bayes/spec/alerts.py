@@ -139,7 +139,7 @@ class AlertConfig(ResultDisplay):
         >>> import bmes_bayes
         >>> model = bmes_bayes.load_model()
         >>> evidence = {"joint": "knee", "fever": "yes"}
-        >>> check = model.alert_config.assess(model.sensitivity(evidence, n_samples=200, seed=0))
+        >>> check = model.alert_config.assess(model.uncertainty(evidence, n_samples=200, seed=0))
         >>> check.alerts == model.alerts(evidence)
         True
         """
