@@ -901,7 +901,7 @@ class BmesModel:
         """
         from .teaching import likelihood_ratio
 
-        return likelihood_ratio(self, finding, diagnosis, positive=positive, context=context)
+        return likelihood_ratio(self, finding, diagnosis, positive=positive, evidence=context)
 
     def next_test(self, evidence: Mapping[str, object] | None = None, *, costs: Mapping[str, float] | None = None,
                   candidates: "list[str] | tuple[str, ...] | None" = None,
