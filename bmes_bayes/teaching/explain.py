@@ -392,6 +392,11 @@ def explain(model: "BmesModel", evidence: Mapping[str, object] | None, *, target
         ``.to_frame()`` (long: position, variable, state, role, stage, alternative, lr, woe, decibans,
         direction), ``.what_if`` (posterior under every other state of each observed item), ``.plot()``.
 
+    Raises
+    ------
+    EvidenceError
+        Empty evidence, an unknown variable or state (``target_state`` included), impossible evidence.
+
     References
     ----------
     Good IJ (1950), Probability and the Weighing of Evidence; Good IJ (1985), Weight of evidence: a brief survey,

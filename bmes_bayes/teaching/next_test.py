@@ -209,6 +209,13 @@ def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, 
     NextTest
         ``.to_frame()``, ``.best``, ``.outcomes`` (the posterior after each possible result), ``.plot()``.
 
+    Raises
+    ------
+    ArgumentError
+        An unknown ``rank_by``; ``value_per_cost`` without costs; a missing or invalid cost.
+    EvidenceError
+        An unknown variable or state, the diagnosis as a candidate, impossible evidence.
+
     References
     ----------
     Norsys Netica, sensitivity to findings (entropy reduction); Hugin, value of information analysis.
