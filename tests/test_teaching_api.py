@@ -102,7 +102,7 @@ def test_row_counts_are_n_and_limit_is_deprecated(model, call):
         "what_if.text": lambda **kw: why.what_if.text(**kw),
         "outcome_text": lambda **kw: nxt.outcome_text(nxt.best, **kw),
         "__str__": lambda **kw: nxt.__str__(**kw),
-        "plot": lambda **kw: [len(ax.patches) for ax in [nxt.plot(**kw)]][0],
+        "plot": lambda **kw: len(nxt.plot(**kw).patches),
     }
     fn = calls[call]
     new = fn(n=2)
