@@ -339,9 +339,9 @@ def _cmd_workup(args) -> int:
     contrast = case.expected_leading if case.expected_leading != why.target_state else why.runner_up
     print("\n".join(why.weights_text(contrast)))
     print()
-    print("\n".join(why.what_if.text(limit=args.top)))
+    print("\n".join(why.what_if.text(n=args.rows)))
     print(f"\n{rule}\n4. WHICH TEST NEXT?\n{rule}")
-    print(nxt.__str__(limit=args.top))
+    print(nxt.__str__(n=args.rows))
     print(f"\n{rule}")
     verdict = "agrees" if final.top[0] == case.expected_leading else "DISAGREES"
     print(f"The source's final diagnosis: {case.expected_leading} (the model's top: {final.top[0]}; it {verdict}).")
@@ -598,7 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parameter sets for the bands (default 500)")
     w.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     w.add_argument("--level", type=_level, default=0.9, help="credible level of the bands (default 0.9)")
-    w.add_argument("--top", type=_positive_int, default=8, metavar="K", help="rows of what-if and next test (default 8)")
+    w.add_argument("-n", "--rows", "--top", dest="rows", type=_positive_int, default=8, metavar="N",
+                   help="rows of what-if and next test (default 8; --top is its old name)")
     w.add_argument("--costs", nargs="?", const="-", default=None, type=_path, metavar="PATH",
                    help="rank tests by information per cost (the model's priors/teaching/test_costs.yaml, or PATH)")
     w.add_argument("--json", action="store_true", help="machine-readable output")

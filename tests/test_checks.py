@@ -161,7 +161,7 @@ BAD_CALLS = {
     "ess": lambda m: bmes_bayes.load_network(Path("x.bif"), ess=0),
     "curve n": lambda m: m.sensitivity_function(HIP, "fever", {"diagnosis": "infection"}, "yes",
                                                 target_state="infection").curve(n=True),
-    "plot limit": lambda m: m.next_test(HIP).plot(limit=-1),
+    "plot n": lambda m: m.next_test(HIP).plot(n=-1),
     "validate models": lambda m: validation.validate(m, models="network"),
     "drop_unknown": lambda m: validation.load_cases(drop_unknown="yes"),
 }

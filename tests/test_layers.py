@@ -85,3 +85,33 @@ def test_no_analysis_or_view_touches_a_private_attribute_of_the_model(name):
             if re.fullmatch(r"(model|m|toy)", base_name):
                 bad.append(f"{path.name}:{node.lineno}: {base_name}.{node.attr}")
     assert not bad, bad
+
+
+def test_the_models_analysis_methods_are_thin_aliases_with_the_functions_signature():
+    """Each analysis method of BmesModel has exactly its function's parameters (after ``model``), with the same
+    defaults, and its body is one call: the documentation lives on the function, and the two cannot drift."""
+    import importlib
+    import inspect
+
+    from bmes_bayes import BmesModel
+
+    source = Path(inspect.getsourcefile(BmesModel)).read_text(encoding="utf-8")
+    tree = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == "BmesModel")
+    checked = []
+    for meth in tree.body:
+        if not isinstance(meth, ast.FunctionDef):
+            continue
+        imports = [n for n in meth.body if isinstance(n, ast.ImportFrom) and n.level == 1]
+        if len(imports) != 1 or not imports[0].module.startswith(("sensitivity.", "teaching.", "atlas")):
+            continue
+        module = importlib.import_module(f"bmes_bayes.{imports[0].module}")
+        func = getattr(module, imports[0].names[0].name)
+        method = getattr(BmesModel, meth.name)
+        want = list(inspect.signature(func).parameters.values())[1:]
+        got = list(inspect.signature(method).parameters.values())[1:]
+        assert [(p.name, p.kind, p.default) for p in got] == [(p.name, p.kind, p.default) for p in want], meth.name
+        statements = [n for n in meth.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        assert len(statements) == 2 and isinstance(statements[1], ast.Return), meth.name   # the import and the call
+        assert "method form of" in (method.__doc__ or ""), meth.name
+        checked.append(meth.name)
+    assert len(checked) >= 14, checked

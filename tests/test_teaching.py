@@ -62,7 +62,7 @@ def test_workup_bands_equal_sensitivity_per_stage_with_the_same_seed(model):
     w = model.workup(TOH, n_samples=40, seed=11, level=0.8)
     frame = w.to_frame()
     for i, (_, ev) in enumerate(TOH.cumulative(), start=1):
-        ref = model.sensitivity(ev, n_samples=40, seed=11, level=0.8, progress=False).to_frame().set_index(DIAG)
+        ref = model.uncertainty(ev, n_samples=40, seed=11, level=0.8, progress=False).to_frame().set_index(DIAG)
         part = frame[frame["stage_index"] == i].set_index("diagnosis")
         np.testing.assert_allclose(part["lower"], ref.loc[part.index, "lower"], atol=1e-12)
         np.testing.assert_allclose(part["upper"], ref.loc[part.index, "upper"], atol=1e-12)
@@ -500,7 +500,7 @@ def test_alert_check_agrees_with_the_posterior_and_with_its_parameter_sets(model
     import matplotlib.pyplot as plt
 
     ev = scenarios.load("metastasis-classic").evidence
-    unc = model.sensitivity(ev, n_samples=300, seed=3)
+    unc = model.uncertainty(ev, n_samples=300, seed=3)
     check = model.alert_config.assess(unc)
     assert check.alerts == model.posterior(ev).alerts
     frame = check.to_frame()
@@ -518,13 +518,13 @@ def test_alert_check_agrees_with_the_posterior_and_with_its_parameter_sets(model
     ax = check.plot()
     assert ax.get_xscale() == "log" and len(ax.get_yticklabels()) == len(frame)
     plt.close("all")
-    quiet = model.alert_config.assess(model.sensitivity({
+    quiet = model.alert_config.assess(model.uncertainty({
         "joint": "knee", "age_group": "older", "mri_cartilage_loss": "present", "xray": "degenerative",
         "inflammatory_markers": "normal", "fever": "no", "mri_t1_marrow_replacement": "absent", "recent_trauma": "no",
         "mri_edema_site": "subchondral", "synovial_fluid": "not_inflammatory"}, n_samples=50, seed=0))
     assert quiet.alerts == () and quiet.verdict.startswith("None of the 5")
     with pytest.raises(BmesError, match="alert set is about"):
-        model.alert_config.assess(model.sensitivity({"joint": "hip"}, target="sex", n_samples=10, seed=0))
+        model.alert_config.assess(model.uncertainty({"joint": "hip"}, target="sex", n_samples=10, seed=0))
     assert teaching.AlertConfig(()).assess(unc).verdict == "No can't-miss alerts are configured."
 
 

@@ -260,7 +260,7 @@ def next_test_section(nxt: Any, *, limit: int = TOP_ROWS) -> Section:
                      f"{moves}</li>")
     body.append(f'<p class="label-line">What each result of the best candidate, <code>{_esc(best)}</code>, would do '
                 f'to the most affected diagnoses:</p><ul class="outcomes">{"".join(lines)}</ul>')
-    figure = render_figure(nxt, size=(7.5, 0.3 * max(len(frame), 3) + 1.7), options={"limit": limit}, alt=(
+    figure = render_figure(nxt, size=(7.5, 0.3 * max(len(frame), 3) + 1.7), options={"n": limit}, alt=(
         f"Which test next: expected entropy reduction of the best {len(frame)} candidates (bars) and expected "
         "change of the can't-miss probabilities (diamonds)"))
     return Section(id="next_test", title=title, body="\n".join(body), intro=intro, figures=(figure,))

@@ -215,3 +215,13 @@ def frame_text(frame: pd.DataFrame) -> str:
                            "display.max_colwidth", 80):
         return frame.to_string(index=False, float_format=lambda x: f"{x:.3f}")
 
+
+def freeze(result: object, *names: str) -> None:
+    """Make the named array attributes of a frozen result read-only (a read-only view: the caller's array is left
+    as it was). Called from ``__post_init__``."""
+    for name in names:
+        arr = np.asarray(getattr(result, name))
+        if arr.flags.writeable:
+            arr = arr.view()
+            arr.flags.writeable = False
+        object.__setattr__(result, name, arr)

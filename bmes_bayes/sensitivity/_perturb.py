@@ -8,7 +8,6 @@ probability, log for an odds ratio), and the batch of parameter sets with one en
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,26 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import BmesModel
 
 PLAUSIBLE = 0.95    # default central prior probability of a parameter's plausible range
-
-
-def renamed(new: float, old: float | None, *, new_name: str, old_name: str = "level", stacklevel: int = 3) -> float:
-    """The value of a keyword renamed from ``old_name`` to ``new_name``: ``old`` when given (with a
-    ``DeprecationWarning`` pointing at the caller of the public function), else ``new``.
-
-    ``stacklevel`` counts from this helper: 3 is the caller of the function that calls it."""
-    if old is None:
-        return new
-    warnings.warn(f"the keyword {old_name!r} is deprecated here and will be removed in the next release: use "
-                  f"{new_name}={old!r}", DeprecationWarning, stacklevel=stacklevel)
-    return old
-
-
-def renamed_attribute(value: object, *, old_name: str, new_name: str) -> object:
-    """``value``, read through a result's deprecated attribute ``old_name`` (a ``DeprecationWarning`` pointing at
-    the reader)."""
-    warnings.warn(f"the attribute {old_name!r} is deprecated and will be removed in the next release: use "
-                  f"{new_name!r}", DeprecationWarning, stacklevel=3)
-    return value
 
 
 def target_index(model: "BmesModel", target: str, target_state: str | None, ev, *,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._deprecation import UNSET, renamed, renamed_attribute
 from ..compile import DrawnTables
 from ..draws import relevant_parameters
 from ..results import ModelInfo, ResultDisplay
@@ -19,8 +20,6 @@ from ._perturb import (
     _entry_draws,
     plausible_range,
     point_value,
-    renamed,
-    renamed_attribute,
     target_index,
 )
 
@@ -117,7 +116,7 @@ class OneWay(ResultDisplay):
 
 
 def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
-            target: str = "diagnosis", plausible: float = PLAUSIBLE, level: float | None = None) -> OneWay:
+            target: str = "diagnosis", plausible: float | None = None, level: object = UNSET) -> OneWay:
     """One-way sensitivity: the target posterior at both ends of each clinical parameter's plausible range.
 
     Every uncertain parameter that can move the posterior is moved alone (the others at their point values) to the
@@ -147,7 +146,7 @@ def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
     EvidenceError
         Bad evidence or ``target_state``.
     """
-    plausible = _checks.level(renamed(plausible, level, new_name="plausible"), "plausible")
+    plausible = _checks.level(renamed(plausible, level, new="plausible", old="level", where="one_way", default=PLAUSIBLE), "plausible")
     ev = model.resolve(evidence)
     target, ti, point = target_index(model, target, target_state, ev)
     indices = relevant_parameters(model, ev, target)

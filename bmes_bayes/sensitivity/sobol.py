@@ -17,13 +17,14 @@ import pandas as pd
 from scipy import stats
 
 from .. import _checks, limits
+from .._deprecation import UNSET, renamed, renamed_attribute
 from .._seed import as_generator
 from ..compile import DrawnTables
 from ..draws import CHUNK, progress_bar, relevant_parameters, xarray_module
 from ..exceptions import ArgumentError, BmesError, TooLargeError
 from ..parameters import draws_from_uniform, n_uniform_inputs
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay
-from ._perturb import renamed, renamed_attribute, target_index
+from ._perturb import target_index
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray
@@ -163,8 +164,8 @@ def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
         yield block.reshape(-1, d)
 
 
-def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: float = CONFIDENCE,
-                  progress: bool | None = None, desc: str = "Sobol", level: float | None = None
+def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: float | None = None,
+                  progress: bool | None = None, desc: str = "Sobol", level: object = UNSET
                   ) -> tuple[dict, np.ndarray]:
     """SALib Sobol' analysis of ``fn`` (``(N, D)`` uniforms -> ``(N,)`` outputs) on Saltelli's sample, evaluated
     chunk by chunk (:func:`saltelli_rows`: SALib's own sample, generated without its Python loop and never held
@@ -194,7 +195,7 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: fl
     tuple of (dict, numpy.ndarray)
         SALib's result dictionary and the model outputs.
     """
-    confidence = renamed(confidence, level, new_name="confidence")
+    confidence = renamed(confidence, level, new="confidence", old="level", where="sobol", default=CONFIDENCE)
     from SALib.analyze import sobol as sobol_analyze
 
     groups = problem.get("groups") or problem["names"]
@@ -242,8 +243,8 @@ def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
 
 def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, target_state: str | None = None,
           target: str = "diagnosis", n: int = 1024, seed: None | int | np.random.Generator = None,
-          groups: Literal["parameter", "node"] = "parameter", confidence: float = CONFIDENCE,
-          progress: bool | None = None, level: float | None = None) -> Sobol:
+          groups: Literal["parameter", "node"] = "parameter", confidence: float | None = None,
+          progress: bool | None = None, level: object = UNSET) -> Sobol:
     """Global sensitivity: first-order and total Sobol indices of a posterior over the uncertain parameters.
 
     Independent uniforms are mapped through the priors' inverse CDFs (a Dirichlet row is a group of Gamma
@@ -297,7 +298,7 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     if n & (n - 1):
         raise ArgumentError(f"n must be a power of 2 (Sobol' sequences), got {n:,}")
     groups = _checks.choice(groups, "groups", ("parameter", "node"))
-    confidence = _checks.level(renamed(confidence, level, new_name="confidence"), "confidence")
+    confidence = _checks.level(renamed(confidence, level, new="confidence", old="level", where="sobol", default=CONFIDENCE), "confidence")
     ev = model.resolve(evidence)
     target, ti, point = target_index(model, target, target_state, ev)
     rng = as_generator(seed)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._deprecation import UNSET, renamed, renamed_attribute
 from ..compile import DrawnTables, compile_node
 from ..draws import relevant_parameters
 from ..results import ModelInfo, ResultDisplay
@@ -34,8 +35,6 @@ from ._perturb import (
     from_scale,
     plausible_range,
     point_value,
-    renamed,
-    renamed_attribute,
     target_index,
     to_scale,
 )
@@ -346,7 +345,7 @@ _TUNE_COLUMNS = ["parameter", "node", "parent_states", "state", "x0", "x_new", "
 
 
 def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state: str, *, at_least: float,
-         target: str = "diagnosis", plausible: float = PLAUSIBLE, level: float | None = None) -> Tuning:
+         target: str = "diagnosis", plausible: float | None = None, level: object = UNSET) -> Tuning:
     """Single-parameter changes that make P(target = target_state | evidence) at least ``at_least``.
 
     Searched, each alone with every other parameter at its point value:
@@ -411,7 +410,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
     ['parameter', 'node']
     """
     at_least = _checks.probability(at_least, "at_least", low_open=True, high_open=True)
-    plausible = _checks.level(renamed(plausible, level, new_name="plausible"), "plausible")
+    plausible = _checks.level(renamed(plausible, level, new="plausible", old="level", where="tune", default=PLAUSIBLE), "plausible")
     ev = model.resolve(evidence)
     target, ti, point = target_index(model, target, target_state, ev, required=True)
     net = model.network
