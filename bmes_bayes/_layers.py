@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent
 
 #: layer number -> (name, module prefixes). A module belongs to the layer of its longest matching prefix.
 LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
-    0: ("foundation", ("exceptions", "limits", "_checks", "_io", "_read", "_seed", "_yaml", "_version", "_deprecation", "results.display")),
+    0: ("foundation", ("exceptions", "limits", "_checks", "_io", "_read", "_seed", "_yaml", "_version", "_deprecation", "display")),
     1: ("spec", ("spec",)),
     2: ("parameters", ("parameters",)),
     3: ("compile", ("compile",)),
@@ -148,6 +148,22 @@ def imports(known: dict[str, Path] | None = None) -> list[Import]:
     return out
 
 
+def _with_parents(found: list[Import], known: dict[str, Path]) -> list[Import]:
+    """Each internal import, plus one import of every package above its target: Python runs ``a/__init__.py``
+    before ``a.b``, so importing ``results.display`` loads whatever ``results/__init__`` loads."""
+    out = []
+    for imp in found:
+        out.append(imp)
+        if not imp.internal:
+            continue
+        parts = imp.target.split(".")
+        for k in range(1, len(parts)):
+            parent = ".".join(parts[:k])
+            if parent in known and parent != imp.source and not imp.source.startswith(parent + "."):
+                out.append(Import(imp.source, parent, imp.line, imp.lazy, True, imp.function))
+    return out
+
+
 def _allowed_lazy(source: str, target: str, function: str = "") -> bool:
     if source == "model" and function.startswith("_"):  # only the model's public alias methods, never its set-up
         return False
@@ -158,7 +174,7 @@ def _allowed_lazy(source: str, target: str, function: str = "") -> bool:
 def violations(found: list[Import] | None = None, known: dict[str, Path] | None = None) -> list[str]:
     """Every breach of the rules, as ``file:line: what``; empty when the package is layered."""
     known = known if known is not None else modules()
-    found = found if found is not None else imports(known)
+    found = _with_parents(found if found is not None else imports(known), known)
     out = []
     for imp in found:
         where = f"{known[imp.source].relative_to(ROOT.parent)}:{imp.line}"

@@ -58,6 +58,25 @@ def test_the_check_catches_an_upward_import_a_set_up_import_and_pgmpy(tmp_path, 
     assert len(found) == 3
 
 
+def test_importing_a_module_counts_the_packages_above_it(tmp_path, monkeypatch):
+    """``from ..results.display import X`` runs ``results/__init__.py`` first: if that loads a result (layer 6),
+    a spec module importing it breaks the rule although its own import names only the display module."""
+    pkg = tmp_path / "bmes_bayes"
+    (pkg / "results").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "display.py").write_text("")
+    (pkg / "results" / "__init__.py").write_text("from .posterior import Posterior\n")
+    (pkg / "results" / "posterior.py").write_text("")
+    (pkg / "results" / "display.py").write_text("")
+    (pkg / "spec.py").write_text("from .results.display import X\nfrom .display import X\n")
+    layers = dict(_layers.LAYERS)
+    layers[0] = ("foundation", (*layers[0][1], "results.display"))   # as the display base was before it moved
+    monkeypatch.setattr(_layers, "LAYERS", layers)
+    monkeypatch.setattr(_layers, "ROOT", pkg)
+    found = _layers.violations(known=_layers.modules(pkg))
+    assert found == ["bmes_bayes/spec.py:1: spec (layer 1) imports results (layer 6) when it loads"], found
+
+
 def test_the_cycle_finder_finds_a_cycle(tmp_path):
     pkg = tmp_path / "bmes_bayes"
     pkg.mkdir()

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import dataclasses
 from pathlib import Path
 
@@ -841,7 +843,7 @@ def _tune(m, **kw):
 def test_the_old_keyword_level_for_the_plausible_range_still_works_with_a_warning(toy, call):
     """Issue 10, item 6: ``plausible`` is the central prior probability of a parameter's plausible range; ``level``
     (its old name) works for one release with a DeprecationWarning that points at the caller."""
-    with pytest.warns(DeprecationWarning, match="plausible=0.9") as caught:
+    with pytest.warns(DeprecationWarning, match="level= is renamed plausible=") as caught:
         before = call(toy, level=0.9)
     assert (caught[0].filename, caught[0].lineno) == (__file__, call.__code__.co_firstlineno + 1)  # the caller
     after = call(toy, plausible=0.9)
@@ -853,7 +855,7 @@ def test_the_old_keyword_level_for_the_plausible_range_still_works_with_a_warnin
 def test_the_old_keyword_level_for_sobols_confidence_still_works_with_a_warning(and_net):
     from bmes_bayes.sensitivity import sobol
 
-    with pytest.warns(DeprecationWarning, match="confidence=0.9") as caught:
+    with pytest.warns(DeprecationWarning, match="level= is renamed confidence=") as caught:
         old = sobol(and_net, None, target="y", target_state="yes", n=64, seed=0, level=0.9)
     assert caught[0].filename == __file__
     new = sobol(and_net, None, target="y", target_state="yes", n=64, seed=0, confidence=0.9)
@@ -863,13 +865,21 @@ def test_the_old_keyword_level_for_sobols_confidence_still_works_with_a_warning(
         assert new.level == 0.9
 
 
-def test_the_model_aliases_pass_the_new_names_without_warning(toy):
+def test_the_model_aliases_take_the_new_names_and_warn_at_the_users_line_for_the_old(toy):
+    """The method form has the function's signature: ``plausible`` without a warning, ``level`` with one that
+    points at this file's line, through the alias and the function (two frames of the package)."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        assert toy.one_way(TOY_EV, target="disease", level=0.8).plausible == 0.8
-        assert toy.tune(TOY_EV, "c", at_least=0.9, target="disease", level=0.8).plausible_mass == 0.8
+        assert toy.one_way(TOY_EV, target="disease", plausible=0.8).plausible == 0.8
+        assert toy.tune(TOY_EV, "c", at_least=0.9, target="disease", plausible=0.8).plausible_mass == 0.8
+    with pytest.warns(DeprecationWarning, match="level= is renamed plausible=") as caught:
+        line = inspect.currentframe().f_lineno + 1
+        toy.one_way(TOY_EV, target="disease", level=0.8)
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    with pytest.raises(TypeError, match="give plausible= only"):
+        toy.one_way(TOY_EV, target="disease", level=0.8, plausible=0.8)
 
 
 def test_uncertainty_arrays_are_read_only(toy):

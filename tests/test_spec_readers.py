@@ -205,10 +205,11 @@ def test_spec_imports_nothing_above_it():
     code = ("import sys, bmes_bayes.spec; "
             "print(sorted(m for m in sys.modules if m.startswith('bmes_bayes')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    allowed = {"bmes_bayes", "bmes_bayes.exceptions", "bmes_bayes.limits", "bmes_bayes._checks", "bmes_bayes._read",
-               "bmes_bayes._yaml", "bmes_bayes.results"}
+    from bmes_bayes._layers import layer_of
+
     loaded = set(eval(out))  # a list of module names printed by the child
-    assert {m for m in loaded if not m.startswith(("bmes_bayes.spec", "bmes_bayes.results"))} <= allowed
+    names = {m.split(".", 1)[1] if "." in m else "__init__" for m in loaded} - {"__init__"}
+    assert {m: layer_of(m) for m in names if layer_of(m) > layer_of("spec")} == {}   # foundation and spec only
 
 
 def test_the_model_loads_its_alerts_without_the_teaching_views():

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import bmes_bayes  # noqa: E402
-from bmes_bayes.results.display import ResultDisplay  # noqa: E402
+from bmes_bayes.display import ResultDisplay  # noqa: E402
 
 EV = {"joint": "hip", "corticosteroids": "yes", "mri_necrotic_segment": "present", "onset": "sudden"}
 TOP = "osteonecrosis"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..results.display import DISCLAIMER
+from ..display import DISCLAIMER
 from ._axes import literal, new_axes
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._io import check_target, write_output
-from ..results.display import ModelInfo
+from ..display import ModelInfo
 from .render import TEMPLATE_DIR, Figure, Section, render_figures, render_html, render_sections
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..results.display import DISCLAIMER
+from ..display import DISCLAIMER
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Report

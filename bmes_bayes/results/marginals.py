@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .display import ModelInfo, ResultDisplay, read_only
+from ..display import ModelInfo, ResultDisplay, read_only
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .display import (DISCLAIMER, ModelInfo, ResultDisplay, _alert_lines, _alerts_html, _conflict_line,
+from ..display import (DISCLAIMER, ModelInfo, ResultDisplay, _alert_lines, _alerts_html, _conflict_line,
                       _unasked_html, _unasked_lines, read_only)
 
 if TYPE_CHECKING:  # pragma: no cover

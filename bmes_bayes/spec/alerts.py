@@ -19,7 +19,7 @@ import pandas as pd
 from .. import _checks
 from .._yaml import line_of
 from ..exceptions import ArgumentError, BmesError, Problem, UnknownNameError, shown, unknown_name_message
-from ..results.display import ResultDisplay
+from ..display import ResultDisplay
 from ._paths import default_paths
 from ._reader import Reader, clean, is_text
 from .network import NetworkSpec, diagnosis_variable

@@ -25,7 +25,7 @@ from ..draws import equal_tailed
 from ..exceptions import BmesError
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay, frame_text
 from ..spec.alerts import Alert
-from ..results.display import freeze as read_only
+from ..display import freeze as read_only
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -22,7 +22,7 @@ import pandas as pd
 from ..exceptions import EvidenceError, ImpossibleEvidenceError
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay, frame_text
 from .._deprecation import UNSET as _UNSET, renamed
-from ..results.display import freeze as read_only
+from ..display import freeze as read_only
 from ._common import _check_state, _check_variable, _dist, _label, _with_hard, _with_soft, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover

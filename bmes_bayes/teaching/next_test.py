@@ -27,7 +27,7 @@ from ..evidence import Evidence
 from ..exceptions import ArgumentError, BmesError, EvidenceError, listing, shown
 from ..results import ModelInfo, ResultDisplay, frame_text
 from .._deprecation import UNSET as _UNSET, renamed
-from ..results.display import freeze as read_only
+from ..display import freeze as read_only
 from ._common import CANDIDATE_ROLES, ROUNDOFF, _dist, _entropy_bits, _with_hard, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -27,7 +27,7 @@ from ..draws import equal_tailed, p_top
 from ..evidence import as_mapping
 from ..exceptions import ArgumentTypeError, EvidenceError, UnknownNameError, shown, unknown_name_message
 from ..results import DISCLAIMER, ModelInfo, Posterior, ResultDisplay, draws_frame, frame_text
-from ..results.display import freeze as read_only
+from ..display import freeze as read_only
 from ._common import _label, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
