@@ -14,7 +14,7 @@ data and never writes the full CPT.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -39,14 +39,41 @@ class TableSource(Protocol):
         ...
 
 
-@dataclass(frozen=True, eq=False)
 class FactoredTable:
     """A CPT as a product of named factors: ``P = prod(factors) * inverse_norm``, never materialised.
 
     Each factor is an array ``(S, *axes)`` with its axis names (network variables, observed ones removed).
+
+    Parameters
+    ----------
+    factors : sequence of (array, axes), optional
+        The factors themselves. When omitted they are built, on first use, from ``weights``: two blocks of weights
+        and the inverse of their normaliser.
+    weights : sequence of (array, axes), optional
+        The unnormalised weights of a log-linear node, ``P(x | u) = prod_j w_j(u_j, x) / sum_x prod_j w_j(u_j, x)``:
+        arrays ``(S, *axes, K)`` over disjoint sets of free parents (the first one, over no parent, holds the
+        product of the groups the evidence fixes), the node's own state last and never sliced. The engine's fast
+        path reads these and never builds the normaliser over every parent configuration.
+    node : str, optional
+        The log-linear node (needed with ``weights``).
+    state : int, optional
+        The node's observed state, or None.
+    order : mapping of str to int, optional
+        Network order of the variables (how the lazily built blocks lay out their axes).
     """
 
-    factors: tuple[tuple[np.ndarray, tuple[str, ...]], ...]
+    def __init__(self, factors=None, *, weights=None, node: str | None = None, state: int | None = None,
+                 order: Mapping[str, int] | None = None):
+        if factors is None and weights is None:
+            raise ValueError("FactoredTable needs factors or weights")
+        if factors is not None:
+            self.__dict__["factors"] = tuple(factors)
+        self.weights = None if weights is None else tuple(weights)
+        self.node, self.state, self.order = node, state, order
+
+    @cached_property
+    def factors(self) -> tuple[tuple[np.ndarray, tuple[str, ...]], ...]:
+        return _normaliser_blocks(self.weights, self.node, self.state, self.order)
 
 
 def _slice(arr: np.ndarray, axes: tuple[str, ...], fixed: Mapping[str, int]) -> np.ndarray:
@@ -133,15 +160,10 @@ def _effect_factors(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: di
 
 def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: dict[int, int],
                       fixed: Mapping[str, int]) -> FactoredTable:
-    """A log-linear CPT as ``wA * wB * (1 / Z)``: two weight blocks over disjoint parent sets and the normaliser.
-
-    The parents that carry weights (base parents and parents with effects, unobserved) are split, in network
-    order, into two blocks of about equal size; ``Z(uA, uB) = wA(uA, :) . wB(uB, :)`` is one batched matrix
-    product, so the cost is about ``|A| |B| K`` multiply-adds and the largest array has ``|A| |B|`` entries.
-    """
+    """A log-linear CPT as its weight groups (see :class:`FactoredTable`); the two blocks ``wA * wB * (1 / Z)`` are
+    built from them only when a consumer asks for ``factors``."""
     k = net[cpd.node].card
     s = draws.n_samples
-    order = {n: i for i, n in enumerate(net.names)}
     # the weight groups: base rates over the base parents, one odds-ratio factor per parent with effects
     base = np.stack([draws.values[where[id(r)]] for r in cpd.base_rows], axis=1)
     base = base.reshape((s, *(net[p].card for p in cpd.base_parents), k))
@@ -156,6 +178,22 @@ def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: 
             free_groups.append((arr, axes))
         else:
             const = const * arr
+    return FactoredTable(weights=((const, ()), *free_groups), node=cpd.node, state=fixed.get(cpd.node),
+                         order={n: i for i, n in enumerate(net.names)})
+
+
+def _normaliser_blocks(weights, node: str, state: int | None,
+                       order: Mapping[str, int]) -> tuple[tuple[np.ndarray, tuple[str, ...]], ...]:
+    """``wA * wB * (1 / Z)``: the weight groups of a log-linear node as two weight blocks over disjoint parent sets
+    and the inverse normaliser.
+
+    The parents that carry weights are split, in network order, into two blocks of about equal size;
+    ``Z(uA, uB) = wA(uA, :) . wB(uB, :)`` is one batched matrix product, so the cost is about ``|A| |B| K``
+    multiply-adds and the largest array has ``|A| |B|`` entries.
+    """
+    (const, _), *free_groups = weights
+    s, k = const.shape
+    card = {a: arr.shape[1 + i] for arr, axes in free_groups for i, a in enumerate(axes)}
     # units: parents that share a group must stay in the same block (a base table over several parents)
     units: list[set[str]] = []
     for _, axes in free_groups:
@@ -165,7 +203,7 @@ def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: 
             units.remove(u)
         units.append(merged)
     units.sort(key=lambda u: min(map(order.__getitem__, u)))
-    size = [int(np.prod([net[a].card for a in u], dtype=np.int64)) for u in units]
+    size = [int(np.prod([card[a] for a in u], dtype=np.int64)) for u in units]
     # block A = a prefix of the units, chosen to balance |A| and |B|
     cut = min(range(len(units) + 1),
               key=lambda i: max(int(np.prod(size[:i], dtype=np.int64)), int(np.prod(size[i:], dtype=np.int64))))
@@ -181,12 +219,12 @@ def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: 
             perm = sorted(range(len(gaxes)), key=lambda j: axes.index(gaxes[j]))
             arr = arr.transpose([0, *(1 + j for j in perm), len(gaxes) + 1])
             for j in perm:
-                shape[1 + axes.index(gaxes[j])] = net[gaxes[j]].card
+                shape[1 + axes.index(gaxes[j])] = card[gaxes[j]]
             arr = arr.reshape(shape)
             w = arr if w is None else w * arr
         if w is None:
             w = np.ones((s,) + (1,) * len(axes) + (k,))
-        blocks.append(np.broadcast_to(w, (s, *(net[a].card for a in axes), k)))
+        blocks.append(np.broadcast_to(w, (s, *(card[a] for a in axes), k)))
     wa, wb = blocks
     na = int(np.prod(wa.shape[1:-1], dtype=np.int64))
     nb = int(np.prod(wb.shape[1:-1], dtype=np.int64))
@@ -194,15 +232,15 @@ def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: 
     # about 20x slower than BLAS, so the small copy of wB in (S, K, |B|) layout pays for itself many times
     z = np.matmul(np.ascontiguousarray(wa.reshape(s, na, k)),
                   np.ascontiguousarray(wb.reshape(s, nb, k).transpose(0, 2, 1)))
-    inv = np.reciprocal(z, out=z).reshape((s, *(net[a].card for a in block_axes[0] + block_axes[1])))
+    inv = np.reciprocal(z, out=z).reshape((s, *(card[a] for a in block_axes[0] + block_axes[1])))
     factors: list[tuple[np.ndarray, tuple[str, ...]]] = []
     for w, axes in zip(blocks, block_axes):
-        if cpd.node in fixed:
-            factors.append((w[..., fixed[cpd.node]], axes))
+        if state is not None:
+            factors.append((w[..., state], axes))
         else:
-            factors.append((w, (*axes, cpd.node)))
+            factors.append((w, (*axes, node)))
     factors.append((inv, block_axes[0] + block_axes[1]))
-    return FactoredTable(tuple(factors))
+    return tuple(factors)
 
 
 def compile_node(spec: PriorSpec, net: NetworkSpec, draws: Draws, node: str, fixed: Mapping[str, int] | None = None,
@@ -257,13 +295,15 @@ class FullTables:
 class DrawnTables:
     """Table source that compiles each node from parameter draws on demand, only for the unfixed states.
 
-    Log-linear nodes are handed over factored (:class:`FactoredTable`), never as a full CPT.
+    Log-linear nodes are handed over factored (:class:`FactoredTable`), never as a full CPT; ``factored_nodes``
+    names them, so the engine knows which tables to ask for by their weights.
     """
 
     def __init__(self, spec: PriorSpec, net: NetworkSpec, draws: Draws):
         self.spec, self.net, self.draws = spec, net, draws
         self.n_samples = draws.n_samples
         self._where = _param_index(spec)
+        self.factored_nodes = frozenset(n for n, cpd in spec.cpds.items() if isinstance(cpd, LogLinearCPD))
 
     def table(self, node: str, fixed: Mapping[str, int]) -> np.ndarray | FactoredTable:
         return factor_node(self.spec, self.net, self.draws, node, fixed, self._where)

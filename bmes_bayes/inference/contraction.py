@@ -36,6 +36,7 @@ import opt_einsum as oe
 from .. import limits
 from ..compile import FactoredTable, TableSource
 from ..spec import NetworkSpec
+from . import loglinear as _fastpath
 
 __all__ = ["Engine", "ZeroEvidence", "QueryResult", "BATCH_BYTES"]
 
@@ -116,7 +117,14 @@ class _Cache:
 
 
 class Engine:
-    """Exact posterior queries on one network structure; tables come from a :class:`TableSource`."""
+    """Exact posterior queries on one network structure; tables come from a :class:`TableSource`.
+
+    ``fast`` (a class attribute, True by default) lets a query whose source hands over a log-linear node by its
+    weights take the exact fast path of :mod:`bmes_bayes.inference.loglinear`; set it to False on an instance to
+    force the generic contraction (the tests compare the two).
+    """
+
+    fast = True
 
     def __init__(self, net: NetworkSpec):
         self.net = net
@@ -128,11 +136,13 @@ class Engine:
         self._order = {n: i for i, n in enumerate(net.names)}
         self._symbol = {n: oe.get_symbol(i + 1) for i, n in enumerate(net.names)}
         self._plans = _Cache("PLAN_CACHE")
+        self._fast_plans = _Cache("PLAN_CACHE")
         self._contractions = _Cache("CONTRACTION_CACHE")
 
     def clear_cache(self) -> None:
         """Forget every cached plan and contraction (they are rebuilt on demand; results do not change)."""
         self._plans.clear()
+        self._fast_plans.clear()
         self._contractions.clear()
 
     # ------------------------------------------------------------------------------------- planning
@@ -179,11 +189,12 @@ class Engine:
         return oe.get_symbol(0) + "".join(self._symbol[a] for a in axes)
 
     def _operands(self, plan: _Plan, source: TableSource, hard: Mapping[str, int], soft: Mapping[str, np.ndarray],
-                  mode: str) -> tuple[list[np.ndarray], str, np.ndarray]:
+                  mode: str, skip: str | None = None) -> tuple[list[np.ndarray], str, np.ndarray]:
         """Operands of the contraction, its equation, and the log of the constant factored out, per sample.
 
         ``mode`` is "scaled" (observed tables rescaled to max 1), "support" (0/1 tables) or "log" (log tables).
         Tables that share their axes are multiplied into one operand; a factored table adds one operand per factor.
+        The table of ``skip`` is left out (the fast path handles it).
         """
         n = source.n_samples
         log_const = np.zeros(n)
@@ -201,6 +212,8 @@ class Engine:
         for group in plan.groups:
             acc = None
             for node, perm, observed in group.members:
+                if node == skip:
+                    continue
                 t = source.table(node, {a: hard[a] for a in plan.fixed_axes[node]})
                 if isinstance(t, FactoredTable):
                     for arr, axes in t.factors:
@@ -274,6 +287,10 @@ class Engine:
             When the evidence is impossible (exactly zero probability) for some parameter set.
         """
         plan = self._plan(target, frozenset(hard), frozenset(soft))
+        if self.fast:
+            result = _fastpath.query(self, plan, source, hard, soft)
+            if result is not None:
+                return QueryResult(*result)
         n, step = source.n_samples, self.batch_size(plan)
         if n <= step or not hasattr(source, "subset"):
             return self._query(plan, source, hard, soft)

@@ -1,0 +1,278 @@
+"""The exact fast path of the contraction engine for a log-linear node with many parents.
+
+A log-linear node ``X`` (:class:`~bmes_bayes.compile.FactoredTable` with ``weights``) has
+``P(x | u) = prod_j w_j(u_j, x) / Z(u)``, ``Z(u) = sum_x prod_j w_j(u_j, x)``. ``1 / Z`` does not factor over the
+parents, so it is needed at every parent configuration the evidence allows; the generic path builds it as one
+table and then contracts it with everything else. Here, instead:
+
+1. every variable of the query other than ``X``, its weighted parents ``U`` and the target is summed out first,
+   component by component (each component's tables contracted down to the variables of ``U``/``X``/target it
+   touches), so what is left are small factors over subsets of ``U + {X, target}``;
+2. a few parents ``C`` are conditioned on (chosen by degree in the graph those factors make over ``U``) until the
+   other parents fall apart into components, which are packed into two blocks ``A`` and ``B`` of about equal size;
+   given ``c``, the prior of ``U`` and the weights factor into an ``A`` part and a ``B`` part;
+3. per parameter set and ``c``: ``Z = WA WB^T`` (one matrix product, inner dimension ``K``), ``1/Z`` in place, and
+   ``T = (1/Z) VB`` (one matrix product, inner dimension ``|B|``), where ``VA``, ``VB`` are the weights times the
+   prior and likelihood factors of each block; the result is ``sum_c VC(c, x) sum_a VA(a, x) T(a, x)``.
+
+Block configurations whose prior is exactly zero under every parameter set (a pregnant man) are dropped before the
+products: they contribute exactly zero. Operands are built in the layout each product needs (no transposed copies)
+and sub-batches are sized by the real operand sizes (:data:`FAST_BYTES`), so the temporaries stay in cache.
+
+The result is exact (the same sums in another order: agreement with the generic path to rounding). When the
+structure does not fit (the node observed, several log-linear nodes, a target factor spanning both blocks) or the
+result underflows or is zero (impossible evidence), :func:`query` returns None and the engine takes its generic path,
+which also decides impossible evidence and the log-space retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import opt_einsum as oe
+
+from ..compile import FactoredTable
+
+__all__ = ["query", "FAST_BYTES"]
+
+FAST_BYTES = 8 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
+
+NORMAL_FLOOR = 1e-290    # as the engine's: below this the generic path (with its log-space retry) takes over
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The structure of one fast query: what to contract first, the conditioning set and the two blocks."""
+
+    node: str                                    # the log-linear node X
+    target: str
+    components: tuple[tuple[tuple[int, ...], str], ...]  # (operand indices, equation) summed out first
+    passed: tuple[int, ...]                      # operands used as they are
+    c_vars: tuple[str, ...]
+    a_vars: tuple[str, ...]
+    b_vars: tuple[str, ...]
+    factor_terms: tuple[str, ...]                # terms of the factors after step 1 (passed, then messages)
+    level: tuple[str, ...]                       # per factor: "C", "A" or "B"
+    weight_level: tuple[str, ...]                # per weight group: "C", "A" or "B"
+    weight_terms: tuple[str, ...]
+    final: str                                   # layout of the last product (sample, C, X[, target])
+    out: str                                     # output term (sample[, target])
+
+
+def query(engine, plan, source, hard: Mapping[str, int], soft: Mapping[str, np.ndarray]):
+    """``(posterior, log P(evidence))`` by the fast path, or None when it does not apply (see the module notes)."""
+    factored = getattr(source, "factored_nodes", ())
+    if plan.target_observed or not factored:
+        return None
+    cands = [n for n in plan.nodes if n in factored and n not in hard and n not in plan.scalars]
+    if len(cands) != 1 or any(n in factored and n in hard for n in plan.nodes):
+        return None
+    node = cands[0]
+    table = source.table(node, {a: hard[a] for a in plan.fixed_axes[node]})
+    if not isinstance(table, FactoredTable) or table.weights is None:
+        return None
+    ops, eq, log_const = engine._operands(plan, source, hard, soft, "scaled", skip=node)
+    terms = eq.split("->")[0].split(",") if ops else []
+    weights = [(arr, axes) for arr, axes in table.weights]
+    key = (eq, node, tuple(axes for _, axes in weights), plan.target)
+    layout = engine._fast_plans.get(key)
+    if layout is None:
+        layout = _layout(engine, plan, node, terms, [axes for _, axes in weights]) or False
+        engine._fast_plans.put(key, layout)
+    if layout is False:
+        return None
+    raw = _evaluate(engine, layout, ops, [w for w, _ in weights], source.n_samples)
+    if raw is None:
+        return None
+    z = raw.sum(axis=1)
+    if not (np.isfinite(log_const).all() and np.isfinite(z).all() and (z > NORMAL_FLOOR).all()):
+        return None
+    return raw / z[:, None], log_const + np.log(z)
+
+
+# ------------------------------------------------------------------------------------------------- structure
+def _components(nodes: list[str], edges: list[set[str]]) -> list[list[str]]:
+    """Connected components of ``nodes`` linked by the sets in ``edges`` (order of ``nodes`` kept)."""
+    parent = {n: n for n in nodes}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for e in edges:
+        e = [n for n in e if n in parent]
+        for a in e[1:]:
+            parent[find(a)] = find(e[0])
+    groups: dict[str, list[str]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), []).append(n)
+    return list(groups.values())
+
+
+def _layout(engine, plan, node: str, terms: list[str], weight_axes: list[tuple[str, ...]]) -> _Layout | None:
+    net, sym = engine.net, engine._symbol
+    s0 = oe.get_symbol(0)
+    name = {v: k for k, v in sym.items()}
+    order = engine._order
+    target = plan.target
+    card = lambda vs: int(np.prod([net[v].card for v in vs], dtype=np.int64))  # noqa: E731
+    by_order = lambda vs: tuple(sorted(set(vs), key=order.__getitem__))  # noqa: E731
+    scopes = [{name[c] for c in t if c != s0} for t in terms]
+    u_vars = by_order(a for axes in weight_axes for a in axes)
+    keep = set(u_vars) | {node, target}
+    # 1. sum out everything else, one connected component at a time
+    elim = by_order(v for sc in scopes for v in sc if v not in keep)
+    components, used = [], set()
+    messages: list[set[str]] = []
+    for comp in _components(list(elim), scopes):
+        idx = tuple(i for i, sc in enumerate(scopes) if sc & set(comp))
+        used |= set(idx)
+        boundary = by_order(v for i in idx for v in scopes[i] if v in keep)
+        components.append((idx, ",".join(terms[i] for i in idx) + "->" + s0 + "".join(sym[v] for v in boundary)))
+        messages.append(set(boundary))
+    passed = tuple(i for i in range(len(terms)) if i not in used)
+    f_scopes = [scopes[i] for i in passed] + messages
+    # 2. condition on parents of high degree until the rest falls apart into small components
+    edges = [sc & set(u_vars) for sc in f_scopes] + [set(a) for a in weight_axes]
+    c_vars = [target] if target in u_vars else []
+    while True:
+        rest = [u for u in u_vars if u not in c_vars]
+        comps = _components(rest, edges)
+        sizes = [card(c) for c in comps]
+        if not comps or max(sizes) ** 2 <= 4 * int(np.prod(sizes, dtype=np.int64)):
+            break
+        big = comps[int(np.argmax(sizes))]
+        degree = {u: len(set().union(*[e for e in edges if u in e]) & set(rest)) for u in big}
+        c_vars.append(max(big, key=lambda u: (degree[u], -order[u])))
+    blocks: list[list[str]] = [[], []]
+    for comp in sorted(comps, key=card, reverse=True):
+        blocks[int(card(blocks[1]) < card(blocks[0]))] += comp
+    c_vars, a_vars, b_vars = by_order(c_vars), by_order(blocks[0]), by_order(blocks[1])
+
+    def level(scope: set[str]) -> str | None:
+        if scope & set(a_vars) and scope & set(b_vars):
+            return None
+        if scope & set(a_vars):
+            return "A"
+        return "B" if scope & set(b_vars) else "C"
+
+    levels = [level(sc) for sc in f_scopes]
+    weight_levels = [level(set(a)) for a in weight_axes]
+    if None in levels or None in weight_levels:
+        return None
+    extra = target not in set(c_vars) | {node}
+    if extra and any(target in sc and lv != "C" for sc, lv in zip(f_scopes, levels)):
+        return None
+    factor_terms = tuple(terms[i] for i in passed) + tuple(eq.split("->")[1] for _, eq in components)
+    final = s0 + "".join(sym[v] for v in c_vars) + sym[node] + (sym[target] if extra else "")
+    out = s0 + sym[target]
+    return _Layout(node=node, target=target, components=tuple(components), passed=passed, c_vars=c_vars, a_vars=a_vars,
+                   b_vars=b_vars, factor_terms=factor_terms, level=tuple(levels), weight_level=tuple(weight_levels),
+                   weight_terms=tuple(s0 + "".join(sym[a] for a in axes) + sym[node] for axes in weight_axes),
+                   final=final, out=out)
+
+
+# ------------------------------------------------------------------------------------------------- evaluation
+def _placed(arr: np.ndarray, term: str, layout: str) -> np.ndarray:
+    """``arr`` (axes ``term``) transposed and reshaped to broadcast against ``layout`` (no copy)."""
+    has = [c for c in layout if c in term]
+    if list(term) != has:
+        arr = arr.transpose([term.index(c) for c in has])
+    shape = [arr.shape[has.index(c)] if c in term else 1 for c in layout]
+    return arr.reshape(shape)
+
+
+def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The broadcast product of ``items`` in ``layout``, as a fresh C-contiguous array of ``shape``.
+
+    Factors are multiplied in the order of their last axis in ``layout``, so the array grows one axis at a time
+    (about twice the final size in all, instead of one full-size pass per factor)."""
+    last = lambda term: max([layout.index(c) for c in term] or [0])  # noqa: E731
+    out = None
+    for arr, term in sorted(items, key=lambda it: last(it[1])):
+        arr = _placed(arr, term, layout)
+        out = arr if out is None else out * arr
+    if out is None:
+        return np.ones(shape)
+    return np.array(np.broadcast_to(out, shape))
+
+
+def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray | None:
+    net, sym = engine.net, engine._symbol
+    s0 = oe.get_symbol(0)
+    k = net[lay.node].card
+    factors = [ops[i] for i in lay.passed]
+    for idx, eq in lay.components:
+        factors.append(engine._contract(eq, [ops[i] for i in idx]))
+    items = list(zip(factors, lay.factor_terms))
+    witems = list(zip(weights, lay.weight_terms))
+    cards = lambda vs: [net[v].card for v in vs]  # noqa: E731
+    n_c = int(np.prod(cards(lay.c_vars), dtype=np.int64))
+    x = sym[lay.node]
+    c_syms = "".join(sym[v] for v in lay.c_vars)
+
+    def support(which: str, names: tuple[str, ...]) -> np.ndarray:
+        """Block configurations that can be non-zero under some parameter set: the product of each factor's support
+        over the sample axis contains the support of the product, so dropping the others is exact."""
+        lay_v = c_syms + "".join(sym[v] for v in names) + x
+        shape = (*cards(lay.c_vars), *cards(names), k)
+        mask = np.ones(shape, dtype=bool)
+        for arr, term in [it for it, lv in zip(items + witems, lay.level + lay.weight_level) if lv == which]:
+            nz = (arr != 0).any(axis=0) if term[0] == s0 else arr != 0
+            mask = mask & _placed(nz, term.lstrip(s0), lay_v)
+        m = int(np.prod(cards(names), dtype=np.int64))
+        return np.flatnonzero(mask.reshape(n_c, m, k).any(axis=(0, 2)))
+
+    def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int, x_first: bool):
+        """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only."""
+        syms = "".join(sym[v] for v in names)
+        lay_v = s0 + c_syms + syms + x
+        shape_v = (j - i, *cards(lay.c_vars), *cards(names), k)
+        cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
+        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), lay_v, shape_v)
+        v = _product(cut([it for it, lv in zip(items, lay.level) if lv == which]) + [(w, lay_v)], lay_v, shape_v)
+        m = int(np.prod(cards(names), dtype=np.int64))
+        full = len(rows) == m
+        v = v.reshape(j - i, n_c, m, k)
+        w = w.reshape(j - i, n_c, m, k)
+        if not full:
+            v, w = v[:, :, rows], w[:, :, rows]
+        if x_first:  # WB^T laid out (S, C, K, B) for the product: a small copy
+            w = np.ascontiguousarray(w.transpose(0, 1, 3, 2))
+        return v, w
+
+    rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
+    n_a, n_b = len(rows_a), len(rows_b)
+    if n_a == 0 or n_b == 0:
+        return None
+    # the weights over C enter the normaliser (with block A) and the final product
+    wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
+    wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, 1, k)
+    s_x = np.empty((n, n_c, k))
+    step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
+    zbuf = np.empty((min(step, n) * n_c, n_a, n_b))
+    tbuf = np.empty((min(step, n) * n_c, n_a, k))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(0, n, step):
+            j = min(n, i + step)
+            rows = (j - i) * n_c
+            va, wa = block("A", lay.a_vars, rows_a, i, j, False)
+            vb, wbt = block("B", lay.b_vars, rows_b, i, j, True)
+            wa = wa * wc[i:j]
+            z = np.matmul(wa.reshape(rows, n_a, k), wbt.reshape(rows, k, n_b), out=zbuf[:rows])
+            np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
+            t = np.matmul(z, vb.reshape(rows, n_b, k), out=tbuf[:rows])
+            np.multiply(t, va.reshape(rows, n_a, k), out=t)
+            s_x[i:j] = t.sum(axis=1).reshape(j - i, n_c, k)
+        final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
+                                                   else ())
+        c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
+        total = _product(c_items + [(s_x.reshape(n, *cards(lay.c_vars), k), s0 + c_syms + x)], lay.final,
+                         final_shape)
+    drop = tuple(i for i, c in enumerate(lay.final) if c not in lay.out)
+    raw = total.sum(axis=drop) if drop else total
+    return raw.reshape(n, -1)
