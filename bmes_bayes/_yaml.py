@@ -161,8 +161,10 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
 
 
 def read_yaml(path: Path) -> tuple[Any, list[Problem], bytes | None]:
-    """:func:`load_yaml`, plus the bytes that were parsed (None when the file could not be read), so that a digest
-    of the file is of the very bytes read, read once."""
+    """:func:`load_yaml`, plus the bytes that were parsed (None when the file could not be read).
+
+    A digest of the file is then of the very bytes read, read once.
+    """
     name = str(path)
     try:
         raw = read_limited(path, limits.MAX_FILE_BYTES, what="model file")

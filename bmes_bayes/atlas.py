@@ -150,9 +150,12 @@ def _key(ev: Mapping[str, object]) -> tuple:
 
 def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *, target: str, n_samples: int,
                      seed: int, level: float, keep_draws: bool) -> tuple[list[pd.DataFrame], list[np.ndarray | None]]:
-    """One frame per evidence set (a row per state: the summaries, the alert, the draws left out) and, if kept, the
-    draws. Every set of the block is evaluated under the same parameter sets, drawn once
-    (:func:`~bmes_bayes.sensitivity.posterior_draws_for`), so a set's draws equal ``model.sensitivity``'s."""
+    """One frame per evidence set and, if kept, the draws.
+
+    A frame has a row per state: the summaries, the alert, the draws left out. Every set of the block is evaluated under
+    the same parameter sets, drawn once (:func:`~bmes_bayes.sensitivity.posterior_draws_for`), so a set's draws equal
+    ``model.sensitivity``'s.
+    """
     states = model.network[target].states
     config = model.alert_config if getattr(model.alert_config, "variable", None) == target else None
     points: dict[int, np.ndarray] = {}
@@ -227,14 +230,20 @@ class Atlas(ResultDisplay):
         return len(self.evidence)
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``set``, one per varied variable (NA: not entered), ``state, point, mean, median, lower, upper,
-        p_top, alert, impossible, draws_left_out`` (parameter sets under which that set's evidence is impossible,
-        left out of its summaries); sets in grid order, states by point posterior within a set."""
+        """One row per evidence set and state, sets in grid order, states by point posterior within a set.
+
+        Columns ``set``, one per varied variable (NA: not entered), ``state, point, mean, median, lower, upper, p_top,
+        alert, impossible, draws_left_out`` (parameter sets under which that set's evidence is impossible, left out of
+        its summaries).
+        """
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
-        """One row per evidence set: the varied variables, ``top`` (the point model's leading state), its ``point``
-        and ``p_top``, its interval, and ``alerts`` (the can't-miss states whose alert fires, comma-separated)."""
+        """One row per evidence set.
+
+        The varied variables, ``top`` (the point model's leading state), its ``point`` and ``p_top``, its interval, and
+        ``alerts`` (the can't-miss states whose alert fires, comma-separated).
+        """
         f = self.frame
         possible = f[~f["impossible"]]
         top = possible.loc[possible.groupby("set", sort=False)["point"].idxmax()].set_index("set")
@@ -257,9 +266,11 @@ class Atlas(ResultDisplay):
                              "probability": self.samples.reshape(-1)})
 
     def to_xarray(self) -> "xarray.Dataset":
-        """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra):
-        ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set``
-        (empty text: not entered); the fixed evidence, seed, level and model are in ``attrs``."""
+        """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra).
+
+        ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set`` (empty
+        text: not entered); the fixed evidence, seed, level and model are in ``attrs``.
+        """
         from .draws import xarray_module as _xarray
 
         if self.samples is None:
@@ -274,8 +285,11 @@ class Atlas(ResultDisplay):
                                  "disclaimer": DISCLAIMER})
 
     def to_parquet(self, path: "str | Path", *, overwrite: bool = False) -> Path:
-        """Write :meth:`to_frame` as Parquet (needs pyarrow: the ``atlas`` extra), with the run (target, draws,
-        level, seed, fixed evidence, model) in the file's metadata. Refuses to replace a file unless ``overwrite``."""
+        """Write :meth:`to_frame` as Parquet (needs pyarrow: the ``atlas`` extra).
+
+        The run (target, draws, level, seed, fixed evidence, model) goes in the file's metadata. Refuses to replace a
+        file unless ``overwrite``.
+        """
         try:
             import pyarrow  # noqa: F401
         except ImportError:
@@ -332,8 +346,10 @@ class Atlas(ResultDisplay):
         return [self.verdict, f"Fixed evidence: {fixed}"]
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 40) -> "Axes":
-        """A heat map of the point posterior, one row per evidence set (the first ``n``) and one column per state;
-        a dot marks a fired can't-miss alert. Returns the Axes."""
+        """A heat map of the point posterior, one row per evidence set (the first ``n``) and one column per state.
+
+        A dot marks a fired can't-miss alert. Returns the Axes.
+        """
         from .plotting import atlas_plot
 
         return atlas_plot(self.frame, self.variables, self.states, n=n, ax=ax,

@@ -81,7 +81,8 @@ def _compile_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where:
     def placed(arr: np.ndarray, parents: tuple[str, ...]) -> np.ndarray:
         """``arr`` with axes (S, *parents, K): fix what is fixed, put the rest on its axis of the output.
 
-        ``parents`` is in network order, as ``free`` is, so the kept axes are already in output order."""
+        ``parents`` is in network order, as ``free`` is, so the kept axes are already in output order.
+        """
         arr = _slice(arr, parents, {p: fixed[p] for p in parents if p in fixed})
         shape = [arr.shape[0]] + [1] * len(free) + [k]
         for p in parents:

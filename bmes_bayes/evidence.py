@@ -52,8 +52,10 @@ def _soft_label(states: Sequence[str], vec: np.ndarray) -> str:
 
 
 def as_mapping(evidence: object) -> object:
-    """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped);
-    anything else as it is."""
+    """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped).
+
+    Anything else as it is.
+    """
     import pandas as pd
 
     if isinstance(evidence, pd.Series):

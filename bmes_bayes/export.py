@@ -39,8 +39,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 
 
 def _one_line(text: object) -> str:
-    """Free text as one line that every format can carry: control characters (and those XML forbids) dropped,
-    every run of whitespace, newlines included, made one space."""
+    """Free text as one line that every format can carry.
+
+    Control characters (and those XML forbids) dropped, every run of whitespace, newlines included, made one space.
+    """
     return " ".join(_CONTROL.sub("", str(text)).split())
 
 

@@ -77,8 +77,11 @@ class _Plan:
 
 
 class _Cache:
-    """A bounded, thread-safe least-recently-used mapping; its size is read from :mod:`bmes_bayes.limits` at each
-    insertion (``limit``: the attribute's name), so raising the bound there takes effect at once."""
+    """A bounded, thread-safe least-recently-used mapping.
+
+    Its size is read from :mod:`bmes_bayes.limits` at each insertion (``limit``: the attribute's name), so raising the
+    bound there takes effect at once.
+    """
 
     def __init__(self, limit: str):
         self._limit = limit
@@ -400,8 +403,11 @@ SMALL_STEP = 4096  # elements in a pairwise step below which np.einsum beats a b
 
 
 def _blas(x: np.ndarray) -> np.ndarray:
-    """``x`` C-contiguous: numpy runs a batched product with a strided (e.g. transposed-view) operand in a generic
-    loop about 20x slower than BLAS, so copying the operand first is much the cheaper path."""
+    """``x`` C-contiguous.
+
+    Numpy runs a batched product with a strided (e.g. transposed-view) operand in a generic loop about 20x slower than
+    BLAS, so copying the operand first is much the cheaper path.
+    """
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 

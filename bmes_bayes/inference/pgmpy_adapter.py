@@ -72,9 +72,12 @@ READERS = {".bif": "BIFReader", ".bifxml": "XMLBIFReader", ".xml": "XMLBIFReader
 
 
 def _read_uai(path: Path, text: str):
-    """UAI (BAYES) by its specification: each function's scope lists the parents then the child, and its table runs
-    in C order over the scope (the child fastest). Read here rather than by pgmpy's UAIReader, which takes the
-    child as the slowest axis, orders parents by the graph and cannot parse exponents ("1e-05")."""
+    """UAI (BAYES) by its specification.
+
+    Each function's scope lists the parents then the child, and its table runs in C order over the scope (the child
+    fastest). Read here rather than by pgmpy's UAIReader, which takes the child as the slowest axis, orders parents by
+    the graph and cannot parse exponents ("1e-05").
+    """
     tokens = text.split()
     pos = 0
 

@@ -61,9 +61,11 @@ class AdmissibleDeviation(ResultDisplay):
     model: ModelInfo
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below,
-        top_above, p_inside``; most fragile first (smallest prior probability of staying inside, then the
-        nearest flip)."""
+        """One row per parameter, most fragile first.
+
+        Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below, top_above,
+        p_inside``; ordered by the smallest prior probability of staying inside, then the nearest flip.
+        """
         return self.frame.copy()
 
     @property
@@ -119,9 +121,11 @@ TIE = 1e-12  # states whose probabilities differ by at most this share of the la
 
 
 def first_top(post: np.ndarray) -> np.ndarray:
-    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order:
-    a state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike
-    ``argmax``, the answer does not depend on the rounding of exactly tied probabilities."""
+    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order.
+
+    A state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike ``argmax``,
+    the answer does not depend on the rounding of exactly tied probabilities.
+    """
     post = np.atleast_2d(post)
     return np.argmax(post >= post.max(axis=1, keepdims=True) * (1 - TIE), axis=1)
 

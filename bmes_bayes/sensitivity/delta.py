@@ -88,8 +88,10 @@ class DeltaUncertainty(ResultDisplay):
     method = LABEL
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns: the target's name, ``point, sd, lower, upper``; sorted by point. Labelled as an approximation in
-        ``frame.attrs["method"]``."""
+        """Columns: the target's name, ``point, sd, lower, upper``; sorted by point.
+
+        Labelled as an approximation in ``frame.attrs["method"]``.
+        """
         z = statistics.NormalDist().inv_cdf((1 + self.level) / 2)
         frame = pd.DataFrame({self.target: list(self.states), "point": self.point, "sd": self.sd,
                               "lower": np.clip(self.point - z * self.sd, 0.0, 1.0),
@@ -174,8 +176,10 @@ def _perturbed(model: "BmesModel", where: list[tuple[int, int | None]], step: fl
 
 def delta_uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
                       target: str = "diagnosis", level: float = 0.9) -> DeltaUncertainty:
-    """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`: first-order (delta-method) standard
-    deviations and intervals, from one batched exact inference of ``2 x D`` perturbed parameter sets.
+    """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`.
+
+    First-order (delta-method) standard deviations and intervals, from one batched exact inference of ``2 x D``
+    perturbed parameter sets.
 
     Parameters
     ----------

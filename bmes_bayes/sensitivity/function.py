@@ -258,8 +258,11 @@ class SensitivityFunction(ResultDisplay):
 
     @property
     def vertex(self) -> float | None:
-        """Where the hyperbola bends most: ``s +/- sqrt(|r|)`` on the admissible side of the asymptote ``s``
-        (van der Gaag, Renooij & Coupé 2007); None when f is linear (c3 = 0)."""
+        """Where the hyperbola bends most.
+
+        ``s +/- sqrt(|r|)`` on the admissible side of the asymptote ``s`` (van der Gaag, Renooij & Coupé 2007); None
+        when f is linear (c3 = 0).
+        """
         _, _, c1, c2, c3, c4 = self._piece(self.x0)
         if abs(c3) <= 1e-14 * max(abs(c4), 1e-300):
             return None
@@ -285,8 +288,10 @@ class SensitivityFunction(ResultDisplay):
         })
 
     def curve(self, n: int = 201) -> pd.DataFrame:
-        """f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range:
-        columns ``x, probability``."""
+        """f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range.
+
+        Columns ``x, probability``.
+        """
         n = _checks.count(n, "n", minimum=2, maximum=limits.MAX_CURVE_POINTS)
         lo, hi = self.admissible
         xs = np.linspace(lo, hi, n)

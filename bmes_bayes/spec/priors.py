@@ -126,8 +126,10 @@ _OR_KEYS = ("value", "range", "fixed", "source", "expert_judgement", "note")
 
 
 class _PriorReader(Reader):
-    """Collects problems while turning prior YAML into CPD specifications (one method per YAML construct; the
-    unknown-key and provenance rules are :class:`~bmes_bayes.spec._reader.Reader`'s)."""
+    """Collects problems while turning prior YAML into CPD specifications.
+
+    One method per YAML construct; the unknown-key and provenance rules are :class:`~bmes_bayes.spec._reader.Reader`'s.
+    """
 
     def __init__(self, network: NetworkSpec):
         super().__init__("prior files")
@@ -166,8 +168,10 @@ class _PriorReader(Reader):
 
     def _row_values(self, body: LinedDict, file: str, vline: int | None, what: str,
                     states: tuple[str, ...]) -> tuple[np.ndarray | None, int | None]:
-        """The row's probabilities in state order (None after a problem) and, for a two-state row stated by one
-        probability, the index of that state."""
+        """The row's probabilities in state order (None after a problem), and the index of the state stated.
+
+        The index is that of the one state a two-state row is stated by (one probability), else None.
+        """
         value = body.get("value")
         if not isinstance(value, dict) or not value:
             self.problem(file, vline, f"{what}: 'value' must map states to probabilities")
@@ -304,8 +308,11 @@ class _PriorReader(Reader):
 
     # -- a declared calibration ------------------------------------------------------------------------
     def calibration(self, body: Any, file: str) -> tuple[float, Provenance | None]:
-        """``calibration: {finding_tempering: {value: t, fixed: true, source: ...}}``: every finding's CPT rows are
-        raised to the power t and renormalised (t < 1 flattens them, so the findings weigh less)."""
+        """``calibration: {finding_tempering: {value: t, fixed: true, source: ...}}``.
+
+        Every finding's CPT rows are raised to the power t and renormalised (t < 1 flattens them, so the findings weigh
+        less).
+        """
         line = line_of(body)
         if not isinstance(body, dict) or not isinstance(body.get("finding_tempering"), dict):
             self.problem(file, line, "'calibration' must hold a 'finding_tempering' mapping with value, fixed and a source")

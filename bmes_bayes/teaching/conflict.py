@@ -158,8 +158,10 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
 
 
 def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
-    """ln P(e_i) of each entered item on its own, from the model's prior marginals (no query per item): the prior
-    probability of a hard state, or the likelihood-weighted sum for soft evidence."""
+    """ln P(e_i) of each entered item on its own, from the model's prior marginals (no query per item).
+
+    The prior probability of a hard state, or the likelihood-weighted sum for soft evidence.
+    """
     out = {}
     with np.errstate(divide="ignore"):
         for name in ev.labels:
@@ -170,6 +172,8 @@ def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float
 
 
 def conflict_value(model: "BmesModel", ev: Evidence, target: str, log_all: float) -> float:
-    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries): no further
-    query, the items' own probabilities coming from the model's prior marginals."""
+    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries).
+
+    No further query, the items' own probabilities coming from the model's prior marginals.
+    """
     return float(sum(_log_alone(model, ev, target).values()) - log_all)

@@ -1,5 +1,7 @@
-"""Why the model believes what it believes: each observed item's weight of evidence for a diagnosis
-(:func:`explain`, :class:`Explanation`), and the posterior had one observed item been different (:class:`WhatIf`).
+"""Why the model believes what it believes.
+
+Each observed item's weight of evidence for a diagnosis (:func:`explain`, :class:`Explanation`), and the posterior had
+one observed item been different (:class:`WhatIf`).
 
 Everything here is exact inference on the point model (the same engine as :meth:`BmesModel.posterior`).
 
@@ -72,8 +74,11 @@ class WhatIf(ResultDisplay):
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
-        """One row per variable and state: ``variable, observed_state, state, observed, possible, p_target, top,
-        p_top, change`` (``change`` = P(target) under that state minus the actual posterior), largest swing first."""
+        """One row per variable and state.
+
+        ``variable, observed_state, state, observed, possible, p_target, top, p_top, change`` (``change`` = P(target)
+        under that state minus the actual posterior), largest swing first.
+        """
         rows = []
         for (var, state), part in self.frame.groupby(["variable", "state"], sort=False):
             part = part.set_index("diagnosis")
