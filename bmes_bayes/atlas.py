@@ -227,6 +227,7 @@ class Atlas(ResultDisplay):
 
     @property
     def n_sets(self) -> int:
+        """The number of evidence sets."""
         return len(self.evidence)
 
     def to_frame(self) -> pd.DataFrame:
@@ -309,6 +310,7 @@ class Atlas(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """The leading states across the sets, the unstable rankings and the alerts that fire, in one sentence."""
         s = self.summary()
         ok = s[~s["impossible"]]
         tops = ok["top"].value_counts()

@@ -242,9 +242,11 @@ class FullTables:
         self.n_samples = max(int(t.shape[0]) for t in self.tables.values())
 
     def table(self, node: str, fixed: Mapping[str, int]) -> np.ndarray:
+        """The CPT of ``node`` sliced at the states in ``fixed``, one leading axis per parameter set."""
         return _slice(self.tables[node], self._axes[node], fixed)
 
     def subset(self, start: int, stop: int) -> "FullTables":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         """Parameter sets ``start:stop`` (tables shared by every set, with a sample axis of 1, stay shared)."""
         return FullTables(self.net, {k: v if v.shape[0] == 1 else v[start:stop] for k, v in self.tables.items()})
 
@@ -267,8 +269,10 @@ class DrawnTables:
         self._where = _param_index(spec)
 
     def table(self, node: str, fixed: Mapping[str, int]) -> np.ndarray | FactoredTable:
+        """The CPT of ``node`` sliced at the states in ``fixed``; factored for a log-linear node."""
         return factor_node(self.spec, self.net, self.draws, node, fixed, self._where)
 
     def subset(self, start: int, stop: int) -> "DrawnTables":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         return DrawnTables(self.spec, self.net, self.draws.subset(start, stop))
 

@@ -32,9 +32,11 @@ class Evidence:
 
     @property
     def variables(self) -> tuple[str, ...]:
+        """The entered variables, hard and soft."""
         return tuple(self.labels)
 
     def without(self, names: Sequence[str]) -> "Evidence":
+        """The same evidence with the variables ``names`` left out."""
         drop = set(names)
         return Evidence(
             {k: v for k, v in self.hard.items() if k not in drop},

@@ -331,7 +331,7 @@ class BmesModel:
         return self._prior_marginals[variable]
 
     def item_log_probabilities(self, ev: Evidence) -> dict[str, float]:
-        """ln P(e_i) of each entered item on its own, from the prior marginals (no query per item).
+        """The log-probability ln P(e_i) of each entered item on its own, from the prior marginals (no query per item).
 
         The prior probability of a hard state, or the likelihood-weighted sum for soft evidence. The terms of Jensen's
         conflict measure (:func:`bmes_bayes.teaching.conflict.conflict`).

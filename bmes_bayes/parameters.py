@@ -25,9 +25,11 @@ class Draws:
 
     @property
     def n_samples(self) -> int:
+        """The number of parameter sets (1 for the point parameters)."""
         return int(self.values[0].shape[0]) if self.values else 1
 
     def subset(self, start: int, stop: int) -> "Draws":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         """Parameter sets ``start:stop`` (views, no copy)."""
         return Draws(self.spec, tuple(v[start:stop] for v in self.values))
 
@@ -36,6 +38,7 @@ class Draws:
         return Draws(self.spec, tuple(v[indices] for v in self.values))
 
     def replace(self, index: int, value: np.ndarray) -> "Draws":
+        """The same draws with parameter ``index`` replaced by ``value``."""
         vals = list(self.values)
         vals[index] = value
         return Draws(self.spec, tuple(vals))

@@ -63,6 +63,7 @@ class Enumeration:
         self.net = net
 
     def relevant_nodes(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> tuple[str, ...]:
+        """The ancestral set of the target and the evidence, in network order."""
         keep = ancestral_set(self.net, [target, *hard, *soft])
         return tuple(n for n in self.net.names if n in keep)
 

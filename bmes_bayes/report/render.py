@@ -54,6 +54,7 @@ class Figure:
 
     @property
     def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, for an ``<img src>`` in a self-contained report."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 

@@ -31,6 +31,7 @@ class ModelInfo:
 
     @property
     def short(self) -> str:
+        """Network name and version, package version and the first 12 characters of the model digest."""
         return f"{self.name} {self.network_version} (bmes-bayes {self.package_version}, model {self.digest[:12]})"
 
 

@@ -76,6 +76,7 @@ class AdmissibleDeviation(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Whether the leading state stays first across the plausible range of each parameter, in one sentence."""
         f = self.fragile
         head = f"{self.top} is first (P = {self.point:.2f})"
         if len(f) == 0:

@@ -275,6 +275,7 @@ class SensitivityFunction(ResultDisplay):
     # -- display ----------------------------------------------------------------------------------------
     @property
     def parameter(self) -> str:
+        """The parameter as ``P(node=state | parent=state, ...)``."""
         given = ", ".join(f"{k}={v}" for k, v in self.parent_states.items())
         return f"P({self.node}={self.state}" + (f" | {given})" if given else ")")
 
@@ -288,7 +289,7 @@ class SensitivityFunction(ResultDisplay):
         })
 
     def curve(self, n: int = 201) -> pd.DataFrame:
-        """f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range.
+        """The function f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range.
 
         Columns ``x, probability``.
         """
@@ -312,7 +313,7 @@ class SensitivityFunction(ResultDisplay):
         return [repr(self)]
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
-        """f over the admissible range with x0 marked. Returns the Axes."""
+        """The function f over the admissible range with x0 marked. Returns the Axes."""
         from ..plotting import function_plot
 
         return function_plot(self.curve(), x0=self.x0, y0=self.value, xlabel=self.parameter,

@@ -114,6 +114,7 @@ class Sobol(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Which parameters drive the variance of the posterior, in one sentence."""
         f = self.frame
         if len(f) == 0 or self.variance == 0:
             return f"P({self.target_state} | evidence) does not vary with the uncertain parameters."

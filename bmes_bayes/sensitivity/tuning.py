@@ -136,6 +136,7 @@ class Tuning(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Whether the wanted posterior is reached, and by the smallest change, in one sentence."""
         head = f"P({self.target_state} | evidence) = {self.current:.3f}; wanted at least {self.at_least:.3f}"
         if self.current >= self.at_least:
             return f"{head}: already satisfied, nothing to change."

@@ -72,6 +72,7 @@ class Alert:
         return f"{self.diagnosis} {self.probability:.3f} (threshold {self.threshold:g})"
 
     def to_dict(self) -> dict[str, object]:
+        """The alert as plain Python data: diagnosis, probability, threshold, reasoning."""
         return {"diagnosis": self.diagnosis, "probability": self.probability, "threshold": self.threshold,
                 "reasoning": self.reasoning}
 
@@ -90,6 +91,7 @@ class AlertConfig(ResultDisplay):
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
+        """The can't-miss diagnoses, in the order of the rules."""
         return tuple(r.diagnosis for r in self.rules)
 
     def __getitem__(self, diagnosis: str) -> AlertRule:

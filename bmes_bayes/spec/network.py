@@ -37,6 +37,7 @@ class Variable:
 
     @property
     def card(self) -> int:
+        """The number of states."""
         return len(self.states)
 
 
@@ -63,9 +64,11 @@ class NetworkSpec:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The variable names in network order."""
         return tuple(v.name for v in self.variables)
 
     def children(self, name: str) -> tuple[str, ...]:
+        """The variables that have ``name`` as a parent, in network order."""
         return tuple(v.name for v in self.variables if name in v.parents)
 
 

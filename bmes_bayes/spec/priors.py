@@ -66,6 +66,7 @@ class RowPrior:
 
     @property
     def fixed(self) -> bool:
+        """Whether the row is fixed (no concentration: it never varies between draws)."""
         return self.concentration is None
 
 
@@ -85,6 +86,7 @@ class OddsRatioPrior:
 
     @property
     def fixed(self) -> bool:
+        """Whether the odds ratio is fixed (``log_sd`` zero: it never varies between draws)."""
         return self.log_sd == 0.0
 
 

@@ -71,6 +71,7 @@ class WhatIf(ResultDisplay):
     model: ModelInfo
 
     def to_frame(self) -> pd.DataFrame:
+        """The posterior under each changed item, in the long form of the class docstring."""
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
@@ -214,12 +215,12 @@ class Explanation(ResultDisplay):
             raise EvidenceError(unknown_name_message("alternative", alternative, options))
 
     def log_prior_odds(self, alternative: str = ALL_OTHERS) -> float:
-        """ln [P(target) / P(alternative)] with no evidence (natural log)."""
+        """The log prior odds ln [P(target) / P(alternative)] with no evidence (natural log)."""
         self._check_alternative(alternative)
         return self._log_odds(self.steps[0], alternative)
 
     def log_posterior_odds(self, alternative: str = ALL_OTHERS) -> float:
-        """ln [P(target | e) / P(alternative | e)] on all the evidence (natural log)."""
+        """The log posterior odds ln [P(target | e) / P(alternative | e)] on all the evidence (natural log)."""
         self._check_alternative(alternative)
         return self._log_odds(self.steps[-1], alternative)
 

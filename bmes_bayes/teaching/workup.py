@@ -155,14 +155,17 @@ class Workup(ResultDisplay):
 
     @property
     def target(self) -> str:
+        """The variable whose posterior is followed."""
         return self.posteriors[0].target
 
     @property
     def states(self) -> tuple[str, ...]:
+        """The states of the target."""
         return self.posteriors[0].states
 
     @property
     def n_samples(self) -> int:
+        """The number of parameter sets drawn."""
         return int(self.samples.shape[1])
 
     @property
