@@ -289,9 +289,9 @@ class SensitivityFunction(ResultDisplay):
         })
 
     def curve(self, n: int = 201) -> pd.DataFrame:
-        """The function f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range.
+        """The function f on a grid of ``n`` points over the admissible range.
 
-        Columns ``x, probability``.
+        ``n`` is 2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``. Columns ``x, probability``.
         """
         n = _checks.count(n, "n", minimum=2, maximum=limits.MAX_CURVE_POINTS)
         lo, hi = self.admissible

@@ -159,9 +159,9 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
 
 
 def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
-    """The log-probability ln P(e_i) of each entered item on its own, from the model's prior marginals (no query per item).
+    """The log-probability ln P(e_i) of each entered item on its own, from the model's prior marginals.
 
-    The prior probability of a hard state, or the likelihood-weighted sum for soft evidence.
+    No query per item. The prior probability of a hard state, or the likelihood-weighted sum for soft evidence.
     """
     out = {}
     with np.errstate(divide="ignore"):
