@@ -74,6 +74,7 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
     Parameters
     ----------
     model : BmesModel
+        The model whose variables and states the grid must name.
     grid : mapping, sequence of mappings, or pandas.DataFrame
         ``{variable: states}``: every combination (the Cartesian product, in the order given); ``states`` may be
         ``None`` or ``"*"`` for every state of the variable, and may contain ``None`` for "not entered". A sequence
@@ -388,11 +389,13 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     grid : mapping, sequence of mappings, or pandas.DataFrame
         The evidence sets (see :func:`evidence_grid`): e.g. ``{"joint": "*", "age_group": "*", "sex": "*"}``.
     fixed : mapping, optional
         Evidence common to every set, e.g. ``{"onset": "sudden"}``.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     n_samples : int, default 500
         Parameter sets drawn from the priors, the same for every evidence set.
     seed : int or None, default 0
@@ -412,6 +415,7 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     Returns
     -------
     Atlas
+        Per evidence set and state: the point posterior and the summaries of its draws, with the alerts.
 
     Raises
     ------

@@ -104,6 +104,7 @@ def load_network(path: str | Path, *, target: str | None = None, ess: float = DE
     Returns
     -------
     BmesModel
+        The compiled model, with a Dirichlet of equivalent sample size ``ess`` on every row.
 
     Raises
     ------

@@ -55,6 +55,15 @@ class BmesModel:
     contraction plans are cached per model (a bounded cache; :meth:`clear_cache`), so repeated queries do not
     rebuild anything.
 
+    Parameters
+    ----------
+    network : NetworkSpec
+        The validated network (:func:`bmes_bayes.spec.network.load_network`).
+    priors : PriorSpec
+        The validated priors of that network.
+    backend : Backend, optional
+        The exact inference engine; default the contraction :class:`~bmes_bayes.inference.Engine`.
+
     Examples
     --------
     >>> import bmes_bayes
@@ -618,6 +627,11 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
         Default: the network and priors shipped with the package.
     priors : path, optional
         A prior YAML file or directory. Default: ``priors/`` beside the network's directory.
+
+    Returns
+    -------
+    BmesModel
+        The compiled model.
 
     Raises
     ------

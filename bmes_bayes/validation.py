@@ -320,6 +320,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     Parameters
     ----------
     model : BmesModel
+        The model to score (its network must fit the cases, unless ``drop_unknown``).
     cases : CaseSet or path, optional
         Default: the shipped set (``validation/``).
     models : sequence of str
@@ -330,6 +331,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     Returns
     -------
     Validation
+        The predictions of every model scored on every case; the summaries are computed from them.
     """
     if isinstance(models, (str, bytes)) or not isinstance(models, Iterable):
         raise ArgumentTypeError(f"models must be a list of model names ({', '.join(MODELS)}), got {shown(models)}")

@@ -119,7 +119,13 @@ class _Cache:
 
 
 class Engine:
-    """Exact posterior queries on one network structure; tables come from a :class:`TableSource`."""
+    """Exact posterior queries on one network structure; tables come from a :class:`TableSource`.
+
+    Parameters
+    ----------
+    net : NetworkSpec
+        The network structure queried.
+    """
 
     def __init__(self, net: NetworkSpec):
         self.net = net

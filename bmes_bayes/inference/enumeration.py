@@ -57,7 +57,13 @@ def full_tables(source: TableSource, net: NetworkSpec) -> dict[str, np.ndarray]:
 
 
 class Enumeration:
-    """The brute-force backend: the same ``query``/``possible`` interface as the contraction engine."""
+    """The brute-force backend: the same ``query``/``possible`` interface as the contraction engine.
+
+    Parameters
+    ----------
+    net : NetworkSpec
+        The network structure queried.
+    """
 
     def __init__(self, net: NetworkSpec):
         self.net = net

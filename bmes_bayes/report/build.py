@@ -285,6 +285,7 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
         Free evidence (as for :meth:`BmesModel.posterior`); not with ``scenario``.
     scenario : str or Scenario, optional
@@ -304,6 +305,7 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
     Returns
     -------
     Report
+        The computed report; ``.to_html()`` renders it and ``.write(path)`` writes it.
 
     Raises
     ------

@@ -247,6 +247,20 @@ def write_model_card(model: "BmesModel", path: str | Path = DEFAULT_PATH, *, ove
 
     The reliability diagram of the validation goes beside it as :data:`RELIABILITY_PNG`. Both targets are checked
     (:func:`bmes_bayes._io.check_target`) before the validation runs.
+
+    Parameters
+    ----------
+    model : BmesModel
+        The model the card describes.
+    path : str or Path, default "reports/model_card.md"
+        Where to write the Markdown card.
+    overwrite : bool, default False
+        Replace existing files.
+
+    Returns
+    -------
+    Path
+        The path of the card written.
     """
     from .._io import check_target, write_output
 

@@ -230,8 +230,11 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
+        As for :meth:`BmesModel.posterior`.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     node : str, optional
         Analyse the raw CPT entries of this node instead of the clinical parameters.
 

@@ -184,8 +184,11 @@ def delta_uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None 
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
+        As for :meth:`BmesModel.posterior`.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     level : float, default 0.9
         Level of the normal interval ``point +- z sd`` (clipped to [0, 1]), strictly between 0 and 1.
 

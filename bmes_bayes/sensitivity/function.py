@@ -45,6 +45,22 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
     shrink with ``x`` towards 0, those above are pulled towards ``x_T = 1 / (1 + K - s)`` (``s`` the rank of entry k),
     so the order of the row is kept for every admissible ``x``.
 
+    Parameters
+    ----------
+    row : numpy.ndarray
+        One CPT row ``(K,)``, summing to 1.
+    k : int
+        The index of the entry set to ``x``.
+    x : float or numpy.ndarray
+        The new value(s) of entry ``k``, within :func:`admissible_range`.
+    scheme : {"proportional", "uniform", "order_preserving"}, default "proportional"
+        How the other entries follow.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(x), K)``: one co-varied row per value of ``x``, each summing to 1.
+
     References
     ----------
     Laskey (1995), IEEE Trans. SMC 25(6):901-909; Renooij (2014), IJAR 55(4):1022-1042; bnmonitor R/covariation.R.
@@ -82,7 +98,27 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
 
 
 def admissible_range(row: np.ndarray, k: int, scheme: Covariation = "proportional") -> tuple[float, float]:
-    """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014)."""
+    """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014).
+
+    Parameters
+    ----------
+    row : numpy.ndarray
+        One CPT row ``(K,)``.
+    k : int
+        The index of the entry that moves (``s`` is its rank in the row, 1 the smallest).
+    scheme : {"proportional", "uniform", "order_preserving"}, default "proportional"
+        The co-variation scheme, as for :func:`covary`.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``.
+
+    Raises
+    ------
+    ArgumentError
+        Order-preserving co-variation of the largest entry of a row, which cannot move.
+    """
     if _checks.choice(scheme, "covariation", COVARIATIONS) == "order_preserving":
         n = len(row)
         rank = np.empty(n, dtype=int)
@@ -333,6 +369,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping or None
         As for :meth:`BmesModel.posterior`.
     node : str
@@ -346,6 +383,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
         The state of ``target`` whose posterior is ``f``. Required: None is refused rather than taken to mean
         the current top, since which state's function to compute is the question itself.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     covariation : {"proportional", "uniform", "order_preserving"}, default "proportional"
         How the rest of the row follows ``x``: proportional (Laskey 1995), uniform, or order-preserving
         (Renooij 2014, admissible up to ``1/(1 + K - s)``).

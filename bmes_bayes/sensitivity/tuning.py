@@ -222,6 +222,18 @@ def cd_distance(x0: float | np.ndarray, x1: float | np.ndarray) -> np.ndarray:
     """Chan-Darwiche distance of a single-entry change x0 -> x1 with proportional co-variation.
 
     ``|ln(x1/(1-x1)) - ln(x0/(1-x0))|`` (Chan & Darwiche 2002, JAIR 17:265-287).
+
+    Parameters
+    ----------
+    x0 : float or numpy.ndarray
+        The entry before the change.
+    x1 : float or numpy.ndarray
+        The entry after the change.
+
+    Returns
+    -------
+    numpy.ndarray
+        The distance (elementwise for arrays).
     """
     x0, x1 = np.asarray(x0, dtype=float), np.asarray(x1, dtype=float)
     with np.errstate(divide="ignore"):
@@ -393,12 +405,15 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping or None
+        As for :meth:`BmesModel.posterior`.
     target_state : str
         The state to make more probable. Required (None is refused, as for :func:`sensitivity_function`).
     at_least : float
         The probability to reach, in (0, 1). When it is already reached the result is empty and says so.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     plausible : float, default 0.95
         Central prior probability of each clinical parameter's plausible range.
     level : float, optional

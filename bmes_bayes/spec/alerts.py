@@ -191,6 +191,7 @@ def load_alert_config(path: str | Path | None = None, *, network: NetworkSpec) -
     Returns
     -------
     AlertConfig
+        The can't-miss rules (diagnosis, threshold, reasoning), checked against ``network``.
 
     Raises
     ------

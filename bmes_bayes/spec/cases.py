@@ -129,6 +129,7 @@ def load_cases(directory: str | Path | None = None, *, network: NetworkSpec | No
     Returns
     -------
     CaseSet
+        The cases, their evidence checked against ``network``.
 
     Raises
     ------

@@ -193,6 +193,7 @@ def load(name_or_path: str | Path, *, network: NetworkSpec | None = None) -> Sce
     Returns
     -------
     Scenario
+        The scenario, its evidence checked against ``network``.
 
     Raises
     ------
@@ -219,6 +220,7 @@ def load_all(directory: str | Path | None = None, *, network: NetworkSpec | None
     Parameters
     ----------
     directory : path, optional
+        A directory of scenario ``.yaml`` files. Default: the shipped library.
     network : NetworkSpec, optional
         The network the evidence must fit. Default: the shipped network.
 
