@@ -23,12 +23,15 @@ import numbers
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 
 from . import limits
 from .exceptions import (ArgumentError, ArgumentTypeError, TooLargeError, UnknownNameError, did_you_mean, listing,
                          shown, unknown_name_message)
+
+_S = TypeVar("_S", bound=str)
 
 __all__ = [
     "choice", "count", "flag", "level", "mapping", "names", "path", "positive", "probability", "real",
@@ -97,14 +100,14 @@ def flag(value: object, name: str) -> bool:
     return bool(value)
 
 
-def choice(value: object, name: str, options: Sequence[str]) -> str:
+def choice(value: object, name: str, options: Sequence[_S]) -> _S:
     """One of ``options`` (a string option such as ``covariation`` or ``rank_by``)."""
     if not isinstance(value, str):
         raise ArgumentTypeError(f"{name} must be one of {', '.join(map(repr, options))}, got {_kind(value)}")
     if value not in options:
         raise ArgumentError(f"unknown {name} {shown(value)}{did_you_mean(value, options, '.')} "
                             f"Choose one of: {', '.join(options)}")
-    return value
+    return cast(_S, value)   # equal to one of options: the caller's Literal type
 
 
 def mapping(value: object, name: str, example: str = "") -> Mapping:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
 
 from .exceptions import ArgumentTypeError
+
+_T = TypeVar("_T")
 
 __all__ = ["UNSET", "renamed", "renamed_attribute"]
 
@@ -25,14 +29,15 @@ def caller_stacklevel() -> int:
     A warning then points at the user's line, however many of the package's functions (a model alias, then the analysis)
     lie in between.
     """
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
         frame = frame.f_back
         level += 1
     return level
 
 
-def renamed(new_value: object, old_value: object, *, new: str, old: str, where: str, default: object = None) -> object:
+def renamed(new_value: Any, old_value: Any, *, new: str, old: str, where: str, default: Any = None) -> Any:
     """The value of a keyword renamed from ``old`` to ``new``.
 
     ``old`` still works for one release, with a :class:`DeprecationWarning` pointing at the user's line. ``new_value``
@@ -52,7 +57,7 @@ def renamed(new_value: object, old_value: object, *, new: str, old: str, where: 
     return old_value
 
 
-def renamed_attribute(value: object, *, old_name: str, new_name: str) -> object:
+def renamed_attribute(value: _T, *, old_name: str, new_name: str) -> _T:
     """``value``, read through a result's deprecated attribute ``old_name``.
 
     A ``DeprecationWarning`` points at the reader.

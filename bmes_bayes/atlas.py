@@ -33,7 +33,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -171,7 +171,7 @@ def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *
     frames, kept = [], []
     for i, ev in enumerate(sets):
         samples = by_set.get(i)
-        possible = None if samples is None else ~np.isnan(samples).any(axis=1)
+        possible: Any = None if samples is None else ~np.isnan(samples).any(axis=1)
         if samples is None or not possible.any():
             frame = pd.DataFrame({"state": list(states), **{c: np.nan for c in SUMMARY_COLUMNS},
                                   "alert": False, "impossible": True, "draws_left_out": n_samples})
@@ -462,7 +462,8 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
                             f"bmes_bayes.limits.MEMORY_LIMIT ({limits.MEMORY_LIMIT / 2**30:.0f} GiB); "
                             f"keep_draws=False keeps only the summaries")
     blocks = [sets[i : i + block_size] for i in range(0, len(sets), block_size)]
-    options = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level, keep_draws=keep_draws)
+    options: dict[str, Any] = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level,
+                                   keep_draws=keep_draws)
     client, cluster = _workers(workers)
     try:
         if client is None:
@@ -480,8 +481,9 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     for i, (frame, ev) in enumerate(zip(frames, sets)):
         frame.insert(0, "set", i)
         for j, var in enumerate(variables):
-            value = ev.get(var)
-            frame.insert(1 + j, var, pd.NA if value is None else (value if isinstance(value, str) else str(value)))
+            value: Any = ev.get(var)
+            column: Any = pd.NA if value is None else (value if isinstance(value, str) else str(value))
+            frame.insert(1 + j, var, column)
     frame = pd.concat(frames, ignore_index=True)
     samples = None
     if keep_draws:

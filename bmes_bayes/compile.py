@@ -52,7 +52,7 @@ class FactoredTable:
 def _slice(arr: np.ndarray, axes: tuple[str, ...], fixed: Mapping[str, int]) -> np.ndarray:
     if not fixed:
         return arr
-    idx = tuple([slice(None)] + [fixed.get(a, slice(None)) for a in axes])  # type: ignore[misc]
+    idx = tuple([slice(None)] + [fixed.get(a, slice(None)) for a in axes])
     return arr[idx]
 
 

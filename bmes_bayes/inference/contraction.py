@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -115,7 +116,7 @@ class _Cache:
         return {"_limit": self._limit}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["_limit"])
+        self.__init__(state["_limit"])  # type: ignore[misc]  # re-initialise this instance after unpickling
 
 
 class Engine:
@@ -479,7 +480,7 @@ def _log_contract(eq: str, log_ops: list[np.ndarray]) -> np.ndarray:
             del arrays[i]
             del terms[i]
         union = "".join(dict.fromkeys("".join(step_terms)))
-        total = 0.0
+        total: Any = 0.0
         for arr, term in zip(picked, step_terms):
             # move the operand's axes into union order, with size-1 axes for labels it lacks
             order = sorted(range(len(term)), key=lambda j: union.index(term[j]))

@@ -112,7 +112,7 @@ def _read_uai(path: Path, text: str):
     n = take_count("the number of variables", 1)
     cards = [take_count("a variable's number of states", 1) for _ in range(n)]
     n_functions = take_count("the number of functions")
-    scopes = []
+    scopes: list[list[int]] = []
     for f in range(n_functions):
         k = take_count(f"the size of function {f}'s scope", 1)
         scope = [take() for _ in range(k)]

@@ -6,7 +6,7 @@ matplotlib is imported lazily.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -121,7 +121,7 @@ def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = 
     ax.barh(y, shown, color=colors, alpha=0.85)
     for yi, v, s, lr in zip(y, values, shown, data["lr"]):
         text = (f"{v:+.1f}" if np.isfinite(v) else ("+inf" if v > 0 else "-inf")) + f"  (LR {lr:.3g})"
-        ax.text(s + (0.02 if s >= 0 else -0.02) * span, yi, text, va="center", ha="left" if s >= 0 else "right",
+        ax.text(s + (0.02 if s >= 0 else -0.02) * span, float(yi), text, va="center", ha="left" if s >= 0 else "right",
                 fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(list(y), [literal(f"{v} = {s}") for v, s in zip(data["variable"], data["state"])], fontsize=8)
@@ -187,7 +187,7 @@ def fagan_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
         y = np.log(lr) / 2
         ax.hlines(y, 0.97, 1.03, color="black", lw=0.8)
         ax.text(1.05, y, f"{lr:g}", ha="left", va="center", fontsize=7)
-    colors = {"positive": "#C44E52", "negative": "#4C72B0"}
+    colors: dict[Any, str] = {"positive": "#C44E52", "negative": "#4C72B0"}
     for r in frame.itertuples():
         y0, y2 = -logit(r.pre_test), logit(r.post_test)
         ax.plot([0, 2], [y0, y2], "-", color=colors.get(r.result, "grey"), lw=1.6,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ class ResultDisplay:
         return self.to_html()
 
 
-def read_only(values: object, dtype: object = None) -> np.ndarray:
+def read_only(values: Any, dtype: Any = None) -> np.ndarray:
     """A read-only copy of ``values`` as a numpy array, for a frozen result to hold.
 
     Nothing can change it later, and the caller's own array is left as it was.

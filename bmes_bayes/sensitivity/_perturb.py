@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from scipy import stats
@@ -141,7 +141,7 @@ def point_value(model: "BmesModel", e: _Entry) -> float:
 
 
 # ------------------------------------------------------------------------------------------- the search scale
-def to_scale(e: _Entry, x: np.ndarray) -> np.ndarray:
+def to_scale(e: _Entry, x: float | np.ndarray) -> np.ndarray:
     """A value on the search scale: logit for a probability, log for an odds ratio."""
     x = np.asarray(x, dtype=float)
     return np.log(x) if e.entry is None else np.log(x) - np.log1p(-x)
@@ -159,5 +159,6 @@ def domain(e: _Entry, *, eps: float, odds_ratio: tuple[float, float] | None) -> 
     ``[eps, 1 - eps]`` for a probability, ``odds_ratio`` for an odds ratio.
     """
     if e.entry is None:
-        return float(np.log(odds_ratio[0])), float(np.log(odds_ratio[1]))
+        lo, hi = cast("tuple[float, float]", odds_ratio)   # given for every odds ratio
+        return float(np.log(lo)), float(np.log(hi))
     return float(to_scale(e, eps)), float(to_scale(e, 1 - eps))

@@ -183,7 +183,8 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
     pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
     recs = []
     for (r, k), (pc,) in zip(cands, pieces):
-        x0 = float(model.tables.tables[node][(0, *r, k)])
+        at = (0, *r, k)
+        x0 = float(model.tables.tables[node][at])
         c1, c2 = pc.num[:, 0], pc.num[:, 1]
         slope = c1 - c1[top]
         icpt = c2 - c2[top]

@@ -141,7 +141,9 @@ def _inputs(model: "BmesModel", indices) -> tuple[list[tuple[int, int | None]], 
     """The scalar inputs of the relevant parameters: ``(parameter index, state or None)``, labels, variances."""
     from scipy.special import polygamma
 
-    where, labels, variances = [], [], []
+    where: list[tuple[int, int | None]] = []
+    labels: list[str] = []
+    variances: list[float] = []
     for i in indices:
         p = model.priors.parameters[i]
         if isinstance(p, OddsRatioPrior):

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SensitivityFunction", "sensitivity_function", "covary", "admissible_range", "COVARIATIONS"]
 
 Covariation = Literal["proportional", "uniform", "order_preserving"]
-COVARIATIONS = ("proportional", "uniform", "order_preserving")
+COVARIATIONS: tuple[Covariation, ...] = ("proportional", "uniform", "order_preserving")
 
 def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation = "proportional") -> np.ndarray:
     """CPT rows with entry ``k`` set to each value of ``x`` and the other entries co-varied: ``(len(x), K)``.
@@ -175,7 +175,8 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     rows, points, owner = [], [], []
     plan = []
     for ci, (r, k) in enumerate(cands):
-        row = base[(0, *r)]
+        at = (0, *r)
+        row = base[at]
         lo, hi = admissible_range(row, k, scheme)
         x0 = float(row[k])
         bounds = [(lo, x0), (x0, hi)] if scheme == "order_preserving" else [(lo, hi)]
@@ -190,7 +191,8 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     m = 1 + len(rows)
     table = np.repeat(base, m, axis=0)
     for j, (r, xr) in enumerate(rows, start=1):
-        table[(j, *r)] = xr
+        at = (j, *r)
+        table[at] = xr
     res = model.query(ev, target, model.tables.with_table(node, table))
     scale = np.exp(res.log_evidence - res.log_evidence[0])
     num = res.posterior * scale[:, None]
@@ -234,13 +236,13 @@ class SensitivityFunction(ResultDisplay):
     state: str
     covariation: str
     x0: float
-    pieces: tuple[tuple[float, float, float, float, float, float], ...]
+    pieces: tuple[tuple[float, ...], ...]   # (lo, hi, c1, c2, c3, c4) per piece
     log_evidence: float
     evidence: dict[str, object]
     model: ModelInfo
 
     # -- the function --------------------------------------------------------------------------------
-    def _piece(self, x: float) -> tuple[float, float, float, float, float, float]:
+    def _piece(self, x: float) -> tuple[float, ...]:
         for pc in self.pieces:
             if pc[0] <= x <= pc[1] and (x < pc[1] or pc is self.pieces[-1]):
                 return pc
@@ -249,7 +251,8 @@ class SensitivityFunction(ResultDisplay):
     @property
     def coefficients(self) -> tuple[float, float, float, float]:
         """(c1, c2, c3, c4) of the piece at x0 (for order-preserving: the piece to the right of x0)."""
-        return self._piece(self.x0)[2:]
+        piece = self._piece(self.x0)
+        return piece[2], piece[3], piece[4], piece[5]
 
     c1 = property(lambda self: self.coefficients[0])
     c2 = property(lambda self: self.coefficients[1])
@@ -421,7 +424,8 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
     k = _checks.state(model.network[node].states, state, of=node)
     target, ti, _ = target_index(model, target, target_state, ev, required=True)
     (pieces,), log_e = _coefficients(model, ev, target, node, [(r, k)], covariation)
-    x0 = float(model.tables.tables[node][(0, *r, k)])
+    at = (0, *r, k)
+    x0 = float(model.tables.tables[node][at])
     return SensitivityFunction(
         target=target, target_state=model.network[target].states[ti], node=node,
         parent_states={q: model.network[q].states[i] for q, i in zip(model.network[node].parents, r)}, state=state,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -98,11 +98,12 @@ class Sobol(ResultDisplay):
         """
         xr = xarray_module()
         d = self.draws()
+        outputs = cast(np.ndarray, self.outputs)   # draws() raised if there are none
         blocks = list(dict.fromkeys(d["matrix"]))
         f = self.frame
-        return xr.Dataset({"probability": (("draw", "matrix"), self.outputs.reshape(-1, len(blocks))),
+        return xr.Dataset({"probability": (("draw", "matrix"), outputs.reshape(-1, len(blocks))),
                            "S1": ("factor", f["S1"].to_numpy()), "ST": ("factor", f["ST"].to_numpy())},
-                          coords={"draw": np.arange(len(self.outputs) // len(blocks)), "matrix": blocks,
+                          coords={"draw": np.arange(len(outputs) // len(blocks)), "matrix": blocks,
                                   "factor": f["factor"].tolist()},
                           attrs={"target": self.target, "target_state": self.target_state, "n": self.n,
                                  "seed": -1 if self.seed is None else int(self.seed), "model": self.model.short,

@@ -484,7 +484,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
         merged = 0
         for node in nodes:
             cands = [(r, k) for r, k in _raw_candidates(model, ev, node)
-                     if model.tables.tables[node][(0, *r, k)] < 1.0]
+                     if model.tables.tables[node][(0,) + r + (k,)] < 1.0]
             kept = [(r, k) for r, k in cands if not _same_as_clinical(model, node, r, k, clinical, where)]
             merged += len(cands) - len(kept)
             if not kept:
@@ -493,7 +493,8 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
             for (r, k), (pc,) in zip(kept, pieces):
                 c1, c2 = pc.num[ti]
                 c3, c4 = pc.den
-                x0 = float(model.tables.tables[node][(0, *r, k)])
+                at = (0, *r, k)
+                x0 = float(model.tables.tables[node][at])
                 denom = c1 - p * c3
                 if denom == 0:
                     continue

@@ -13,12 +13,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _checks
-from .._yaml import LinedDict, line_of
+from .._yaml import line_of
 from ..exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
 from ._reader import Provenance, Reader, number as _number, pair as _pair
 from .network import NetworkSpec
@@ -168,7 +168,7 @@ class _PriorReader(Reader):
             provenance=prov, focus=focus, stated_range=stated_range, kind=kind,
         )
 
-    def _row_values(self, body: LinedDict, file: str, vline: int | None, what: str,
+    def _row_values(self, body: dict, file: str, vline: int | None, what: str,
                     states: tuple[str, ...]) -> tuple[np.ndarray | None, int | None]:
         """The row's probabilities in state order (None after a problem), and the index of the state stated.
 
@@ -209,7 +209,7 @@ class _PriorReader(Reader):
             return None, None
         return mean / mean.sum(), None
 
-    def _row_uncertainty(self, body: LinedDict, file: str, vline: int | None, what: str, states: tuple[str, ...],
+    def _row_uncertainty(self, body: dict, file: str, vline: int | None, what: str, states: tuple[str, ...],
                          mean: np.ndarray | None, focus: int | None) -> tuple[float | None, tuple[float, float] | None]:
         """Dirichlet concentration (None for a fixed row) and the stated range; checked even when the values are not."""
         modes = [k for k in ("range", "concentration", "fixed") if k in body]
@@ -332,7 +332,7 @@ class _PriorReader(Reader):
         return (x if x is not None else 1.0), prov
 
     # -- node kinds ---------------------------------------------------------------------------------
-    def table(self, body: LinedDict, file: str, node: str) -> TableCPD | None:
+    def table(self, body: dict, file: str, node: str) -> TableCPD | None:
         var = self.net[node]
         self.unknown_keys(body, ("kind", "rows", "row", "note"), file, f"node {node!r}")
         if var.parents:
@@ -348,7 +348,7 @@ class _PriorReader(Reader):
             rows = None if r is None else (r,)
         return None if rows is None else TableCPD(node, var.parents, rows)
 
-    def loglinear(self, body: LinedDict, file: str, node: str) -> LogLinearCPD | None:
+    def loglinear(self, body: dict, file: str, node: str) -> LogLinearCPD | None:
         var = self.net[node]
         self.unknown_keys(body, ("kind", "reference", "base", "effects", "note"), file, f"node {node!r}")
         ok = True
@@ -513,7 +513,7 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         data, raw = reader.read(path)
         if data is None:
             continue
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        digest.update(path.name.encode() + b"\0" + cast(bytes, raw) + b"\0")   # data read, so raw is too
         if isinstance(data, dict):
             reader.unknown_keys(data, ("nodes", "note", "calibration"), file, "the prior file")
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):

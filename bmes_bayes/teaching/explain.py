@@ -292,7 +292,7 @@ class Explanation(ResultDisplay):
         lines = [f"Weight of evidence, {head} (decibans = 10 log10 LR; +10 dB = LR 10, +3 dB = LR 2); {odds}",
                  f"  {'prior odds (no evidence)':<44} {self.log_prior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB"]
         for r in w.itertuples():
-            lines.append(f"  {(r.variable + '=' + r.state):<44} {r.decibans:+8.1f} dB  LR {r.lr:9.3g}  {r.direction}")
+            lines.append(f"  {f'{r.variable}={r.state}':<44} {r.decibans:+8.1f} dB  LR {r.lr:9.3g}  {r.direction}")
         lines.append(f"  {'= posterior odds':<44} {self.log_posterior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB")
         return lines
 

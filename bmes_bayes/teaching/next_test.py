@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -147,7 +147,7 @@ class NextTest(ResultDisplay):
         else:
             lines.append(frame_text(frame))
             lines.append(f"  best: {self.best}")
-            lines += self.outcome_text(self.best)
+            lines += self.outcome_text(cast(str, self.best))   # a candidate exists: frame is not empty
         return "\n".join(lines)
 
     def _title(self) -> str:
@@ -181,7 +181,7 @@ class NextTest(ResultDisplay):
                               entropy=self.entropy, ax=ax)
 
 
-_RANK_COLUMN = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
+_RANK_COLUMN: dict[Literal["information", "cant_miss", "value_per_cost"], str] = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
 
 
 def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ def _int_seed(seed: None | int | np.random.Generator) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63 - 1))
     if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63 - 1))
+        return int(cast(int, np.random.SeedSequence().entropy) % (2**63 - 1))   # an int when drawn fresh
     as_generator(seed)  # validates (bool, float, negative -> BmesError)
     return int(seed)
 
