@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import math
 import os
 import re
@@ -64,7 +63,7 @@ import bmes_bayes  # noqa: E402
 import bmes_bayes.interop  # noqa: E402,F401 - export and export_text
 import bmes_bayes.teaching  # noqa: E402,F401
 from bmes_bayes import BmesError  # noqa: E402
-from tests.test_fuzz import (NASTY_TEXT, SPECIAL_FLOATS, TOY, TOY_NET, argvs, evidence_inputs, mutate,  # noqa: E402
+from tests.test_fuzz import (NASTY_TEXT, TOY, TOY_NET, argvs, evidence_inputs, mutate,  # noqa: E402
                              names_for, scalars, text_mutation, valid_values_for)
 
 MAX_MESSAGE = 10_000

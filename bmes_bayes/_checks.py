@@ -23,12 +23,15 @@ import numbers
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 
 from . import limits
 from .exceptions import (ArgumentError, ArgumentTypeError, TooLargeError, UnknownNameError, did_you_mean, listing,
                          shown, unknown_name_message)
+
+_S = TypeVar("_S", bound=str)
 
 __all__ = [
     "choice", "count", "flag", "level", "mapping", "names", "path", "positive", "probability", "real",
@@ -97,14 +100,14 @@ def flag(value: object, name: str) -> bool:
     return bool(value)
 
 
-def choice(value: object, name: str, options: Sequence[str]) -> str:
+def choice(value: object, name: str, options: Sequence[_S]) -> _S:
     """One of ``options`` (a string option such as ``covariation`` or ``rank_by``)."""
     if not isinstance(value, str):
         raise ArgumentTypeError(f"{name} must be one of {', '.join(map(repr, options))}, got {_kind(value)}")
     if value not in options:
         raise ArgumentError(f"unknown {name} {shown(value)}{did_you_mean(value, options, '.')} "
                             f"Choose one of: {', '.join(options)}")
-    return value
+    return cast(_S, value)   # equal to one of options: the caller's Literal type
 
 
 def mapping(value: object, name: str, example: str = "") -> Mapping:
@@ -132,8 +135,10 @@ def state(states: Sequence[str], value: object, *, of: str, name: str = "state")
 
 
 def names(value: object, name: str, net, *, what: str = "variable") -> tuple[str, ...]:
-    """An iterable of variable names of ``net`` (a list, tuple, set, generator): not one string, not a number,
-    not a mapping. Duplicates are dropped, the order kept."""
+    """An iterable of variable names of ``net`` (a list, tuple, set, generator).
+
+    Not one string, not a number, not a mapping. Duplicates are dropped, the order kept.
+    """
     if isinstance(value, (str, bytes)) or isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise ArgumentTypeError(f"{name} must be a list of {what} names, such as ['fever', 'crp_elevated']; "
                                 f"got {_kind(value)}")
@@ -176,18 +181,22 @@ def _duration(seconds: float) -> str:
 
 
 def estimate(nbytes: float, evaluations: float) -> str:
-    """``about 72 GB of memory and about 23 days`` for a request: memory as given, time at the slowest measured
-    rate (:data:`bmes_bayes.limits.SETS_PER_SECOND` exact evaluations a second)."""
+    """``about 72 GB of memory and about 23 days`` for a request.
+
+    Memory as given, time at the slowest measured rate (:data:`bmes_bayes.limits.SETS_PER_SECOND` exact evaluations a
+    second).
+    """
     return (f"about {size_text(nbytes)} of memory and up to about {_duration(evaluations / limits.SETS_PER_SECOND)} "
             f"(at {limits.SETS_PER_SECOND:,} exact evaluations a second, the slowest measured on the shipped model)")
 
 
 def sample_budget(value: object, name: str, *, bytes_per_set: float, sets_per_value: float = 1.0,
                   maximum: int | None = None, limit_name: str = "MAX_SAMPLES", hint: str = "") -> int:
-    """A count of parameter sets (``n_samples``) within :data:`~bmes_bayes.limits.MAX_SAMPLES` (or ``maximum``)
-    whose planned memory, ``value * bytes_per_set``, stays under :data:`~bmes_bayes.limits.MEMORY_LIMIT` and whose
-    exact evaluations, ``value * sets_per_value`` (the stages of a work-up, say), stay under
-    :data:`~bmes_bayes.limits.MAX_EVALUATIONS`.
+    """A count of parameter sets (``n_samples``) within the documented bounds.
+
+    Within :data:`~bmes_bayes.limits.MAX_SAMPLES` (or ``maximum``), its planned memory, ``value * bytes_per_set``, stays
+    under :data:`~bmes_bayes.limits.MEMORY_LIMIT` and its exact evaluations, ``value * sets_per_value`` (the stages of a
+    work-up, say), stay under :data:`~bmes_bayes.limits.MAX_EVALUATIONS`.
     """
     n = count(value, name)
     top = getattr(limits, limit_name) if maximum is None else maximum

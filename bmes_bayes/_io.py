@@ -115,9 +115,12 @@ def check_target(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
 
 @contextlib.contextmanager
 def _sigterm_unwinds():
-    """While writing: if SIGTERM would kill the process outright, let it unwind first (the temporary file is removed
-    on the way) and then die of the signal as it would have. A program with its own SIGTERM handler (the command
-    line) keeps it; outside the main thread nothing can be changed."""
+    """While writing.
+
+    If SIGTERM would kill the process outright, let it unwind first (the temporary file is removed on the way) and then
+    die of the signal as it would have. A program with its own SIGTERM handler (the command line) keeps it; outside the
+    main thread nothing can be changed.
+    """
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
         yield

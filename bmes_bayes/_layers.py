@@ -195,8 +195,11 @@ def violations(found: list[Import] | None = None, known: dict[str, Path] | None 
 
 
 def cycles(found: list[Import] | None = None) -> list[list[str]]:
-    """Strongly connected groups of modules, largest first: eager and lazy imports together, except the declared
-    lazy ones of :data:`LAZY_UP` (the model's aliases call the analyses that take the model: a cycle by design)."""
+    """Strongly connected groups of modules, largest first.
+
+    Eager and lazy imports together, except the declared lazy ones of :data:`LAZY_UP` (the model's aliases call the
+    analyses that take the model: a cycle by design).
+    """
     found = found if found is not None else imports()
     graph: dict[str, set[str]] = defaultdict(set)
     for imp in found:

@@ -42,13 +42,13 @@ class LinedList(list):
 
 # libyaml's parser when PyYAML has it (about 5x faster: most of a cold start was spent scanning the prior files);
 # constructors and resolvers stay PyYAML's safe ones, and libyaml's nodes carry the same line marks
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeBase):
+class _Loader(_SafeBase):  # type: ignore[valid-type,misc]  # a base chosen at import time
     """The safe loader (libyaml's parser if present) with YAML 1.2 core-schema scalars and line bookkeeping."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
 
@@ -161,8 +161,10 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
 
 
 def read_yaml(path: Path) -> tuple[Any, list[Problem], bytes | None]:
-    """:func:`load_yaml`, plus the bytes that were parsed (None when the file could not be read), so that a digest
-    of the file is of the very bytes read, read once."""
+    """:func:`load_yaml`, plus the bytes that were parsed (None when the file could not be read).
+
+    A digest of the file is then of the very bytes read, read once.
+    """
     name = str(path)
     try:
         raw = read_limited(path, limits.MAX_FILE_BYTES, what="model file")

@@ -33,7 +33,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,7 @@ def evidence_grid(model: "BmesModel", grid: object, fixed: Mapping[str, object] 
     Parameters
     ----------
     model : BmesModel
+        The model whose variables and states the grid must name.
     grid : mapping, sequence of mappings, or pandas.DataFrame
         ``{variable: states}``: every combination (the Cartesian product, in the order given); ``states`` may be
         ``None`` or ``"*"`` for every state of the variable, and may contain ``None`` for "not entered". A sequence
@@ -150,9 +151,12 @@ def _key(ev: Mapping[str, object]) -> tuple:
 
 def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *, target: str, n_samples: int,
                      seed: int, level: float, keep_draws: bool) -> tuple[list[pd.DataFrame], list[np.ndarray | None]]:
-    """One frame per evidence set (a row per state: the summaries, the alert, the draws left out) and, if kept, the
-    draws. Every set of the block is evaluated under the same parameter sets, drawn once
-    (:func:`~bmes_bayes.sensitivity.posterior_draws_for`), so a set's draws equal ``model.sensitivity``'s."""
+    """One frame per evidence set and, if kept, the draws.
+
+    A frame has a row per state: the summaries, the alert, the draws left out. Every set of the block is evaluated under
+    the same parameter sets, drawn once (:func:`~bmes_bayes.sensitivity.posterior_draws_for`), so a set's draws equal
+    ``model.sensitivity``'s.
+    """
     states = model.network[target].states
     config = model.alert_config if getattr(model.alert_config, "variable", None) == target else None
     points: dict[int, np.ndarray] = {}
@@ -167,7 +171,7 @@ def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *
     frames, kept = [], []
     for i, ev in enumerate(sets):
         samples = by_set.get(i)
-        possible = None if samples is None else ~np.isnan(samples).any(axis=1)
+        possible: Any = None if samples is None else ~np.isnan(samples).any(axis=1)
         if samples is None or not possible.any():
             frame = pd.DataFrame({"state": list(states), **{c: np.nan for c in SUMMARY_COLUMNS},
                                   "alert": False, "impossible": True, "draws_left_out": n_samples})
@@ -224,17 +228,24 @@ class Atlas(ResultDisplay):
 
     @property
     def n_sets(self) -> int:
+        """The number of evidence sets."""
         return len(self.evidence)
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``set``, one per varied variable (NA: not entered), ``state, point, mean, median, lower, upper,
-        p_top, alert, impossible, draws_left_out`` (parameter sets under which that set's evidence is impossible,
-        left out of its summaries); sets in grid order, states by point posterior within a set."""
+        """One row per evidence set and state, sets in grid order, states by point posterior within a set.
+
+        Columns ``set``, one per varied variable (NA: not entered), ``state, point, mean, median, lower, upper, p_top,
+        alert, impossible, draws_left_out`` (parameter sets under which that set's evidence is impossible, left out of
+        its summaries).
+        """
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
-        """One row per evidence set: the varied variables, ``top`` (the point model's leading state), its ``point``
-        and ``p_top``, its interval, and ``alerts`` (the can't-miss states whose alert fires, comma-separated)."""
+        """One row per evidence set.
+
+        The varied variables, ``top`` (the point model's leading state), its ``point`` and ``p_top``, its interval, and
+        ``alerts`` (the can't-miss states whose alert fires, comma-separated).
+        """
         f = self.frame
         possible = f[~f["impossible"]]
         top = possible.loc[possible.groupby("set", sort=False)["point"].idxmax()].set_index("set")
@@ -257,9 +268,11 @@ class Atlas(ResultDisplay):
                              "probability": self.samples.reshape(-1)})
 
     def to_xarray(self) -> "xarray.Dataset":
-        """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra):
-        ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set``
-        (empty text: not entered); the fixed evidence, seed, level and model are in ``attrs``."""
+        """The kept draws as an ``xarray.Dataset`` (needs ``keep_draws=True`` and the ``xarray`` extra).
+
+        ``posterior`` with dims ``set``, ``draw``, ``state``; each varied variable is a coordinate along ``set`` (empty
+        text: not entered); the fixed evidence, seed, level and model are in ``attrs``.
+        """
         from .draws import xarray_module as _xarray
 
         if self.samples is None:
@@ -274,8 +287,11 @@ class Atlas(ResultDisplay):
                                  "disclaimer": DISCLAIMER})
 
     def to_parquet(self, path: "str | Path", *, overwrite: bool = False) -> Path:
-        """Write :meth:`to_frame` as Parquet (needs pyarrow: the ``atlas`` extra), with the run (target, draws,
-        level, seed, fixed evidence, model) in the file's metadata. Refuses to replace a file unless ``overwrite``."""
+        """Write :meth:`to_frame` as Parquet (needs pyarrow: the ``atlas`` extra).
+
+        The run (target, draws, level, seed, fixed evidence, model) goes in the file's metadata. Refuses to replace a
+        file unless ``overwrite``.
+        """
         try:
             import pyarrow  # noqa: F401
         except ImportError:
@@ -295,6 +311,7 @@ class Atlas(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """The leading states across the sets, the unstable rankings and the alerts that fire, in one sentence."""
         s = self.summary()
         ok = s[~s["impossible"]]
         tops = ok["top"].value_counts()
@@ -332,8 +349,10 @@ class Atlas(ResultDisplay):
         return [self.verdict, f"Fixed evidence: {fixed}"]
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 40) -> "Axes":
-        """A heat map of the point posterior, one row per evidence set (the first ``n``) and one column per state;
-        a dot marks a fired can't-miss alert. Returns the Axes."""
+        """A heat map of the point posterior, one row per evidence set (the first ``n``) and one column per state.
+
+        A dot marks a fired can't-miss alert. Returns the Axes.
+        """
         from .plotting import atlas_plot
 
         return atlas_plot(self.frame, self.variables, self.states, n=n, ax=ax,
@@ -370,11 +389,13 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     grid : mapping, sequence of mappings, or pandas.DataFrame
         The evidence sets (see :func:`evidence_grid`): e.g. ``{"joint": "*", "age_group": "*", "sex": "*"}``.
     fixed : mapping, optional
         Evidence common to every set, e.g. ``{"onset": "sudden"}``.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     n_samples : int, default 500
         Parameter sets drawn from the priors, the same for every evidence set.
     seed : int or None, default 0
@@ -394,6 +415,7 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     Returns
     -------
     Atlas
+        Per evidence set and state: the point posterior and the summaries of its draws, with the alerts.
 
     Raises
     ------
@@ -440,7 +462,8 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
                             f"bmes_bayes.limits.MEMORY_LIMIT ({limits.MEMORY_LIMIT / 2**30:.0f} GiB); "
                             f"keep_draws=False keeps only the summaries")
     blocks = [sets[i : i + block_size] for i in range(0, len(sets), block_size)]
-    options = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level, keep_draws=keep_draws)
+    options: dict[str, Any] = dict(target=target, n_samples=int(n_samples), seed=int(seed), level=level,
+                                   keep_draws=keep_draws)
     client, cluster = _workers(workers)
     try:
         if client is None:
@@ -458,8 +481,9 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
     for i, (frame, ev) in enumerate(zip(frames, sets)):
         frame.insert(0, "set", i)
         for j, var in enumerate(variables):
-            value = ev.get(var)
-            frame.insert(1 + j, var, pd.NA if value is None else (value if isinstance(value, str) else str(value)))
+            value: Any = ev.get(var)
+            column: Any = pd.NA if value is None else (value if isinstance(value, str) else str(value))
+            frame.insert(1 + j, var, column)
     frame = pd.concat(frames, ignore_index=True)
     samples = None
     if keep_draws:

@@ -691,9 +691,12 @@ _LOSSLESS = ("backslashreplace", "namereplace", "xmlcharrefreplace", "replace") 
 
 @contextlib.contextmanager
 def _console():
-    """For the length of a command: output that cannot fail on the terminal's encoding (``PYTHONIOENCODING=ascii``,
-    ``LANG=C``: characters it cannot show are written as backslash escapes), and SIGTERM unwinding like Ctrl-C so
-    that temporary files are removed. Both are put back afterwards (``main`` may be called in-process)."""
+    """For the length of a command.
+
+    Output that cannot fail on the terminal's encoding (``PYTHONIOENCODING=ascii``, ``LANG=C``: characters it cannot
+    show are written as backslash escapes), and SIGTERM unwinding like Ctrl-C so that temporary files are removed. Both
+    are put back afterwards (``main`` may be called in-process).
+    """
     saved = []
     for stream in (sys.stdout, sys.stderr):
         errors = getattr(stream, "errors", None)

@@ -79,7 +79,7 @@ class FactoredTable:
 def _slice(arr: np.ndarray, axes: tuple[str, ...], fixed: Mapping[str, int]) -> np.ndarray:
     if not fixed:
         return arr
-    idx = tuple([slice(None)] + [fixed.get(a, slice(None)) for a in axes])  # type: ignore[misc]
+    idx = tuple([slice(None)] + [fixed.get(a, slice(None)) for a in axes])
     return arr[idx]
 
 
@@ -108,7 +108,8 @@ def _compile_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where:
     def placed(arr: np.ndarray, parents: tuple[str, ...]) -> np.ndarray:
         """``arr`` with axes (S, *parents, K): fix what is fixed, put the rest on its axis of the output.
 
-        ``parents`` is in network order, as ``free`` is, so the kept axes are already in output order."""
+        ``parents`` is in network order, as ``free`` is, so the kept axes are already in output order.
+        """
         arr = _slice(arr, parents, {p: fixed[p] for p in parents if p in fixed})
         shape = [arr.shape[0]] + [1] * len(free) + [k]
         for p in parents:
@@ -279,9 +280,11 @@ class FullTables:
         self.n_samples = max(int(t.shape[0]) for t in self.tables.values())
 
     def table(self, node: str, fixed: Mapping[str, int]) -> np.ndarray:
+        """The CPT of ``node`` sliced at the states in ``fixed``, one leading axis per parameter set."""
         return _slice(self.tables[node], self._axes[node], fixed)
 
     def subset(self, start: int, stop: int) -> "FullTables":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         """Parameter sets ``start:stop`` (tables shared by every set, with a sample axis of 1, stay shared)."""
         return FullTables(self.net, {k: v if v.shape[0] == 1 else v[start:stop] for k, v in self.tables.items()})
 
@@ -306,8 +309,10 @@ class DrawnTables:
         self.factored_nodes = frozenset(n for n, cpd in spec.cpds.items() if isinstance(cpd, LogLinearCPD))
 
     def table(self, node: str, fixed: Mapping[str, int]) -> np.ndarray | FactoredTable:
+        """The CPT of ``node`` sliced at the states in ``fixed``; factored for a log-linear node."""
         return factor_node(self.spec, self.net, self.draws, node, fixed, self._where)
 
     def subset(self, start: int, stop: int) -> "DrawnTables":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         return DrawnTables(self.spec, self.net, self.draws.subset(start, stop))
 

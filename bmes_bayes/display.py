@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ class ModelInfo:
 
     @property
     def short(self) -> str:
+        """Network name and version, package version and the first 12 characters of the model digest."""
         return f"{self.name} {self.network_version} (bmes-bayes {self.package_version}, model {self.digest[:12]})"
 
 
@@ -73,8 +75,10 @@ class ResultDisplay:
         return "<div class='bmes-result'>" + "".join(parts) + "</div>"
 
     def to_dict(self) -> dict[str, object]:
-        """The result as plain Python data (JSON-ready): its kind, title, the rows of ``to_frame()``, the notes and,
-        when present, the evidence and the model's identity."""
+        """The result as plain Python data (JSON-ready).
+
+        Its kind, title, the rows of ``to_frame()``, the notes and, when present, the evidence and the model's identity.
+        """
         frame = self.to_frame()  # type: ignore[attr-defined]
         out: dict[str, object] = {"result": type(self).__name__, "title": self._title(),
                                   "columns": [str(c) for c in frame.columns],
@@ -104,9 +108,10 @@ class ResultDisplay:
         return self.to_html()
 
 
-def read_only(values: object, dtype: object = None) -> np.ndarray:
-    """A read-only copy of ``values`` as a numpy array, for a frozen result to hold (nothing can change it later,
-    and the caller's own array is left as it was).
+def read_only(values: Any, dtype: Any = None) -> np.ndarray:
+    """A read-only copy of ``values`` as a numpy array, for a frozen result to hold.
+
+    Nothing can change it later, and the caller's own array is left as it was.
 
     Parameters
     ----------
@@ -191,8 +196,11 @@ def _conflict_line(value: float) -> str:
 
 
 def draws_frame(samples: np.ndarray, states, stages=None) -> pd.DataFrame:
-    """Monte-Carlo draws in long form: ``draw, state, probability`` from ``(S, K)`` samples, or with ``stages``
-    ``stage, draw, state, probability`` from ``(n_stages, S, K)``."""
+    """Monte-Carlo draws in long form.
+
+    ``draw, state, probability`` from ``(S, K)`` samples, or with ``stages`` ``stage, draw, state, probability`` from
+    ``(n_stages, S, K)``.
+    """
     samples = np.asarray(samples)
     *lead, n, k = samples.shape
     blocks = int(np.prod(lead)) if lead else 1
@@ -217,8 +225,10 @@ def frame_text(frame: pd.DataFrame) -> str:
 
 
 def freeze(result: object, *names: str) -> None:
-    """Make the named array attributes of a frozen result read-only (a read-only view: the caller's array is left
-    as it was). Called from ``__post_init__``."""
+    """Make the named array attributes of a frozen result read-only.
+
+    Each becomes a read-only view: the caller's array is left as it was. Called from ``__post_init__``.
+    """
     for name in names:
         arr = np.asarray(getattr(result, name))
         if arr.flags.writeable:

@@ -1,6 +1,7 @@
-"""Monte-Carlo over the parameters, shared by every analysis that draws: parameter sets from the priors, exact
-posteriors under each (for one or many evidence sets, on the same draws), and the summaries of those draws that
-every result reports the same way (:func:`equal_tailed`, :func:`p_top`).
+"""Monte-Carlo over the parameters, shared by every analysis that draws.
+
+Parameter sets from the priors, exact posteriors under each (for one or many evidence sets, on the same draws), and the
+summaries of those draws that every result reports the same way (:func:`equal_tailed`, :func:`p_top`).
 
 This layer sits above the model and below the analyses (``sensitivity``, ``teaching``, ``atlas``), so each of them
 draws, counts impossible draws and summarises in one way.
@@ -45,9 +46,11 @@ KEEP_PARAMETERS_UP_TO = limits.KEEP_PARAMETERS_UP_TO   # parameter draws kept wi
 
 
 def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None]]]:
-    """Labels of the scalar parameters that draws vary, and where each lives: ``(parameter index, state index or
-    None)``. A two-state row stated for one state gives that state; a full row each state it allows; an odds ratio
-    itself. Fixed parameters are left out (they never vary)."""
+    """Labels of the scalar parameters that draws vary, and where each lives.
+
+    ``(parameter index, state index or None)``. A two-state row stated for one state gives that state; a full row each
+    state it allows; an odds ratio itself. Fixed parameters are left out (they never vary).
+    """
     labels: list[str] = []
     where: list[tuple[int, int | None]] = []
     for i, p in enumerate(spec.parameters):
@@ -72,12 +75,14 @@ def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.n
 def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
                     seed: None | int | np.random.Generator, progress: bool | None = None,
                     keep_parameters: bool = False) -> "tuple[np.ndarray, np.ndarray | None]":
-    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors: ``(S, K)``, and the
-    parameter sets themselves, ``(S, P)`` in the columns of :func:`parameter_columns` (None unless
-    ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a drawn CPT entry of exactly
-    zero, where the point model may have a positive one) gives a row of NaN: "impossible under this draw", which the
-    callers count and leave out, as distinct from "impossible under the model", which
-    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`."""
+    """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors.
+
+    ``(S, K)``, and the parameter sets themselves, ``(S, P)`` in the columns of :func:`parameter_columns` (None unless
+    ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a
+    drawn CPT entry of exactly zero, where the point model may have a positive one) gives a row of NaN: "impossible
+    under this draw", which the callers count and leave out, as distinct from "impossible under the model", which
+    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`.
+    """
     out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
                                       progress=progress, keep_parameters=keep_parameters)
     return out[0], params
@@ -132,8 +137,10 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
 
 def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: int = 1,
                  keep_parameters: bool = False, name: str = "n_samples") -> int:
-    """``n_samples`` checked: a whole number from 1 to :data:`bmes_bayes.limits.MAX_SAMPLES` whose draws (``stages``
-    arrays of ``(n_samples, K)``, plus the parameter sets when kept) fit in :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
+    """``n_samples`` checked.
+
+    A whole number from 1 to :data:`bmes_bayes.limits.MAX_SAMPLES` whose draws (``stages`` arrays of ``(n_samples, K)``,
+    plus the parameter sets when kept) fit in :data:`~bmes_bayes.limits.MEMORY_LIMIT`.
 
     Raises
     ------
@@ -147,10 +154,12 @@ def sample_count(model: "BmesModel", n_samples: object, target: str, *, stages: 
 
 
 def possible_draws(samples: np.ndarray, evidence: Mapping[str, object], *, stacklevel: int = 2) -> np.ndarray:
-    """Which rows of ``samples`` (``(S, K)``, or ``(stages, S, K)``: a draw must be possible at every stage) come
-    from a parameter set under which the evidence is possible; warns with the count of the others, and raises
-    :class:`ImpossibleEvidenceError` when there are none (possible under the point model, impossible under every
-    parameter set drawn)."""
+    """Which rows of ``samples`` come from a parameter set under which the evidence is possible.
+
+    ``samples`` is ``(S, K)``, or ``(stages, S, K)``: a draw must then be possible at every stage. Warns with the count
+    of the others, and raises :class:`ImpossibleEvidenceError` when there are none (possible under the point model,
+    impossible under every parameter set drawn).
+    """
     bad = np.isnan(samples).any(axis=-1)
     possible = ~(bad.any(axis=0) if bad.ndim == 2 else bad)
     n, k = possible.size, int((~possible).sum())
@@ -200,8 +209,11 @@ def relevant_parameters(model: "BmesModel", ev, target: str) -> list[int]:
 
 
 def equal_tailed(samples: np.ndarray, level: float, *, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The equal-tailed ``level`` interval of draws along ``axis``: the ``(1 - level)/2`` and ``(1 + level)/2``
-    quantiles (numpy's default linear interpolation). Every interval a result reports comes from here."""
+    """The equal-tailed ``level`` interval of draws along ``axis``.
+
+    The ``(1 - level)/2`` and ``(1 + level)/2`` quantiles (numpy's default linear interpolation). Every interval a
+    result reports comes from here.
+    """
     lo, hi = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=axis)
     return lo, hi
 
@@ -209,7 +221,8 @@ def equal_tailed(samples: np.ndarray, level: float, *, axis: int = 0) -> tuple[n
 def p_top(samples: np.ndarray) -> np.ndarray:
     """Share of draws (rows of ``(S, K)``, or ``(..., S, K)``) in which each state has the highest probability.
 
-    A tie goes to the first state (``argmax``), the rule every analysis uses."""
+    A tie goes to the first state (``argmax``), the rule every analysis uses.
+    """
     k = samples.shape[-1]
     top = samples.argmax(axis=-1)
     onehot = top[..., None] == np.arange(k)

@@ -10,6 +10,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,9 +33,11 @@ class Evidence:
 
     @property
     def variables(self) -> tuple[str, ...]:
+        """The entered variables, hard and soft."""
         return tuple(self.labels)
 
     def without(self, names: Sequence[str]) -> "Evidence":
+        """The same evidence with the variables ``names`` left out."""
         drop = set(names)
         return Evidence(
             {k: v for k, v in self.hard.items() if k not in drop},
@@ -51,9 +54,11 @@ def _soft_label(states: Sequence[str], vec: np.ndarray) -> str:
     return "soft(" + ", ".join(f"{s}:{x:.3g}" for s, x in zip(states, vec)) + ")"
 
 
-def as_mapping(evidence: object) -> object:
-    """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped);
-    anything else as it is."""
+def as_mapping(evidence: object) -> Any:
+    """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped).
+
+    Anything else as it is.
+    """
     import pandas as pd
 
     if isinstance(evidence, pd.Series):
@@ -134,7 +139,8 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
                 continue
             vec, msg = _likelihoods(name, [value[s] for s in var.states])
             if msg:
-                problem(lambda: msg)
+                text = msg
+                problem(lambda: text)
             else:
                 soft[name] = vec
         elif isinstance(value, np.ndarray) and value.ndim != 1:
@@ -147,7 +153,8 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
                 continue
             vec, msg = _likelihoods(name, list(value))
             if msg:
-                problem(lambda: msg)
+                text = msg
+                problem(lambda: text)
             else:
                 soft[name] = vec
         else:
@@ -164,7 +171,7 @@ def resolve_evidence(net: NetworkSpec, evidence: Mapping[str, object] | None) ->
     return Evidence(hard, soft, labels)
 
 
-def _likelihoods(name: str, values: list[object]) -> tuple[np.ndarray, str | None]:
+def _likelihoods(name: str, values: list[Any]) -> tuple[np.ndarray, str | None]:
     bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))]
     if bad:
         return np.empty(0), f"soft evidence for {name}: likelihoods must be numbers, got {shown(bad[0])}"

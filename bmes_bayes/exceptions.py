@@ -49,8 +49,10 @@ class ArgumentTypeError(ArgumentError, TypeError):
 
 
 class TooLargeError(ArgumentError):
-    """A request beyond one of the documented bounds (:mod:`bmes_bayes.limits`); the message states the estimated
-    memory and time it would have needed."""
+    """A request beyond one of the documented bounds (:mod:`bmes_bayes.limits`).
+
+    The message states the estimated memory and time it would have needed.
+    """
 
 
 class EvidenceError(ArgumentError):
@@ -68,8 +70,10 @@ class UnknownNameError(EvidenceError, KeyError):
 
 
 class BmesWarning(UserWarning):
-    """A result the package could compute but whose caller should know something about it (parameter sets drawn
-    from the priors under which the evidence is impossible, left out)."""
+    """A result the package could compute but whose caller should know something about it.
+
+    For example parameter sets drawn from the priors under which the evidence is impossible, left out.
+    """
 
 
 class ImpossibleEvidenceError(EvidenceError):
@@ -87,9 +91,10 @@ class ImpossibleEvidenceError(EvidenceError):
 
 
 class OutputError(BmesError, OSError):
-    """A file cannot be written where asked: it exists (and replacing was not asked for), it is a directory, a
-    device, a FIFO or a symbolic link, its directory is missing, or the file system refused. The message names the
-    path the caller gave (never a temporary file).
+    """A file cannot be written where asked.
+
+    It exists (and replacing was not asked for), it is a directory, a device, a FIFO or a symbolic link, its directory
+    is missing, or the file system refused. The message names the path the caller gave (never a temporary file).
 
     Attributes
     ----------
@@ -132,8 +137,10 @@ class SpecError(BmesError, ValueError):
 
 def listing(lines: Sequence[str], limit: int = SHOWN, *, total: int | None = None, indent: str = "",
             sep: str = "\n") -> str:
-    """The first ``limit`` of ``lines`` joined by ``sep``, then ``... and N more`` for the rest (``total`` when only
-    a prefix of the lines was built), so that no message grows with the size of a hostile input."""
+    """The first ``limit`` of ``lines`` joined by ``sep``, then ``... and N more`` for the rest.
+
+    ``total`` counts the lines when only a prefix of them was built. No message grows with the size of a hostile input.
+    """
     total = len(lines) if total is None else total
     head = list(lines[:limit])
     if total > len(head):
@@ -173,8 +180,10 @@ def did_you_mean(word: object, options: Sequence[str], otherwise: str = "") -> s
 
 
 def unknown_name_message(kind: str, word: object, options: Sequence[str], where: str = "") -> str:
-    """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller (at most 40
-    valid names are listed: an imported network may have thousands)."""
+    """``unknown variable 'fevr'; did you mean 'fever'? Valid: ...`` in one place for every caller.
+
+    At most 40 valid names are listed: an imported network may have thousands.
+    """
     options = list(options)
     hint = did_you_mean(word, options, ".")
     return f"unknown {kind} {shown(word)}{where}{hint} Valid {kind}s: {listing(options, 40, sep=', ')}"

@@ -39,8 +39,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 
 
 def _one_line(text: object) -> str:
-    """Free text as one line that every format can carry: control characters (and those XML forbids) dropped,
-    every run of whitespace, newlines included, made one space."""
+    """Free text as one line that every format can carry.
+
+    Control characters (and those XML forbids) dropped, every run of whitespace, newlines included, made one space.
+    """
     return " ".join(_CONTROL.sub("", str(text)).split())
 
 
@@ -248,7 +250,20 @@ _WRITERS = {"bif": _bif, "xmlbif": _xmlbif, "xdsl": _xdsl, "net": _hugin_net, "u
 
 
 def export_text(model: "BmesModel", fmt: Format) -> str:
-    """The network in ``fmt`` as text (every probability written to full double precision)."""
+    """The network in ``fmt`` as text (every probability written to full double precision).
+
+    Parameters
+    ----------
+    model : BmesModel
+        The model whose network and point CPTs are written.
+    fmt : {"bif", "xmlbif", "xdsl", "net", "uai"}
+        The file format.
+
+    Returns
+    -------
+    str
+        The file's text.
+    """
     from . import _checks
 
     return _WRITERS[_checks.choice(fmt, "fmt", tuple(_WRITERS))](model)
@@ -256,6 +271,22 @@ def export_text(model: "BmesModel", fmt: Format) -> str:
 
 def export(model: "BmesModel", fmt: Format, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write the network to ``path`` in ``fmt`` atomically (refusing to overwrite unless asked).
+
+    Parameters
+    ----------
+    model : BmesModel
+        The model whose network and point CPTs are written.
+    fmt : {"bif", "xmlbif", "xdsl", "net", "uai"}
+        The file format (:func:`export_text`).
+    path : str or Path
+        The file to write.
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The path written.
 
     Raises
     ------

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import _checks
 from .exceptions import ArgumentTypeError, BmesError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
-from .spec import NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
+from .spec import LogLinearCPD, NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
 
 __all__ = ["load_network", "DEFAULT_ESS"]
 
@@ -64,7 +64,8 @@ def _spec(path: Path, target: str | None, ess: float):
                       path=str(path), digest=digest)
     rule = (f"no priors given: uncertainty by a stated rule, a Dirichlet with equivalent sample size {ess:g} per row "
             "centred on the file's row (rows with a zero kept fixed)")
-    cpds, params, problems = {}, [], []
+    cpds: dict[str, TableCPD | LogLinearCPD] = {}
+    params, problems = [], []
     for v in variables:
         table = np.asarray(tables[v.name], dtype=float).reshape(-1, v.card)
         rows = []
@@ -104,6 +105,7 @@ def load_network(path: str | Path, *, target: str | None = None, ess: float = DE
     Returns
     -------
     BmesModel
+        The compiled model, with a Dirichlet of equivalent sample size ``ess`` on every row.
 
     Raises
     ------

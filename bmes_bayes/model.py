@@ -55,6 +55,15 @@ class BmesModel:
     contraction plans are cached per model (a bounded cache; :meth:`clear_cache`), so repeated queries do not
     rebuild anything.
 
+    Parameters
+    ----------
+    network : NetworkSpec
+        The validated network (:func:`bmes_bayes.spec.network.load_network`).
+    priors : PriorSpec
+        The validated priors of that network.
+    backend : Backend, optional
+        The exact inference engine; default the contraction :class:`~bmes_bayes.inference.Engine`.
+
     Examples
     --------
     >>> import bmes_bayes
@@ -109,8 +118,11 @@ class BmesModel:
     # ------------------------------------------------------------------------------------- for analyses
     @property
     def tables(self) -> FullTables:
-        """The compiled point CPTs (one array per node, leading axis of length 1), read-only: what analyses perturb
-        with ``model.tables.with_table(node, table)`` and pass back as ``source`` to :meth:`query`."""
+        """The compiled point CPTs (one array per node, leading axis of length 1), read-only.
+
+        What analyses perturb with ``model.tables.with_table(node, table)`` and pass back as ``source`` to
+        :meth:`query`.
+        """
         return self._tables
 
     @property
@@ -119,8 +131,11 @@ class BmesModel:
         return self._point
 
     def relevant_nodes(self, ev: Evidence, target: str) -> tuple[str, ...]:
-        """The nodes that can enter P(target | evidence): the ancestral set of the target and the evidence, in
-        network order. Any other node is barren for this query and cannot move its answer."""
+        """The nodes that can enter P(target | evidence).
+
+        The ancestral set of the target and the evidence, in network order. Any other node is barren for this query and
+        cannot move its answer.
+        """
         return self._engine.relevant_nodes(target, frozenset(ev.hard), frozenset(ev.soft))
 
     def clear_cache(self) -> None:
@@ -139,8 +154,10 @@ class BmesModel:
         return resolve_evidence(self.network, evidence)
 
     def target_name(self, target: str) -> str:
-        """The variable an analysis is about: ``target`` itself, or for ``"diagnosis"`` in a network without a
-        variable of that name (an imported one) the variable whose role is diagnosis.
+        """The variable an analysis is about.
+
+        ``target`` itself, or for ``"diagnosis"`` in a network without a variable of that name (an imported one) the
+        variable whose role is diagnosis.
 
         Raises
         ------
@@ -157,9 +174,11 @@ class BmesModel:
         raise UnknownNameError(unknown_name_message("variable", target, self.network.names, where=" as target"))
 
     def possible(self, ev: Evidence, source: TableSource | None = None) -> np.ndarray:
-        """Whether evidence ``ev`` (from :meth:`resolve`) has non-zero probability under each parameter set of
-        ``source`` (the point model by default): a boolean array ``(S,)``, exact (the support of every CPT is
-        contracted, no tolerance)."""
+        """Whether evidence ``ev`` (from :meth:`resolve`) has non-zero probability under each parameter set.
+
+        The parameter sets are those of ``source`` (the point model by default). A boolean array ``(S,)``, exact (the
+        support of every CPT is contracted, no tolerance).
+        """
         source = source if source is not None else self._tables
         if not len(ev):
             return np.ones(source.n_samples, dtype=bool)
@@ -290,10 +309,12 @@ class BmesModel:
         return tuple(out)
 
     def _variant_tables(self, variants: "list[tuple[str, int]]") -> DrawnTables:
-        """The point parameters with one parameter set per (variable, state) variant: in set s every row of that
-        variable's own CPT keeps only that state's probability (the others zero), which is what entering it as hard
-        evidence does. Compiled on demand, so the log-linear diagnosis stays factored (never a full table per
-        variant)."""
+        """The point parameters with one parameter set per (variable, state) variant.
+
+        In set s every row of that variable's own CPT keeps only that state's probability (the others zero), which is
+        what entering it as hard evidence does. Compiled on demand, so the log-linear diagnosis stays factored (never a
+        full table per variant).
+        """
         n = len(variants)
         vals = [np.repeat(v, n, axis=0) for v in self._point.values]
         sets: dict[str, list[tuple[int, int]]] = {}
@@ -306,8 +327,11 @@ class BmesModel:
         return DrawnTables(self.priors, self.network, Draws(self.priors, tuple(vals)))
 
     def prior_marginal(self, variable: str) -> np.ndarray:
-        """P(variable) with no evidence (exact, computed once per model and kept): the denominator every
-        evidence-free question shares, such as each item's own probability in the conflict measure."""
+        """P(variable) with no evidence (exact, computed once per model and kept).
+
+        The denominator every evidence-free question shares, such as each item's own probability in the conflict
+        measure.
+        """
         if variable not in self._prior_marginals:
             _checks.variable(self.network, variable)
             p = self.query(self.resolve(None), variable).posterior[0].copy()
@@ -316,9 +340,11 @@ class BmesModel:
         return self._prior_marginals[variable]
 
     def item_log_probabilities(self, ev: Evidence) -> dict[str, float]:
-        """ln P(e_i) of each entered item on its own, from the prior marginals (no query per item): the prior
-        probability of a hard state, or the likelihood-weighted sum for soft evidence. The terms of Jensen's
-        conflict measure (:func:`bmes_bayes.teaching.conflict.conflict`)."""
+        """The log-probability ln P(e_i) of each entered item on its own, from the prior marginals (no query per item).
+
+        The prior probability of a hard state, or the likelihood-weighted sum for soft evidence. The terms of Jensen's
+        conflict measure (:func:`bmes_bayes.teaching.conflict.conflict`).
+        """
         out = {}
         with np.errstate(divide="ignore"):
             for name in ev.labels:
@@ -341,9 +367,11 @@ class BmesModel:
         return conflict(self, evidence, target=target)
 
     def sensitivity(self, evidence: Mapping[str, object] | None = None, **options: object) -> "Uncertainty":
-        """Deprecated name of :meth:`uncertainty` (which computes an :class:`~bmes_bayes.sensitivity.Uncertainty`):
-        the same call, with a ``DeprecationWarning``. Sensitivity analyses proper are :meth:`one_way`,
-        :meth:`sensitivity_function`, :meth:`admissible_deviation`, :meth:`tune` and :meth:`sobol`."""
+        """Deprecated name of :meth:`uncertainty` (which computes an :class:`~bmes_bayes.sensitivity.Uncertainty`).
+
+        The same call, with a ``DeprecationWarning``. Sensitivity analyses proper are :meth:`one_way`,
+        :meth:`sensitivity_function`, :meth:`admissible_deviation`, :meth:`tune` and :meth:`sobol`.
+        """
         import warnings
 
         warnings.warn("BmesModel.sensitivity() is now BmesModel.uncertainty() (the same call and result); the old "
@@ -364,8 +392,10 @@ class BmesModel:
 
     def delta_uncertainty(self, evidence: Mapping[str, object] | None = None, *, target: str = "diagnosis",
                           level: float = 0.9) -> "DeltaUncertainty":
-        """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`: first-order (delta-method) standard
-        deviations and intervals, from one batched exact inference of ``2 x D`` perturbed parameter sets.
+        """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`.
+
+        First-order (delta-method) standard deviations and intervals, from one batched exact inference of ``2 x D``
+        perturbed parameter sets.
 
         The method form of :func:`bmes_bayes.sensitivity.delta_uncertainty`, where every parameter is described.
         """
@@ -535,8 +565,9 @@ class BmesModel:
 
     def likelihood_ratio(self, finding: str, diagnosis: str, evidence: Mapping[str, object] | None = None, *,
                          positive: str | None = None, context: object = UNSET) -> "LikelihoodRatio":
-        """Positive and negative likelihood ratios of a finding for a diagnosis, in a context (the evidence already
-        known), with pre- and post-test probabilities.
+        """Positive and negative likelihood ratios of a finding for a diagnosis, in a context.
+
+        The context is the evidence already known; the result carries the pre- and post-test probabilities.
 
         The method form of :func:`bmes_bayes.teaching.likelihood_ratio`, where every parameter is described.
         """
@@ -596,6 +627,11 @@ def load_model(path: str | Path | None = None, *, priors: str | Path | None = No
         Default: the network and priors shipped with the package.
     priors : path, optional
         A prior YAML file or directory. Default: ``priors/`` beside the network's directory.
+
+    Returns
+    -------
+    BmesModel
+        The compiled model.
 
     Raises
     ------

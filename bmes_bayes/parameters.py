@@ -25,9 +25,11 @@ class Draws:
 
     @property
     def n_samples(self) -> int:
+        """The number of parameter sets (1 for the point parameters)."""
         return int(self.values[0].shape[0]) if self.values else 1
 
     def subset(self, start: int, stop: int) -> "Draws":
+        """The parameter sets ``start`` to ``stop`` (exclusive) only."""
         """Parameter sets ``start:stop`` (views, no copy)."""
         return Draws(self.spec, tuple(v[start:stop] for v in self.values))
 
@@ -36,6 +38,7 @@ class Draws:
         return Draws(self.spec, tuple(v[indices] for v in self.values))
 
     def replace(self, index: int, value: np.ndarray) -> "Draws":
+        """The same draws with parameter ``index`` replaced by ``value``."""
         vals = list(self.values)
         vals[index] = value
         return Draws(self.spec, tuple(vals))
@@ -105,13 +108,15 @@ TINY = np.finfo(float).tiny   # the smallest normal double, 2.2e-308: the floor 
 
 
 def _floor(rows: np.ndarray) -> np.ndarray:
-    """Rows whose draw underflowed (an entry of exactly 0 or subnormal: a tiny concentration): those entries raised
-    to :data:`TINY`, the row renormalised. Rows without one are returned untouched, so ordinary draws stay
-    bit-identical.
+    """Rows whose draw underflowed (an entry of exactly 0 or subnormal: a tiny concentration).
+
+    Those entries raised to :data:`TINY`, the row renormalised. Rows without one are returned untouched, so ordinary
+    draws stay bit-identical.
 
     A Dirichlet entry with a small alpha is below 1e-308 with a large probability (for alpha = 1e-3, about half
     the time), which double precision stores as 0: the draw would then rule out evidence that the model (and the
-    prior) allow. The true value is below the floor, so the change is below 1e-307 on the probability scale."""
+    prior) allow. The true value is below the floor, so the change is below 1e-307 on the probability scale.
+    """
     zero = rows < TINY
     if not zero.any():
         return rows
@@ -123,8 +128,11 @@ def _floor(rows: np.ndarray) -> np.ndarray:
 
 
 def _dirichlet(alpha: np.ndarray, support: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Dirichlet draws on the states of ``support``; structural zeros (alpha 0) stay exactly zero, an entry that
-    underflowed is floored at :data:`TINY` (see :func:`_floor`)."""
+    """Dirichlet draws on the states of ``support``.
+
+    Structural zeros (alpha 0) stay exactly zero, an entry that underflowed is floored at :data:`TINY` (see
+    :func:`_floor`).
+    """
     if len(support) == len(alpha):
         return _floor(rng.dirichlet(alpha, size=n))
     out = np.zeros((n, len(alpha)))
@@ -133,9 +141,12 @@ def _dirichlet(alpha: np.ndarray, support: np.ndarray, rng: np.random.Generator,
 
 
 def _log_rows(alpha: np.ndarray, u: np.ndarray, g: np.ndarray, support: np.ndarray, k: int) -> np.ndarray:
-    """Rows normalised in log space where Gamma quantiles underflowed: ``log g = (log u + ln Gamma(alpha + 1)) /
-    alpha`` for an underflowed quantile (the small-g form of the regularised incomplete gamma, P(alpha, g) =
-    g^alpha / Gamma(alpha + 1) (1 + O(g))), ``log g`` itself otherwise; then floored at :data:`TINY`."""
+    """Rows normalised in log space where Gamma quantiles underflowed.
+
+    ``log g = (log u + ln Gamma(alpha + 1)) / alpha`` for an underflowed quantile (the small-g form of the regularised
+    incomplete gamma, P(alpha, g) = g^alpha / Gamma(alpha + 1) (1 + O(g))), ``log g`` itself otherwise; then floored at
+    :data:`TINY`.
+    """
     from scipy import special  # imported when used: drawing and querying never need scipy (a faster start)
 
     with np.errstate(divide="ignore"):

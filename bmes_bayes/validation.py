@@ -158,9 +158,11 @@ class Validation(ResultDisplay):
         return out.sort_values(["half", "diagnosis"], key=lambda col: col.map(key)).reset_index(drop=True)
 
     def cant_miss(self, model: str = "network") -> pd.DataFrame:
-        """Per half and can't-miss cause: its alert threshold, the cases of that cause, the share of them whose
-        probability reached the threshold (recall), and the share of the other cases that raised the same alert
-        (burden)."""
+        """Per half and can't-miss cause.
+
+        Its alert threshold, the cases of that cause, the share of them whose probability reached the threshold
+        (recall), and the share of the other cases that raised the same alert (burden).
+        """
         rows = []
         g = self.predictions[self.predictions["model"] == model]
         for half in HALVES:
@@ -175,8 +177,11 @@ class Validation(ResultDisplay):
         return pd.DataFrame(rows)
 
     def alert_burden(self, model: str = "network") -> pd.DataFrame:
-        """Per half: the mean number of can't-miss alerts per case on cases whose cause is not can't-miss, and the
-        share of those cases with at least one alert."""
+        """Per half.
+
+        The mean number of can't-miss alerts per case on cases whose cause is not can't-miss, and the share of those
+        cases with at least one alert.
+        """
         g = self.predictions[self.predictions["model"] == model]
         causes = [c for c, _ in self.alert_thresholds]
         rows = []
@@ -202,8 +207,11 @@ class Validation(ResultDisplay):
         return pd.DataFrame(rows)
 
     def misses(self, half: str = "frozen", model: str = "network") -> pd.DataFrame:
-        """Cases whose reference diagnosis was not ranked first: id, diagnosis, top, p_top, p_true, rank, and the
-        evidence conflict (conf > 0: the coded findings pull against each other; check the coding first)."""
+        """Cases whose reference diagnosis was not ranked first.
+
+        Id, diagnosis, top, p_top, p_true, rank, and the evidence conflict (conf > 0: the coded findings pull against
+        each other; check the coding first).
+        """
         g = self._one(half, model)
         g = g[g["top"] != g["diagnosis"]]
         return g[["id", "diagnosis", "acceptable", "presentation", "top", "p_top", "p_true", "rank", "conflict",
@@ -275,8 +283,10 @@ class Validation(ResultDisplay):
         return "".join(parts)
 
     def reliability_png(self) -> bytes:
-        """The reliability diagrams of both halves side by side, as PNG bytes (for the model card and
-        ``validate --plot``)."""
+        """The reliability diagrams of both halves side by side, as PNG bytes.
+
+        For the model card and ``validate --plot``.
+        """
         import io
 
         from matplotlib.figure import Figure
@@ -290,8 +300,11 @@ class Validation(ResultDisplay):
         return buf.getvalue()
 
     def plot(self, ax: "Axes | None" = None, *, half: str = "frozen") -> "Axes":
-        """Reliability diagram of the top probability on ``half``: accuracy against confidence per bin, for the
-        network and each baseline that is not flat, with the diagonal of perfect calibration."""
+        """Reliability diagram of the top probability on ``half``.
+
+        Accuracy against confidence per bin, for the network and each baseline that is not flat, with the diagonal of
+        perfect calibration.
+        """
         from .plotting import reliability_plot
 
         frames = {m: self.reliability(half, m) for m in MODELS if m != "flat" and m in set(self.predictions["model"])}
@@ -307,6 +320,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     Parameters
     ----------
     model : BmesModel
+        The model to score (its network must fit the cases, unless ``drop_unknown``).
     cases : CaseSet or path, optional
         Default: the shipped set (``validation/``).
     models : sequence of str
@@ -317,6 +331,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
     Returns
     -------
     Validation
+        The predictions of every model scored on every case; the summaries are computed from them.
     """
     if isinstance(models, (str, bytes)) or not isinstance(models, Iterable):
         raise ArgumentTypeError(f"models must be a list of model names ({', '.join(MODELS)}), got {shown(models)}")

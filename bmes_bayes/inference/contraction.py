@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -78,8 +79,11 @@ class _Plan:
 
 
 class _Cache:
-    """A bounded, thread-safe least-recently-used mapping; its size is read from :mod:`bmes_bayes.limits` at each
-    insertion (``limit``: the attribute's name), so raising the bound there takes effect at once."""
+    """A bounded, thread-safe least-recently-used mapping.
+
+    Its size is read from :mod:`bmes_bayes.limits` at each insertion (``limit``: the attribute's name), so raising the
+    bound there takes effect at once.
+    """
 
     def __init__(self, limit: str):
         self._limit = limit
@@ -113,12 +117,19 @@ class _Cache:
         return {"_limit": self._limit}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["_limit"])
+        self.__init__(state["_limit"])  # type: ignore[misc]  # re-initialise this instance after unpickling
 
 
 class Engine:
     """Exact posterior queries on one network structure; tables come from a :class:`TableSource`.
 
+    Parameters
+    ----------
+    net : NetworkSpec
+        The network structure queried.
+
+    Notes
+    -----
     ``fast`` (a class attribute, True by default) lets a query whose source hands over a log-linear node by its
     weights take the exact fast path of :mod:`bmes_bayes.inference.loglinear`; set it to False on an instance to
     force the generic contraction (the tests compare the two).
@@ -417,8 +428,11 @@ SMALL_STEP = 4096  # elements in a pairwise step below which np.einsum beats a b
 
 
 def _blas(x: np.ndarray) -> np.ndarray:
-    """``x`` C-contiguous: numpy runs a batched product with a strided (e.g. transposed-view) operand in a generic
-    loop about 20x slower than BLAS, so copying the operand first is much the cheaper path."""
+    """``x`` C-contiguous.
+
+    Numpy runs a batched product with a strided (e.g. transposed-view) operand in a generic loop about 20x slower than
+    BLAS, so copying the operand first is much the cheaper path.
+    """
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
@@ -484,7 +498,7 @@ def _log_contract(eq: str, log_ops: list[np.ndarray]) -> np.ndarray:
             del arrays[i]
             del terms[i]
         union = "".join(dict.fromkeys("".join(step_terms)))
-        total = 0.0
+        total: Any = 0.0
         for arr, term in zip(picked, step_terms):
             # move the operand's axes into union order, with size-1 axes for labels it lacks
             order = sorted(range(len(term)), key=lambda j: union.index(term[j]))

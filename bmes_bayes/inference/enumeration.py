@@ -57,12 +57,19 @@ def full_tables(source: TableSource, net: NetworkSpec) -> dict[str, np.ndarray]:
 
 
 class Enumeration:
-    """The brute-force backend: the same ``query``/``possible`` interface as the contraction engine."""
+    """The brute-force backend: the same ``query``/``possible`` interface as the contraction engine.
+
+    Parameters
+    ----------
+    net : NetworkSpec
+        The network structure queried.
+    """
 
     def __init__(self, net: NetworkSpec):
         self.net = net
 
     def relevant_nodes(self, target: str, hard: frozenset[str], soft: frozenset[str]) -> tuple[str, ...]:
+        """The ancestral set of the target and the evidence, in network order."""
         keep = ancestral_set(self.net, [target, *hard, *soft])
         return tuple(n for n in self.net.names if n in keep)
 

@@ -45,8 +45,15 @@ def to_pgmpy(model: "BmesModel", tables: dict[str, np.ndarray] | None = None):
 
     Parameters
     ----------
+    model : BmesModel
+        The model whose structure and states are used.
     tables : dict, optional
         CPT arrays in the package's layout ``([1,] *parent cards, card)``; default the point model's.
+
+    Returns
+    -------
+    pgmpy.models.DiscreteBayesianNetwork
+        The network with one ``TabularCPD`` per node.
     """
     DiscreteBayesianNetwork, TabularCPD = _pgmpy()
     net = model.network
@@ -72,9 +79,12 @@ READERS = {".bif": "BIFReader", ".bifxml": "XMLBIFReader", ".xml": "XMLBIFReader
 
 
 def _read_uai(path: Path, text: str):
-    """UAI (BAYES) by its specification: each function's scope lists the parents then the child, and its table runs
-    in C order over the scope (the child fastest). Read here rather than by pgmpy's UAIReader, which takes the
-    child as the slowest axis, orders parents by the graph and cannot parse exponents ("1e-05")."""
+    """UAI (BAYES) by its specification.
+
+    Each function's scope lists the parents then the child, and its table runs in C order over the scope (the child
+    fastest). Read here rather than by pgmpy's UAIReader, which takes the child as the slowest axis, orders parents by
+    the graph and cannot parse exponents ("1e-05").
+    """
     tokens = text.split()
     pos = 0
 
@@ -102,7 +112,7 @@ def _read_uai(path: Path, text: str):
     n = take_count("the number of variables", 1)
     cards = [take_count("a variable's number of states", 1) for _ in range(n)]
     n_functions = take_count("the number of functions")
-    scopes = []
+    scopes: list[list[int]] = []
     for f in range(n_functions):
         k = take_count(f"the size of function {f}'s scope", 1)
         scope = [take() for _ in range(k)]
@@ -138,8 +148,23 @@ def read_network_file(path: str | Path) -> tuple[list[str], dict[str, tuple[str,
     """Read a discrete Bayesian network with pgmpy's readers (BIF, XMLBIF, XDSL, Hugin NET, UAI).
 
     pgmpy's readers are used, not pyAgrum's, because pgmpy is already a dependency and keeps probabilities in double
-    precision (pyAgrum parses BIF and NET as C++ floats). Returns the variable names (in file order), their states,
-    their parents, and each CPT as an array ``(*parent cards, card)`` in the order of ``parents``.
+    precision (pyAgrum parses BIF and NET as C++ floats).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.bif``, ``.bifxml``/``.xml``, ``.xdsl``, ``.net`` or ``.uai`` file.
+
+    Returns
+    -------
+    names : list of str
+        The variable names, in file order.
+    states : dict
+        The states of each variable.
+    parents : dict
+        The parents of each variable.
+    cpts : dict
+        Each CPT as an array ``(*parent cards, card)`` in the order of ``parents``.
 
     Raises
     ------

@@ -11,9 +11,11 @@ __all__ = ["literal", "new_axes"]
 
 
 def literal(text: object) -> str:
-    """Text shown as written in a matplotlib label: every ``$`` escaped, so that a name or title like ``$\\frac$``
-    is not parsed as mathtext (which fails when the figure is drawn). Every label built from a name, a state, a
-    stage, a title or any other text a user gave goes through this function.
+    r"""Text shown as written in a matplotlib label.
+
+    Every ``$`` escaped, so that a name or title like ``$\\frac$`` is not parsed as mathtext (which fails when the
+    figure is drawn). Every label built from a name, a state, a stage, a title or any other text a user gave goes
+    through this function.
 
     Parameters
     ----------

@@ -1,9 +1,12 @@
-"""The charts of the results: each takes a result's frame (and labels) and returns the Axes it drew on; none sees
-a model or recomputes anything. matplotlib is imported lazily."""
+"""The charts of the results.
+
+Each takes a result's frame (and labels) and returns the Axes it drew on; none sees a model or recomputes anything.
+matplotlib is imported lazily.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -56,9 +59,11 @@ def _diagnosis_colors(states) -> dict[str, object]:
 
 def trajectory_plot(frame: pd.DataFrame, *, states, diagnoses, level: float, title: str, bands: int = 3,
                     ax: "Axes | None" = None) -> "Axes":
-    """Work-up trajectory from a long frame (``stage_index, stage, diagnosis, probability, lower, upper, alert``):
-    one line per diagnosis across the stages, the credible band shaded for the ``bands`` most probable diagnoses
-    at the last stage (more bands overlap into a blur), a red ring where a can't-miss alert fires."""
+    """Work-up trajectory from a long frame (``stage_index, stage, diagnosis, probability, lower, upper, alert``).
+
+    One line per diagnosis across the stages, the credible band shaded for the ``bands`` most probable diagnoses at the
+    last stage (more bands overlap into a blur), a red ring where a can't-miss alert fires.
+    """
     ax = new_axes(ax, size=(8.0, 4.6))
     colors = _diagnosis_colors(states)
     stages = frame.drop_duplicates("stage_index").sort_values("stage_index")
@@ -99,8 +104,10 @@ def trajectory_plot(frame: pd.DataFrame, *, states, diagnoses, level: float, tit
 
 
 def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Diverging bars of weight of evidence (columns ``variable, state, value, lr``), first item on top:
-    right (green) speaks for the hypothesis, left (red) against."""
+    """Diverging bars of weight of evidence (columns ``variable, state, value, lr``), first item on top.
+
+    Right (green) speaks for the hypothesis, left (red) against.
+    """
     import numpy as np
 
     ax = new_axes(ax, size=(7.5, 0.45 * max(len(frame), 3) + 1.6))
@@ -114,7 +121,7 @@ def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = 
     ax.barh(y, shown, color=colors, alpha=0.85)
     for yi, v, s, lr in zip(y, values, shown, data["lr"]):
         text = (f"{v:+.1f}" if np.isfinite(v) else ("+inf" if v > 0 else "-inf")) + f"  (LR {lr:.3g})"
-        ax.text(s + (0.02 if s >= 0 else -0.02) * span, yi, text, va="center", ha="left" if s >= 0 else "right",
+        ax.text(s + (0.02 if s >= 0 else -0.02) * span, float(yi), text, va="center", ha="left" if s >= 0 else "right",
                 fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(list(y), [literal(f"{v} = {s}") for v, s in zip(data["variable"], data["state"])], fontsize=8)
@@ -125,8 +132,11 @@ def woe_plot(frame: pd.DataFrame, *, unit: str, title: str, ax: "Axes | None" = 
 
 
 def what_if_plot(frame: pd.DataFrame, *, target: str, actual: float, ax: "Axes | None" = None) -> "Axes":
-    """What-if dots (columns ``variable, state, observed, possible, p_target``): P(target) under each state of each
-    observed item; the observed state is a filled diamond, alternatives open circles labelled with their state."""
+    """What-if dots (columns ``variable, state, observed, possible, p_target``).
+
+    P(target) under each state of each observed item; the observed state is a filled diamond, alternatives open circles
+    labelled with their state.
+    """
     ax = new_axes(ax, size=(7.5, 0.5 * max(frame["variable"].nunique(), 3) + 1.6))
     variables = list(dict.fromkeys(frame["variable"]))[::-1]
     for yi, var in enumerate(variables):
@@ -177,7 +187,7 @@ def fagan_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
         y = np.log(lr) / 2
         ax.hlines(y, 0.97, 1.03, color="black", lw=0.8)
         ax.text(1.05, y, f"{lr:g}", ha="left", va="center", fontsize=7)
-    colors = {"positive": "#C44E52", "negative": "#4C72B0"}
+    colors: dict[Any, str] = {"positive": "#C44E52", "negative": "#4C72B0"}
     for r in frame.itertuples():
         y0, y2 = -logit(r.pre_test), logit(r.post_test)
         ax.plot([0, 2], [y0, y2], "-", color=colors.get(r.result, "grey"), lw=1.6,
@@ -196,8 +206,11 @@ def fagan_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
 
 
 def next_test_plot(frame: pd.DataFrame, *, entropy: float, ax: "Axes | None" = None) -> "Axes":
-    """Which test next (columns ``finding, stage, entropy_reduction, cant_miss_change``): bars of the expected
-    entropy reduction in bits, best on top, with the expected can't-miss change as dots on a second axis."""
+    """Which test next (columns ``finding, stage, entropy_reduction, cant_miss_change``).
+
+    Bars of the expected entropy reduction in bits, best on top, with the expected can't-miss change as dots on a second
+    axis.
+    """
     import numpy as np
 
     ax = new_axes(ax, size=(7.5, 0.4 * max(len(frame), 3) + 1.6))
@@ -219,8 +232,10 @@ def next_test_plot(frame: pd.DataFrame, *, entropy: float, ax: "Axes | None" = N
 
 
 def alert_plot(frame: pd.DataFrame, *, level: float, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Can't-miss diagnoses (columns ``diagnosis, threshold, probability, lower, upper, alert``), first row on top:
-    the probability as a dot with its credible interval, the threshold as a vertical bar, log scale; red rows fire."""
+    """Can't-miss diagnoses (columns ``diagnosis, threshold, probability, lower, upper, alert``), first row on top.
+
+    The probability as a dot with its credible interval, the threshold as a vertical bar, log scale; red rows fire.
+    """
     import numpy as np
 
     ax = new_axes(ax, size=(7.5, 0.45 * max(len(frame), 3) + 1.4))
@@ -248,8 +263,10 @@ def alert_plot(frame: pd.DataFrame, *, level: float, title: str, ax: "Axes | Non
 
 
 def tornado_plot(frame: pd.DataFrame, *, point: float, title: str, ax: "Axes | None" = None) -> "Axes":
-    """One bar per parameter from ``p_low`` to ``p_high`` (columns ``parameter, p_low, p_high``), widest on top,
-    with the point posterior as a vertical line."""
+    """One bar per parameter from ``p_low`` to ``p_high``, widest on top.
+
+    ``frame`` has columns ``parameter, p_low, p_high``; the point posterior is drawn as a vertical line.
+    """
     ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
     data = frame.iloc[::-1].reset_index(drop=True)
     y = list(range(len(data)))
@@ -299,9 +316,11 @@ def admissible_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None
 
 
 def tuning_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Arrows from ``x0`` to ``x_new`` per candidate change, smallest distance on top; the plausible range of a
-    clinical parameter (``plausible_low``/``plausible_high``, when given) as a grey band behind its arrow. A log axis
-    when odds ratios are among the changes, else the probability scale [0, 1]."""
+    """Arrows from ``x0`` to ``x_new`` per candidate change, smallest distance on top.
+
+    The plausible range of a clinical parameter (``plausible_low``/``plausible_high``, when given) as a grey band behind
+    its arrow. A log axis when odds ratios are among the changes, else the probability scale [0, 1].
+    """
     ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
     data = frame.iloc[::-1].reset_index(drop=True)
     if "plausible_low" in data:
@@ -348,8 +367,11 @@ def sobol_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> 
 
 def reliability_plot(frames: "dict[str, pd.DataFrame]", *, ece: "dict[str, float]", title: str,
                      ax: "Axes | None" = None) -> "Axes":
-    """Reliability diagram: per model, accuracy against mean confidence of the top probability in each bin
-    (frames with columns ``confidence, accuracy, n``); marker area grows with the number of cases in the bin."""
+    """Reliability diagram.
+
+    Per model, accuracy against mean confidence of the top probability in each bin (frames with columns ``confidence,
+    accuracy, n``); marker area grows with the number of cases in the bin.
+    """
     ax = new_axes(ax, (5.2, 4.6))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
     colors = {"network": "#C44E52", "independent_findings": "#4C72B0", "context_risk": "#55A868"}
@@ -368,8 +390,11 @@ def reliability_plot(frames: "dict[str, pd.DataFrame]", *, ece: "dict[str, float
 
 
 def atlas_plot(frame: pd.DataFrame, variables, states, *, n: int, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Heat map of the point posterior (``frame``: an atlas's long form), a row per evidence set (the first ``n``)
-    and a column per state; a dot marks a fired can't-miss alert, a hatched row an impossible set."""
+    """Heat map of the point posterior, a row per evidence set and a column per state.
+
+    ``frame`` is an atlas's long form; its first ``n`` evidence sets are drawn. A dot marks a fired can't-miss alert, a
+    hatched row an impossible set.
+    """
     import numpy as np
 
     sets = list(dict.fromkeys(frame["set"]))[:n]

@@ -199,9 +199,9 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
             start = (px + pw, leave.get((parent, child), centre[parent]))
             end = (cx, arrive.get((parent, child), centre[child]))
             style = "arc3,rad=0.0"
-        observed = parent in marginals.observed or child in marginals.observed
+        entered = parent in marginals.observed or child in marginals.observed
         ax.add_patch(FancyArrowPatch(start, end, connectionstyle=style, arrowstyle="-|>", mutation_scale=7,
-                                     lw=0.6, color=_EDGE, alpha=0.6 if observed else 0.35, zorder=1,
+                                     lw=0.6, color=_EDGE, alpha=0.6 if entered else 0.35, zorder=1,
                                      shrinkA=0, shrinkB=1))
 
     for title, vs in cols:

@@ -40,8 +40,10 @@ TORNADO_LEVEL = 0.95
 
 @dataclass(frozen=True)
 class EvidenceItem:
-    """One item of evidence as the report lists it: the variable, its state (or a soft finding in words), what the
-    variable means, and whether the evidence is soft."""
+    """One item of evidence as the report lists it.
+
+    The variable, its state (or a soft finding in words), what the variable means, and whether the evidence is soft.
+    """
 
     variable: str
     state: str
@@ -171,8 +173,10 @@ class Report:
         return render_figures(self)
 
     def to_html(self) -> str:
-        """The whole report as one self-contained HTML document (UTF-8 text); see
-        :func:`bmes_bayes.report.render.render_html`."""
+        """The whole report as one self-contained HTML document (UTF-8 text).
+
+        See :func:`bmes_bayes.report.render.render_html`.
+        """
         return render_html(self)
 
     def _repr_html_(self) -> str:
@@ -187,8 +191,10 @@ class Report:
                 f'srcdoc="{html.escape(doc, quote=True)}"></iframe>')
 
     def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the report to ``path`` atomically; refuse to replace an existing file unless ``overwrite``, and
-        anything but a regular file (see :func:`bmes_bayes._io.check_target`).
+        """Write the report to ``path`` atomically.
+
+        Refuse to replace an existing file unless ``overwrite``, and anything but a regular file (see
+        :func:`bmes_bayes._io.check_target`).
 
         Parameters
         ----------
@@ -272,12 +278,14 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
                  scenario: "str | Scenario | None" = None, n_samples: int = 2000, seed: int = 0,
                  level: float = 0.9, tornado: Any = None, next_test: Any = None, alerts: Any = None,
                  workup: Any = None, command: str | None = None, uncertainty: Any = None) -> Report:
-    """Compute the fixed part of a report (posterior, credible intervals, marginals) for a scenario (by name or
-    object) or for ``evidence``, and place the sections given.
+    """Compute the fixed part of a report (posterior, credible intervals, marginals).
+
+    For a scenario (by name or object) or for ``evidence``, and place the sections given.
 
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
         Free evidence (as for :meth:`BmesModel.posterior`); not with ``scenario``.
     scenario : str or Scenario, optional
@@ -297,6 +305,7 @@ def build_report(model: "BmesModel", evidence: Mapping[str, object] | None = Non
     Returns
     -------
     Report
+        The computed report; ``.to_html()`` renders it and ``.write(path)`` writes it.
 
     Raises
     ------

@@ -54,6 +54,7 @@ class Figure:
 
     @property
     def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, for an ``<img src>`` in a self-contained report."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
@@ -176,8 +177,10 @@ def _p(x: float) -> str:
 
 
 def alerts_section(check: Any) -> Section:
-    """The can't-miss section from an :class:`~bmes_bayes.teaching.AlertCheck`: every can't-miss diagnosis against
-    its threshold, with the reasoning of those that fire."""
+    """The can't-miss section from an :class:`~bmes_bayes.teaching.AlertCheck`.
+
+    Every can't-miss diagnosis against its threshold, with the reasoning of those that fire.
+    """
     frame = check.to_frame()
     title = dict(OPTIONAL_SECTIONS)["alerts"]
     if frame.empty:
@@ -235,8 +238,10 @@ def workup_section(work: Any) -> Section:
 
 
 def next_test_section(nxt: Any, *, limit: int = TOP_ROWS) -> Section:
-    """The which-test-next section from a :class:`~bmes_bayes.teaching.NextTest`: the best candidates and what
-    each result of the best one would do."""
+    """The which-test-next section from a :class:`~bmes_bayes.teaching.NextTest`.
+
+    The best candidates and what each result of the best one would do.
+    """
     frame = nxt.to_frame()
     frame = frame[~frame["observed"]].head(limit)
     title = dict(OPTIONAL_SECTIONS)["next_test"]
@@ -267,8 +272,10 @@ def next_test_section(nxt: Any, *, limit: int = TOP_ROWS) -> Section:
 
 
 def tornado_section(one_way: Any, *, limit: int = TOP_ROWS) -> Section:
-    """The tornado section from a :class:`~bmes_bayes.sensitivity.OneWay`: the parameters whose plausible range
-    moves the answer most."""
+    """The tornado section from a :class:`~bmes_bayes.sensitivity.OneWay`.
+
+    The parameters whose plausible range moves the answer most.
+    """
     full = one_way.to_frame()
     frame = full.head(limit)
     target = one_way.target_state

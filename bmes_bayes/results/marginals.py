@@ -1,5 +1,7 @@
-"""The posterior marginal of every variable given the evidence (:class:`Marginals`): what
-:meth:`bmes_bayes.BmesModel.marginals` computes and :func:`bmes_bayes.plotting.draw_network` draws."""
+"""The posterior marginal of every variable given the evidence (:class:`Marginals`).
+
+What :meth:`bmes_bayes.BmesModel.marginals` computes and :func:`bmes_bayes.plotting.draw_network` draws.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The model's own answers: the posterior of one variable (:class:`Posterior`, with :class:`Unasked` history items)
-and the variables a model accepts (:class:`Vocabulary`)."""
+"""The model's own answers.
+
+The posterior of one variable (:class:`Posterior`, with :class:`Unasked` history items) and the variables a model
+accepts (:class:`Vocabulary`).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""How far posteriors move across the plausible range of the priors: one module per method, each a function
-``model -> result`` with its result class beside it.
+"""How far posteriors move across the plausible range of the priors.
+
+One module per method, each a function ``model -> result`` with its result class beside it.
 
 - :mod:`.uncertainty`: Monte-Carlo over parameters, exact inference per draw (:func:`uncertainty`);
 - :mod:`.delta`: its first-order (delta-method) preview (:func:`delta_uncertainty`);

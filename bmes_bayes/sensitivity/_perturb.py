@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from scipy import stats
@@ -57,8 +57,11 @@ class _Entry:
 
 
 def _entries(model: "BmesModel", indices: Sequence[int]) -> list[_Entry]:
-    """The scalar clinical parameters of the prior parameters ``indices``: an odds ratio itself, a two-state row its
-    stated (or second) entry, a longer row each entry of its support (a structural zero never moves)."""
+    """The scalar clinical parameters of the prior parameters ``indices``.
+
+    An odds ratio itself, a two-state row its stated (or second) entry, a longer row each entry of its support (a
+    structural zero never moves).
+    """
     out = []
     for i in indices:
         p = model.priors.parameters[i]
@@ -105,8 +108,11 @@ def _entry_draws(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarr
 
 
 def plausible_range(model: "BmesModel", e: _Entry, plausible: float) -> tuple[float, float]:
-    """The central ``plausible`` range of the parameter's prior marginal: its ``(1 - plausible)/2`` and
-    ``(1 + plausible)/2`` quantiles, of Beta(a_k, a0 - a_k) for a row entry or of the log-normal of an odds ratio."""
+    """The central ``plausible`` range of the parameter's prior marginal.
+
+    Its ``(1 - plausible)/2`` and ``(1 + plausible)/2`` quantiles, of Beta(a_k, a0 - a_k) for a row entry or of the
+    log-normal of an odds ratio.
+    """
     p = model.priors.parameters[e.index]
     q = np.array([(1 - plausible) / 2, (1 + plausible) / 2])
     if isinstance(p, OddsRatioPrior):
@@ -135,7 +141,7 @@ def point_value(model: "BmesModel", e: _Entry) -> float:
 
 
 # ------------------------------------------------------------------------------------------- the search scale
-def to_scale(e: _Entry, x: np.ndarray) -> np.ndarray:
+def to_scale(e: _Entry, x: float | np.ndarray) -> np.ndarray:
     """A value on the search scale: logit for a probability, log for an odds ratio."""
     x = np.asarray(x, dtype=float)
     return np.log(x) if e.entry is None else np.log(x) - np.log1p(-x)
@@ -148,8 +154,11 @@ def from_scale(e: _Entry, t: np.ndarray) -> np.ndarray:
 
 
 def domain(e: _Entry, *, eps: float, odds_ratio: tuple[float, float] | None) -> tuple[float, float]:
-    """The searched domain on the search scale: ``[eps, 1 - eps]`` for a probability, ``odds_ratio`` for an odds
-    ratio."""
+    """The searched domain on the search scale.
+
+    ``[eps, 1 - eps]`` for a probability, ``odds_ratio`` for an odds ratio.
+    """
     if e.entry is None:
-        return float(np.log(odds_ratio[0])), float(np.log(odds_ratio[1]))
+        lo, hi = cast("tuple[float, float]", odds_ratio)   # given for every odds ratio
+        return float(np.log(lo)), float(np.log(hi))
     return float(to_scale(e, eps)), float(to_scale(e, 1 - eps))

@@ -24,7 +24,8 @@ class Crossings:
     """The brackets of the crossings found, one per (entry, side), grouped by entry, the sides in the order asked.
 
     ``inside`` is the end on the side of ``t0`` (the condition does not hold there), ``outside`` the end where it
-    holds, ``value`` the evaluated value at ``outside``; all on the search scale."""
+    holds, ``value`` the evaluated value at ``outside``; all on the search scale.
+    """
 
     entry: np.ndarray
     inside: np.ndarray

@@ -61,9 +61,11 @@ class AdmissibleDeviation(ResultDisplay):
     model: ModelInfo
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below,
-        top_above, p_inside``; most fragile first (smallest prior probability of staying inside, then the
-        nearest flip)."""
+        """One row per parameter, most fragile first.
+
+        Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below, top_above,
+        p_inside``; ordered by the smallest prior probability of staying inside, then the nearest flip.
+        """
         return self.frame.copy()
 
     @property
@@ -74,6 +76,7 @@ class AdmissibleDeviation(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Whether the leading state stays first across the plausible range of each parameter, in one sentence."""
         f = self.fragile
         head = f"{self.top} is first (P = {self.point:.2f})"
         if len(f) == 0:
@@ -119,9 +122,11 @@ TIE = 1e-12  # states whose probabilities differ by at most this share of the la
 
 
 def first_top(post: np.ndarray) -> np.ndarray:
-    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order:
-    a state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike
-    ``argmax``, the answer does not depend on the rounding of exactly tied probabilities."""
+    """Per row of ``post`` (``(S, K)``), the most probable state, ties going to the first in the variable's order.
+
+    A state within :data:`TIE` (relative) of the row's largest probability counts as tied with it. Unlike ``argmax``,
+    the answer does not depend on the rounding of exactly tied probabilities.
+    """
     post = np.atleast_2d(post)
     return np.argmax(post >= post.max(axis=1, keepdims=True) * (1 - TIE), axis=1)
 
@@ -178,7 +183,8 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
     pieces, _ = _coefficients(model, ev, target, node, cands, "proportional")
     recs = []
     for (r, k), (pc,) in zip(cands, pieces):
-        x0 = float(model.tables.tables[node][(0, *r, k)])
+        at = (0, *r, k)
+        x0 = float(model.tables.tables[node][at])
         c1, c2 = pc.num[:, 0], pc.num[:, 1]
         slope = c1 - c1[top]
         icpt = c2 - c2[top]
@@ -225,8 +231,11 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
+        As for :meth:`BmesModel.posterior`.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     node : str, optional
         Analyse the raw CPT entries of this node instead of the clinical parameters.
 

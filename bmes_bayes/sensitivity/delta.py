@@ -88,8 +88,10 @@ class DeltaUncertainty(ResultDisplay):
     method = LABEL
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns: the target's name, ``point, sd, lower, upper``; sorted by point. Labelled as an approximation in
-        ``frame.attrs["method"]``."""
+        """Columns: the target's name, ``point, sd, lower, upper``; sorted by point.
+
+        Labelled as an approximation in ``frame.attrs["method"]``.
+        """
         z = statistics.NormalDist().inv_cdf((1 + self.level) / 2)
         frame = pd.DataFrame({self.target: list(self.states), "point": self.point, "sd": self.sd,
                               "lower": np.clip(self.point - z * self.sd, 0.0, 1.0),
@@ -139,7 +141,9 @@ def _inputs(model: "BmesModel", indices) -> tuple[list[tuple[int, int | None]], 
     """The scalar inputs of the relevant parameters: ``(parameter index, state or None)``, labels, variances."""
     from scipy.special import polygamma
 
-    where, labels, variances = [], [], []
+    where: list[tuple[int, int | None]] = []
+    labels: list[str] = []
+    variances: list[float] = []
     for i in indices:
         p = model.priors.parameters[i]
         if isinstance(p, OddsRatioPrior):
@@ -174,14 +178,19 @@ def _perturbed(model: "BmesModel", where: list[tuple[int, int | None]], step: fl
 
 def delta_uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
                       target: str = "diagnosis", level: float = 0.9) -> DeltaUncertainty:
-    """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`: first-order (delta-method) standard
-    deviations and intervals, from one batched exact inference of ``2 x D`` perturbed parameter sets.
+    """A fast preview of :func:`~bmes_bayes.sensitivity.uncertainty`.
+
+    First-order (delta-method) standard deviations and intervals, from one batched exact inference of ``2 x D``
+    perturbed parameter sets.
 
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping, optional
+        As for :meth:`BmesModel.posterior`.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     level : float, default 0.9
         Level of the normal interval ``point +- z sd`` (clipped to [0, 1]), strictly between 0 and 1.
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SensitivityFunction", "sensitivity_function", "covary", "admissible_range", "COVARIATIONS"]
 
 Covariation = Literal["proportional", "uniform", "order_preserving"]
-COVARIATIONS = ("proportional", "uniform", "order_preserving")
+COVARIATIONS: tuple[Covariation, ...] = ("proportional", "uniform", "order_preserving")
 
 def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation = "proportional") -> np.ndarray:
     """CPT rows with entry ``k`` set to each value of ``x`` and the other entries co-varied: ``(len(x), K)``.
@@ -44,6 +44,22 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
     order_preserving: Renooij (2014), as bnmonitor's ``orderp_covar``: the entries below ``x0`` in the row's order
     shrink with ``x`` towards 0, those above are pulled towards ``x_T = 1 / (1 + K - s)`` (``s`` the rank of entry k),
     so the order of the row is kept for every admissible ``x``.
+
+    Parameters
+    ----------
+    row : numpy.ndarray
+        One CPT row ``(K,)``, summing to 1.
+    k : int
+        The index of the entry set to ``x``.
+    x : float or numpy.ndarray
+        The new value(s) of entry ``k``, within :func:`admissible_range`.
+    scheme : {"proportional", "uniform", "order_preserving"}, default "proportional"
+        How the other entries follow.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(x), K)``: one co-varied row per value of ``x``, each summing to 1.
 
     References
     ----------
@@ -82,7 +98,27 @@ def covary(row: np.ndarray, k: int, x: np.ndarray | float, scheme: Covariation =
 
 
 def admissible_range(row: np.ndarray, k: int, scheme: Covariation = "proportional") -> tuple[float, float]:
-    """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014)."""
+    """Values entry ``k`` may take under ``scheme``: [0, 1], or [0, 1/(1+K-s)] for order-preserving (Renooij 2014).
+
+    Parameters
+    ----------
+    row : numpy.ndarray
+        One CPT row ``(K,)``.
+    k : int
+        The index of the entry that moves (``s`` is its rank in the row, 1 the smallest).
+    scheme : {"proportional", "uniform", "order_preserving"}, default "proportional"
+        The co-variation scheme, as for :func:`covary`.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``.
+
+    Raises
+    ------
+    ArgumentError
+        Order-preserving co-variation of the largest entry of a row, which cannot move.
+    """
     if _checks.choice(scheme, "covariation", COVARIATIONS) == "order_preserving":
         n = len(row)
         rank = np.empty(n, dtype=int)
@@ -139,7 +175,8 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     rows, points, owner = [], [], []
     plan = []
     for ci, (r, k) in enumerate(cands):
-        row = base[(0, *r)]
+        at = (0, *r)
+        row = base[at]
         lo, hi = admissible_range(row, k, scheme)
         x0 = float(row[k])
         bounds = [(lo, x0), (x0, hi)] if scheme == "order_preserving" else [(lo, hi)]
@@ -154,7 +191,8 @@ def _coefficients(model: "BmesModel", ev, target: str, node: str, cands: Sequenc
     m = 1 + len(rows)
     table = np.repeat(base, m, axis=0)
     for j, (r, xr) in enumerate(rows, start=1):
-        table[(j, *r)] = xr
+        at = (j, *r)
+        table[at] = xr
     res = model.query(ev, target, model.tables.with_table(node, table))
     scale = np.exp(res.log_evidence - res.log_evidence[0])
     num = res.posterior * scale[:, None]
@@ -198,13 +236,13 @@ class SensitivityFunction(ResultDisplay):
     state: str
     covariation: str
     x0: float
-    pieces: tuple[tuple[float, float, float, float, float, float], ...]
+    pieces: tuple[tuple[float, ...], ...]   # (lo, hi, c1, c2, c3, c4) per piece
     log_evidence: float
     evidence: dict[str, object]
     model: ModelInfo
 
     # -- the function --------------------------------------------------------------------------------
-    def _piece(self, x: float) -> tuple[float, float, float, float, float, float]:
+    def _piece(self, x: float) -> tuple[float, ...]:
         for pc in self.pieces:
             if pc[0] <= x <= pc[1] and (x < pc[1] or pc is self.pieces[-1]):
                 return pc
@@ -213,7 +251,8 @@ class SensitivityFunction(ResultDisplay):
     @property
     def coefficients(self) -> tuple[float, float, float, float]:
         """(c1, c2, c3, c4) of the piece at x0 (for order-preserving: the piece to the right of x0)."""
-        return self._piece(self.x0)[2:]
+        piece = self._piece(self.x0)
+        return piece[2], piece[3], piece[4], piece[5]
 
     c1 = property(lambda self: self.coefficients[0])
     c2 = property(lambda self: self.coefficients[1])
@@ -258,8 +297,11 @@ class SensitivityFunction(ResultDisplay):
 
     @property
     def vertex(self) -> float | None:
-        """Where the hyperbola bends most: ``s +/- sqrt(|r|)`` on the admissible side of the asymptote ``s``
-        (van der Gaag, Renooij & Coupé 2007); None when f is linear (c3 = 0)."""
+        """Where the hyperbola bends most.
+
+        ``s +/- sqrt(|r|)`` on the admissible side of the asymptote ``s`` (van der Gaag, Renooij & Coupé 2007); None
+        when f is linear (c3 = 0).
+        """
         _, _, c1, c2, c3, c4 = self._piece(self.x0)
         if abs(c3) <= 1e-14 * max(abs(c4), 1e-300):
             return None
@@ -272,6 +314,7 @@ class SensitivityFunction(ResultDisplay):
     # -- display ----------------------------------------------------------------------------------------
     @property
     def parameter(self) -> str:
+        """The parameter as ``P(node=state | parent=state, ...)``."""
         given = ", ".join(f"{k}={v}" for k, v in self.parent_states.items())
         return f"P({self.node}={self.state}" + (f" | {given})" if given else ")")
 
@@ -285,8 +328,10 @@ class SensitivityFunction(ResultDisplay):
         })
 
     def curve(self, n: int = 201) -> pd.DataFrame:
-        """f on a grid of ``n`` points (2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``) over the admissible range:
-        columns ``x, probability``."""
+        """The function f on a grid of ``n`` points over the admissible range.
+
+        ``n`` is 2 to ``bmes_bayes.limits.MAX_CURVE_POINTS``. Columns ``x, probability``.
+        """
         n = _checks.count(n, "n", minimum=2, maximum=limits.MAX_CURVE_POINTS)
         lo, hi = self.admissible
         xs = np.linspace(lo, hi, n)
@@ -307,7 +352,7 @@ class SensitivityFunction(ResultDisplay):
         return [repr(self)]
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
-        """f over the admissible range with x0 marked. Returns the Axes."""
+        """The function f over the admissible range with x0 marked. Returns the Axes."""
         from ..plotting import function_plot
 
         return function_plot(self.curve(), x0=self.x0, y0=self.value, xlabel=self.parameter,
@@ -327,6 +372,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping or None
         As for :meth:`BmesModel.posterior`.
     node : str
@@ -340,6 +386,7 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
         The state of ``target`` whose posterior is ``f``. Required: None is refused rather than taken to mean
         the current top, since which state's function to compute is the question itself.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     covariation : {"proportional", "uniform", "order_preserving"}, default "proportional"
         How the rest of the row follows ``x``: proportional (Laskey 1995), uniform, or order-preserving
         (Renooij 2014, admissible up to ``1/(1 + K - s)``).
@@ -377,7 +424,8 @@ def sensitivity_function(model: "BmesModel", evidence: Mapping[str, object] | No
     k = _checks.state(model.network[node].states, state, of=node)
     target, ti, _ = target_index(model, target, target_state, ev, required=True)
     (pieces,), log_e = _coefficients(model, ev, target, node, [(r, k)], covariation)
-    x0 = float(model.tables.tables[node][(0, *r, k)])
+    at = (0, *r, k)
+    x0 = float(model.tables.tables[node][at])
     return SensitivityFunction(
         target=target, target_state=model.network[target].states[ti], node=node,
         parent_states={q: model.network[q].states[i] for q, i in zip(model.network[node].parents, r)}, state=state,

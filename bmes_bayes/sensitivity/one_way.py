@@ -70,8 +70,11 @@ class OneWay(ResultDisplay):
         return renamed_attribute(self.plausible, old_name="level", new_name="plausible")
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``parameter, kind, node, state, low_value, point_value, high_value, p_low, p_point, p_high,
-        swing, top_low, top_high``; largest swing first."""
+        """One row per parameter, largest swing first.
+
+        Columns ``parameter, kind, node, state, low_value, point_value, high_value, p_low, p_point, p_high, swing,
+        top_low, top_high``.
+        """
         return self.frame.copy()
 
     @property
@@ -107,8 +110,11 @@ class OneWay(ResultDisplay):
         return self.frame.head(SHOWN)
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
-        """Tornado: a bar per parameter from the posterior at the low end to the high end, widest on top (the
-        first ``n``). Returns the Axes."""
+        """Tornado.
+
+        A bar per parameter from the posterior at the low end to the high end, widest on top (the first ``n``). Returns
+        the Axes.
+        """
         from ..plotting import tornado_plot
 
         return tornado_plot(self.frame.head(_checks.count(n, "n")), point=self.point, ax=ax,

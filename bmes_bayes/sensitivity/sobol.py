@@ -1,5 +1,7 @@
-"""Global sensitivity: first-order and total Sobol indices of a posterior over the uncertain clinical parameters,
-estimated by SALib on Saltelli's cross-sample, every design point one row of a batch of the exact engine.
+"""Global sensitivity.
+
+First-order and total Sobol indices of a posterior over the uncertain clinical parameters, estimated by SALib on
+Saltelli's cross-sample, every design point one row of a batch of the exact engine.
 
 References
 ----------
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -74,10 +76,12 @@ class Sobol(ResultDisplay):
         return renamed_attribute(self.confidence, old_name="level", new_name="confidence")
 
     def draws(self) -> pd.DataFrame:
-        """The model evaluations behind the indices, in long form: ``draw`` (the row of the Sobol' base sequence),
-        ``matrix`` (``"A"``, ``"B"``, or the factor whose inputs came from B: Saltelli's cross-sample), ``state`` and
-        ``probability``. These are points of a quasi-random design over the priors' quantiles, not independent draws
-        from the priors: use ``model.uncertainty(...).draws()`` for those."""
+        """The model evaluations behind the indices, in long form.
+
+        ``draw`` (the row of the Sobol' base sequence), ``matrix`` (``"A"``, ``"B"``, or the factor whose inputs came
+        from B: Saltelli's cross-sample), ``state`` and ``probability``. These are points of a quasi-random design over
+        the priors' quantiles, not independent draws from the priors: use ``model.uncertainty(...).draws()`` for those.
+        """
         if self.outputs is None:
             raise BmesError("this Sobol result holds no evaluations (no parameter could move the answer)")
         blocks = ("A", *self.design_factors, "B") if len(self.design_factors) > 1 else ("A",)
@@ -87,16 +91,19 @@ class Sobol(ResultDisplay):
                              "state": self.target_state, "probability": self.outputs})
 
     def to_xarray(self) -> "xarray.Dataset":
-        """The design's evaluations as an ``xarray.Dataset``: ``probability`` with dims ``draw`` (base row) and
-        ``matrix`` (A, each factor's cross-sample, B), the indices as ``S1``/``ST`` (dim ``factor``). Needs the
-        ``xarray`` extra."""
+        """The design's evaluations as an ``xarray.Dataset``.
+
+        ``probability`` with dims ``draw`` (base row) and ``matrix`` (A, each factor's cross-sample, B), the indices as
+        ``S1``/``ST`` (dim ``factor``). Needs the ``xarray`` extra.
+        """
         xr = xarray_module()
         d = self.draws()
+        outputs = cast(np.ndarray, self.outputs)   # draws() raised if there are none
         blocks = list(dict.fromkeys(d["matrix"]))
         f = self.frame
-        return xr.Dataset({"probability": (("draw", "matrix"), self.outputs.reshape(-1, len(blocks))),
+        return xr.Dataset({"probability": (("draw", "matrix"), outputs.reshape(-1, len(blocks))),
                            "S1": ("factor", f["S1"].to_numpy()), "ST": ("factor", f["ST"].to_numpy())},
-                          coords={"draw": np.arange(len(self.outputs) // len(blocks)), "matrix": blocks,
+                          coords={"draw": np.arange(len(outputs) // len(blocks)), "matrix": blocks,
                                   "factor": f["factor"].tolist()},
                           attrs={"target": self.target, "target_state": self.target_state, "n": self.n,
                                  "seed": -1 if self.seed is None else int(self.seed), "model": self.model.short,
@@ -108,6 +115,7 @@ class Sobol(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Which parameters drive the variance of the posterior, in one sentence."""
         f = self.frame
         if len(f) == 0 or self.variance == 0:
             return f"P({self.target_state} | evidence) does not vary with the uncertain parameters."
@@ -138,12 +146,14 @@ class Sobol(ResultDisplay):
 
 
 def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
-    """Saltelli's cross-sample of the scrambled Sobol' sequence, exactly as SALib's ``sobol.sample(problem, n,
-    calc_second_order=False, scramble=True, seed=seed)`` lays it out (tested element for element), but generated as
-    arrays, chunk by chunk: for each base row ``i``, ``A_i``, then ``A_i`` with group ``k``'s columns from ``B_i`` for
-    every group in order of first appearance, then ``B_i``. SALib builds the whole matrix in a Python loop over rows,
-    groups and columns (3 s for 30,000 rows of 400 inputs); this yields blocks of about ``rows`` rows. The problem's
-    bounds must be the unit interval (as here: uniforms mapped by inverse CDFs), so no scaling is needed."""
+    """Saltelli's cross-sample of the scrambled Sobol' sequence, generated as arrays, chunk by chunk.
+
+    Exactly as SALib's ``sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)`` lays it out
+    (tested element for element): for each base row ``i``, ``A_i``, then ``A_i`` with group ``k``'s columns from ``B_i``
+    for every group in order of first appearance, then ``B_i``. SALib builds the whole matrix in a Python loop over
+    rows, groups and columns (3 s for 30,000 rows of 400 inputs); this yields blocks of about ``rows`` rows. The
+    problem's bounds must be the unit interval (as here: uniforms mapped by inverse CDFs), so no scaling is needed.
+    """
     from scipy.stats import qmc
 
     d = problem["num_vars"]
@@ -167,9 +177,10 @@ def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
 def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: float | None = None,
                   progress: bool | None = None, desc: str = "Sobol", level: object = UNSET
                   ) -> tuple[dict, np.ndarray]:
-    """SALib Sobol' analysis of ``fn`` (``(N, D)`` uniforms -> ``(N,)`` outputs) on Saltelli's sample, evaluated
-    chunk by chunk (:func:`saltelli_rows`: SALib's own sample, generated without its Python loop and never held
-    whole).
+    """SALib Sobol' analysis of ``fn`` on Saltelli's sample, evaluated chunk by chunk.
+
+    ``fn`` maps ``(N, D)`` uniforms to ``(N,)`` outputs. The sample is :func:`saltelli_rows`: SALib's own sample,
+    generated without its Python loop and never held whole.
 
     Parameters
     ----------
@@ -216,10 +227,13 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: fl
 
 
 def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
-    """Refuse, before any work, a Sobol run beyond :mod:`bmes_bayes.limits`: ``n`` above ``MAX_SOBOL_N``,
-    ``n (G + 2)`` evaluations above ``MAX_EVALUATIONS``, or more memory than ``MEMORY_LIMIT`` for SALib's arrays
-    (its sample matrix, ``n (G + 2)`` rows by one column per uniform input, with the Sobol' base sequence, and its
-    bootstrap, about 7 arrays of ``n`` by 100 resamples). A single factor needs ``n`` evaluations and no SALib."""
+    """Refuse, before any work, a Sobol run beyond :mod:`bmes_bayes.limits`.
+
+    ``n`` above ``MAX_SOBOL_N``, ``n (G + 2)`` evaluations above ``MAX_EVALUATIONS``, or more memory than
+    ``MEMORY_LIMIT`` for SALib's arrays (its sample matrix, ``n (G + 2)`` rows by one column per uniform input, with the
+    Sobol' base sequence, and its bootstrap, about 7 arrays of ``n`` by 100 resamples). A single factor needs ``n``
+    evaluations and no SALib.
+    """
     if factors == 1:
         rows, memory = n, 8.0 * n * (inputs + 1)
     else:

@@ -1,5 +1,6 @@
-"""Tuning: the single-parameter changes that make a posterior reach a wanted value, ranked by the exact
-Chan-Darwiche distance.
+"""Tuning.
+
+The single-parameter changes that make a posterior reach a wanted value, ranked by the exact Chan-Darwiche distance.
 
 Clinical parameters are searched numerically over their whole domain (:mod:`._search`); raw CPT entries in closed
 form from their exact sensitivity functions (:mod:`.function`).
@@ -110,15 +111,18 @@ class Tuning(ResultDisplay):
         return renamed_attribute(self.plausible_mass, old_name="level", new_name="plausible_mass")
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``parameter, node, parent_states, state, x0, x_new, change, cd_distance, p_before, p_after,
-        kind, id, plausible_low, plausible_high, plausible, prior_tail``; the smallest distance first.
+        """One row per candidate change, the smallest distance first.
+
+        Columns ``parameter, node, parent_states, state, x0, x_new, change, cd_distance, p_before, p_after, kind, id,
+        plausible_low, plausible_high, plausible, prior_tail``.
 
         ``kind`` is ``cpt_entry`` for a raw CPT entry, else the clinical parameter's kind (``probability``,
         ``base_rate``, ``odds_ratio``); ``id`` the parameter's id in ``priors/`` (empty for a raw entry of a
         log-linear CPT). For clinical parameters, ``plausible_low``/``plausible_high`` are the quantiles
         ``(1 -/+ plausible_mass)/2`` of the parameter's prior marginal, ``plausible`` whether ``x_new`` lies inside, and
         ``prior_tail`` the prior probability of a value at least as far out as ``x_new`` in the direction of the
-        change; missing for raw entries."""
+        change; missing for raw entries.
+        """
         return self.frame.copy()
 
     @property
@@ -132,6 +136,7 @@ class Tuning(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Whether the wanted posterior is reached, and by the smallest change, in one sentence."""
         head = f"P({self.target_state} | evidence) = {self.current:.3f}; wanted at least {self.at_least:.3f}"
         if self.current >= self.at_least:
             return f"{head}: already satisfied, nothing to change."
@@ -177,8 +182,11 @@ class Tuning(ResultDisplay):
         return [self.verdict, *self.notes]
 
     def plot(self, ax: "Axes | None" = None, *, n: int = 15) -> "Axes":
-        """The candidate changes as arrows from x0 to x*, smallest CD distance on top, with the plausible range of
-        each clinical parameter behind its arrow (log axis when odds ratios are among them). Returns the Axes."""
+        """The candidate changes as arrows from x0 to x*, smallest CD distance on top.
+
+        The plausible range of each clinical parameter is drawn behind its arrow (log axis when odds ratios are among
+        them). Returns the Axes.
+        """
         from ..plotting import tuning_plot
 
         return tuning_plot(self.frame.head(_checks.count(n, "n")), ax=ax,
@@ -190,8 +198,10 @@ def _fmt(x: float) -> str:
 
 
 def _tuning_sentence(r: pd.Series, target: str, target_state: str, at_least: float) -> str:
-    """'traumatic_fracture reaches 0.50 if the odds ratio of ... were 212 instead of 35 (plausible range 13-120:
-    outside; CD distance 1.8)'."""
+    """'traumatic_fracture reaches 0.50 if the odds ratio of ...
+
+    were 212 instead of 35 (plausible range 13-120: outside; CD distance 1.8)'.
+    """
     who = r["state"] if r["node"] == target else f"{r['node']}={r['state']}"
     if r["kind"] == "odds_ratio":
         what = f"the odds ratio of {r['parent_states']} for {who}"
@@ -209,8 +219,22 @@ def _tuning_sentence(r: pd.Series, target: str, target_state: str, at_least: flo
 
 
 def cd_distance(x0: float | np.ndarray, x1: float | np.ndarray) -> np.ndarray:
-    """Chan-Darwiche distance of a single-entry change x0 -> x1 with proportional co-variation:
-    ``|ln(x1/(1-x1)) - ln(x0/(1-x0))|`` (Chan & Darwiche 2002, JAIR 17:265-287)."""
+    """Chan-Darwiche distance of a single-entry change x0 -> x1 with proportional co-variation.
+
+    ``|ln(x1/(1-x1)) - ln(x0/(1-x0))|`` (Chan & Darwiche 2002, JAIR 17:265-287).
+
+    Parameters
+    ----------
+    x0 : float or numpy.ndarray
+        The entry before the change.
+    x1 : float or numpy.ndarray
+        The entry after the change.
+
+    Returns
+    -------
+    numpy.ndarray
+        The distance (elementwise for arrays).
+    """
     x0, x1 = np.asarray(x0, dtype=float), np.asarray(x1, dtype=float)
     with np.errstate(divide="ignore"):
         return np.abs((np.log(x1) - np.log1p(-x1)) - (np.log(x0) - np.log1p(-x0)))
@@ -288,8 +312,10 @@ def _cd_exact(model: "BmesModel", entries: Sequence[_Entry], values: np.ndarray)
 
 def _clinical_tuning(model: "BmesModel", ev, target: str, ti: int, p: float,
                      entries: Sequence[_Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each clinical parameter: the value at which P(target_state | e) reaches ``p`` nearest to its current
-    value on its search scale, and the posterior there; NaN where no value in its domain reaches it.
+    """For each clinical parameter.
+
+    The value at which P(target_state | e) reaches ``p`` nearest to its current value on its search scale, and the
+    posterior there; NaN where no value in its domain reaches it.
 
     A grid over the whole domain (one batched query for every parameter) brackets the sign change of
     ``P - p`` nearest to the current value on each side; batched bisection narrows every bracket to ``_TUNE_TOL``
@@ -331,8 +357,10 @@ def _table_row(model: "BmesModel", node: str, r: tuple[int, ...]) -> RowPrior | 
 
 def _same_as_clinical(model: "BmesModel", node: str, r: tuple[int, ...], k: int,
                       clinical: set[tuple[int, int | None]], where: Mapping[int, int]) -> bool:
-    """Whether moving raw entry ``(r, k)`` is the same change as moving a clinical parameter (an uncertain table
-    row's entry; for a two-state row, either entry)."""
+    """Whether moving raw entry ``(r, k)`` is the same change as moving a clinical parameter.
+
+    A clinical parameter is an uncertain table row's entry; for a two-state row, either entry.
+    """
     row = _table_row(model, node, r)
     if row is None:
         return False
@@ -377,12 +405,15 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
     Parameters
     ----------
     model : BmesModel
+        The compiled model (:func:`~bmes_bayes.load_model`).
     evidence : mapping or None
+        As for :meth:`BmesModel.posterior`.
     target_state : str
         The state to make more probable. Required (None is refused, as for :func:`sensitivity_function`).
     at_least : float
         The probability to reach, in (0, 1). When it is already reached the result is empty and says so.
     target : str, default "diagnosis"
+        The variable whose posterior is analysed.
     plausible : float, default 0.95
         Central prior probability of each clinical parameter's plausible range.
     level : float, optional
@@ -453,7 +484,7 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
         merged = 0
         for node in nodes:
             cands = [(r, k) for r, k in _raw_candidates(model, ev, node)
-                     if model.tables.tables[node][(0, *r, k)] < 1.0]
+                     if model.tables.tables[node][(0,) + r + (k,)] < 1.0]
             kept = [(r, k) for r, k in cands if not _same_as_clinical(model, node, r, k, clinical, where)]
             merged += len(cands) - len(kept)
             if not kept:
@@ -462,7 +493,8 @@ def tune(model: "BmesModel", evidence: Mapping[str, object] | None, target_state
             for (r, k), (pc,) in zip(kept, pieces):
                 c1, c2 = pc.num[ti]
                 c3, c4 = pc.den
-                x0 = float(model.tables.tables[node][(0, *r, k)])
+                at = (0, *r, k)
+                x0 = float(model.tables.tables[node][at])
                 denom = c1 - p * c3
                 if denom == 0:
                     continue

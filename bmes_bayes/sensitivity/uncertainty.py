@@ -87,8 +87,9 @@ class Uncertainty(ResultDisplay):
         return draws_frame(self.samples, self.states)
 
     def parameter_draws(self) -> pd.DataFrame:
-        """The parameter sets that produced the draws, one row per draw, one column per varying parameter
-        (labelled ``"<parameter>: <state>"`` for a probability, the parameter's id for an odds ratio).
+        """The parameter sets that produced the draws, one row per draw, one column per varying parameter.
+
+        A column is labelled ``"<parameter>: <state>"`` for a probability, the parameter's id for an odds ratio.
 
         Raises
         ------
@@ -102,8 +103,11 @@ class Uncertainty(ResultDisplay):
         return frame
 
     def to_xarray(self) -> "xarray.Dataset":
-        """An ``xarray.Dataset``: ``posterior`` (dims ``draw``, ``state``) and, when kept, ``parameters`` (dims
-        ``draw``, ``parameter``), with the evidence, seed and model in ``attrs``. Needs the ``xarray`` extra."""
+        """An ``xarray.Dataset``.
+
+        ``posterior`` (dims ``draw``, ``state``) and, when kept, ``parameters`` (dims ``draw``, ``parameter``), with the
+        evidence, seed and model in ``attrs``. Needs the ``xarray`` extra.
+        """
         xr = xarray_module()
         data = {"posterior": (("draw", "state"), self.samples)}
         coords = {"draw": np.arange(self.n_samples), "state": list(self.states)}
@@ -116,10 +120,13 @@ class Uncertainty(ResultDisplay):
         return xr.Dataset(data, coords=coords, attrs=attrs)
 
     def to_datatree(self) -> "xarray.DataTree":
-        """An ArviZ-style ``xarray.DataTree``: group ``posterior`` holds P(target = state | evidence) per draw
-        (dims ``chain`` of length 1, ``draw``, ``state``) and group ``prior`` the parameter draws that produced it
-        (dims ``chain``, ``draw``, ``parameter``), so ArviZ summaries and plots work on it with no glue and it
-        round-trips through netCDF or Zarr. Needs the ``xarray`` extra."""
+        """An ArviZ-style ``xarray.DataTree``.
+
+        Group ``posterior`` holds P(target = state | evidence) per draw (dims ``chain`` of length 1, ``draw``,
+        ``state``) and group ``prior`` the parameter draws that produced it (dims ``chain``, ``draw``, ``parameter``),
+        so ArviZ summaries and plots work on it with no glue and it round-trips through netCDF or Zarr. Needs the
+        ``xarray`` extra.
+        """
         xr = xarray_module()
         ds = self.to_xarray()
         post = xr.Dataset({self.target: ds["posterior"].expand_dims(chain=[0])}, attrs=ds.attrs)
@@ -136,7 +143,8 @@ class Uncertainty(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """Columns: the target's name, ``point, mean, median, lower, upper, p_top``; sorted by point.
 
-        ``lower``/``upper`` are the equal-tailed ``level`` interval (:func:`bmes_bayes.draws.equal_tailed`)."""
+        ``lower``/``upper`` are the equal-tailed ``level`` interval (:func:`bmes_bayes.draws.equal_tailed`).
+        """
         lower, upper = equal_tailed(self.samples, self.level)
         frame = pd.DataFrame({
             self.target: list(self.states), "point": self.point, "mean": self.samples.mean(axis=0),

@@ -1,6 +1,7 @@
-"""Read and validate every data file: the network (``networks/*.yaml``), its priors (``priors/*.yaml``), the
-can't-miss alert thresholds and test costs (``priors/teaching/``), the scenarios (``scenarios/``) and the validation
-cases (``validation/``).
+"""Read and validate every data file.
+
+The network (``networks/*.yaml``), its priors (``priors/*.yaml``), the can't-miss alert thresholds and test costs
+(``priors/teaching/``), the scenarios (``scenarios/``) and the validation cases (``validation/``).
 
 Every reader follows one pattern (:mod:`bmes_bayes.spec._reader`): every check runs before anything is raised, so one
 :class:`~bmes_bayes.exceptions.SpecError` lists every problem, each with its file and line; a key a construct does not

@@ -77,8 +77,9 @@ def pair(x: Any) -> tuple[float, float] | None:
 
 
 def unknown_keys(mapping: Mapping, allowed: Sequence[str], file: str, what: str) -> list[Problem]:
-    """The unknown-key rule: one problem per key of ``mapping`` not in ``allowed``, each naming the closest valid key
-    and every valid key.
+    """The unknown-key rule.
+
+    One problem per key of ``mapping`` not in ``allowed``, each naming the closest valid key and every valid key.
 
     Parameters
     ----------
@@ -200,8 +201,10 @@ class Reader:
                           file, where)
 
     def evidence(self, evidence: Mapping, file: str, network: "NetworkSpec", what: str = "") -> dict[str, str] | None:
-        """Hard evidence ``{variable: state}`` checked entry by entry against ``network``, each problem at its line;
-        None after a problem."""
+        """Hard evidence ``{variable: state}`` checked entry by entry against ``network``, each problem at its line.
+
+        None after a problem.
+        """
         before = len(self.problems)
         for var, state in evidence.items():
             line = line_of(evidence, var)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,7 @@ class Alert:
         return f"{self.diagnosis} {self.probability:.3f} (threshold {self.threshold:g})"
 
     def to_dict(self) -> dict[str, object]:
+        """The alert as plain Python data: diagnosis, probability, threshold, reasoning."""
         return {"diagnosis": self.diagnosis, "probability": self.probability, "threshold": self.threshold,
                 "reasoning": self.reasoning}
 
@@ -90,6 +91,7 @@ class AlertConfig(ResultDisplay):
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
+        """The can't-miss diagnoses, in the order of the rules."""
         return tuple(r.diagnosis for r in self.rules)
 
     def __getitem__(self, diagnosis: str) -> AlertRule:
@@ -98,7 +100,7 @@ class AlertConfig(ResultDisplay):
                 return r
         raise UnknownNameError(unknown_name_message("can't-miss diagnosis", diagnosis, self.diagnoses))
 
-    def check(self, states: Sequence[str], probabilities: Sequence[float]) -> tuple[Alert, ...]:
+    def check(self, states: Sequence[str], probabilities: Sequence[float] | np.ndarray) -> tuple[Alert, ...]:
         """Alerts for a posterior over ``states``: every rule whose diagnosis has P >= its threshold, most probable first.
 
         Parameters
@@ -189,6 +191,7 @@ def load_alert_config(path: str | Path | None = None, *, network: NetworkSpec) -
     Returns
     -------
     AlertConfig
+        The can't-miss rules (diagnosis, threshold, reasoning), checked against ``network``.
 
     Raises
     ------
@@ -240,7 +243,7 @@ def _rule(reader: Reader, file: str, diag: object, item: object, line: int | Non
         reader.problem(file, line, f"{diag}: expected a mapping with threshold, reasoning and source")
         return None
     reader.unknown_keys(item, _ALERT_KEYS, file, f"alert {diag!r}")
-    thr = item.get("threshold")
+    thr: Any = item.get("threshold")
     try:
         thr = _checks.probability(thr, "threshold", low_open=True, high_open=True)
     except ArgumentError:  # not a number, a bool, 0, 1, NaN, an int beyond the float range...

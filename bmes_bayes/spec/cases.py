@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -129,6 +130,7 @@ def load_cases(directory: str | Path | None = None, *, network: NetworkSpec | No
     Returns
     -------
     CaseSet
+        The cases, their evidence checked against ``network``.
 
     Raises
     ------
@@ -182,7 +184,7 @@ def _keys(reader: Reader, f: str, keys: object, network: NetworkSpec) -> dict[st
         for k in _REQUIRED:
             if k not in item and k != "source":  # a missing source is the provenance rule's (below)
                 reader.problem(f, line, f"case {item.get('id', '?')!r}: missing {k!r}")
-        cid = item.get("id")
+        cid: Any = item.get("id")
         if not is_text(cid):
             if "id" in item:
                 reader.problem(f, line_of(item, "id"), f"case id {cid!r} must be non-empty text (quote it)")

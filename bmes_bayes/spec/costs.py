@@ -8,6 +8,7 @@ one provenance rule (a ``source`` or an ``expert_judgement`` for every cost).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .. import _checks
 from .._yaml import line_of
@@ -68,7 +69,7 @@ def load_test_costs(path: str | Path | None = None, *, network: NetworkSpec | No
             reader.problem(file, line, f"{var}: expected a mapping with 'cost' and 'source' or 'expert_judgement'")
             continue
         reader.unknown_keys(item, _COST_KEYS, file, f"the cost of {var!r}")
-        cost = item.get("cost")
+        cost: Any = item.get("cost")
         try:
             cost = _checks.positive(cost, "cost")
         except ArgumentError:  # not a number, a bool, 0 or less, infinite, an int beyond the float range...

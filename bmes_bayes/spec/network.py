@@ -10,6 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import networkx as nx
 
@@ -37,6 +38,7 @@ class Variable:
 
     @property
     def card(self) -> int:
+        """The number of states."""
         return len(self.states)
 
 
@@ -63,9 +65,11 @@ class NetworkSpec:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The variable names in network order."""
         return tuple(v.name for v in self.variables)
 
     def children(self, name: str) -> tuple[str, ...]:
+        """The variables that have ``name`` as a parent, in network order."""
         return tuple(v.name for v in self.variables if name in v.parents)
 
 
@@ -117,7 +121,7 @@ def load_network(path: str | Path) -> NetworkSpec:
             problems.append(Problem(file, line, f"variable {name!r} must be a mapping of {', '.join(_VARIABLE_KEYS)}"))
             continue
         reader.unknown_keys(body, _VARIABLE_KEYS, file, f"variable {name!r}")
-        states = body.get("states")
+        states: Any = body.get("states")
         ok = True
         if not isinstance(states, list) or len(states) < 2:
             problems.append(Problem(file, line_of(body, "states") or line, f"variable {name!r} needs a list of at least two states"))
@@ -194,7 +198,7 @@ def load_network(path: str | Path) -> NetworkSpec:
         description=" ".join(str(data.get("description") or "").split()),
         variables=tuple(variables[n] for n in order),
         path=file,
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=hashlib.sha256(cast(bytes, raw)).hexdigest(),   # read: reader.done() raised otherwise
     )
 
 

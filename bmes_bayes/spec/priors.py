@@ -13,12 +13,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _checks
-from .._yaml import LinedDict, line_of
+from .._yaml import line_of
 from ..exceptions import ArgumentTypeError, Problem, SpecError, did_you_mean
 from ._reader import Provenance, Reader, number as _number, pair as _pair
 from .network import NetworkSpec
@@ -66,6 +66,7 @@ class RowPrior:
 
     @property
     def fixed(self) -> bool:
+        """Whether the row is fixed (no concentration: it never varies between draws)."""
         return self.concentration is None
 
 
@@ -85,6 +86,7 @@ class OddsRatioPrior:
 
     @property
     def fixed(self) -> bool:
+        """Whether the odds ratio is fixed (``log_sd`` zero: it never varies between draws)."""
         return self.log_sd == 0.0
 
 
@@ -126,8 +128,10 @@ _OR_KEYS = ("value", "range", "fixed", "source", "expert_judgement", "note")
 
 
 class _PriorReader(Reader):
-    """Collects problems while turning prior YAML into CPD specifications (one method per YAML construct; the
-    unknown-key and provenance rules are :class:`~bmes_bayes.spec._reader.Reader`'s)."""
+    """Collects problems while turning prior YAML into CPD specifications.
+
+    One method per YAML construct; the unknown-key and provenance rules are :class:`~bmes_bayes.spec._reader.Reader`'s.
+    """
 
     def __init__(self, network: NetworkSpec):
         super().__init__("prior files")
@@ -164,10 +168,12 @@ class _PriorReader(Reader):
             provenance=prov, focus=focus, stated_range=stated_range, kind=kind,
         )
 
-    def _row_values(self, body: LinedDict, file: str, vline: int | None, what: str,
+    def _row_values(self, body: dict, file: str, vline: int | None, what: str,
                     states: tuple[str, ...]) -> tuple[np.ndarray | None, int | None]:
-        """The row's probabilities in state order (None after a problem) and, for a two-state row stated by one
-        probability, the index of that state."""
+        """The row's probabilities in state order (None after a problem), and the index of the state stated.
+
+        The index is that of the one state a two-state row is stated by (one probability), else None.
+        """
         value = body.get("value")
         if not isinstance(value, dict) or not value:
             self.problem(file, vline, f"{what}: 'value' must map states to probabilities")
@@ -203,7 +209,7 @@ class _PriorReader(Reader):
             return None, None
         return mean / mean.sum(), None
 
-    def _row_uncertainty(self, body: LinedDict, file: str, vline: int | None, what: str, states: tuple[str, ...],
+    def _row_uncertainty(self, body: dict, file: str, vline: int | None, what: str, states: tuple[str, ...],
                          mean: np.ndarray | None, focus: int | None) -> tuple[float | None, tuple[float, float] | None]:
         """Dirichlet concentration (None for a fixed row) and the stated range; checked even when the values are not."""
         modes = [k for k in ("range", "concentration", "fixed") if k in body]
@@ -304,8 +310,11 @@ class _PriorReader(Reader):
 
     # -- a declared calibration ------------------------------------------------------------------------
     def calibration(self, body: Any, file: str) -> tuple[float, Provenance | None]:
-        """``calibration: {finding_tempering: {value: t, fixed: true, source: ...}}``: every finding's CPT rows are
-        raised to the power t and renormalised (t < 1 flattens them, so the findings weigh less)."""
+        """``calibration: {finding_tempering: {value: t, fixed: true, source: ...}}``.
+
+        Every finding's CPT rows are raised to the power t and renormalised (t < 1 flattens them, so the findings weigh
+        less).
+        """
         line = line_of(body)
         if not isinstance(body, dict) or not isinstance(body.get("finding_tempering"), dict):
             self.problem(file, line, "'calibration' must hold a 'finding_tempering' mapping with value, fixed and a source")
@@ -323,7 +332,7 @@ class _PriorReader(Reader):
         return (x if x is not None else 1.0), prov
 
     # -- node kinds ---------------------------------------------------------------------------------
-    def table(self, body: LinedDict, file: str, node: str) -> TableCPD | None:
+    def table(self, body: dict, file: str, node: str) -> TableCPD | None:
         var = self.net[node]
         self.unknown_keys(body, ("kind", "rows", "row", "note"), file, f"node {node!r}")
         if var.parents:
@@ -339,7 +348,7 @@ class _PriorReader(Reader):
             rows = None if r is None else (r,)
         return None if rows is None else TableCPD(node, var.parents, rows)
 
-    def loglinear(self, body: LinedDict, file: str, node: str) -> LogLinearCPD | None:
+    def loglinear(self, body: dict, file: str, node: str) -> LogLinearCPD | None:
         var = self.net[node]
         self.unknown_keys(body, ("kind", "reference", "base", "effects", "note"), file, f"node {node!r}")
         ok = True
@@ -504,7 +513,7 @@ def load_priors(priors: str | Path | Iterable[str | Path], network: NetworkSpec)
         data, raw = reader.read(path)
         if data is None:
             continue
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        digest.update(path.name.encode() + b"\0" + cast(bytes, raw) + b"\0")   # data read, so raw is too
         if isinstance(data, dict):
             reader.unknown_keys(data, ("nodes", "note", "calibration"), file, "the prior file")
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):

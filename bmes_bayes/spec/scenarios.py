@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from .. import _checks
 from .._yaml import line_of
@@ -58,7 +59,8 @@ class Scenario:
 
     def cumulative(self) -> list[tuple[str, dict[str, str]]]:
         """(stage name, evidence so far) after each stage."""
-        out, acc = [], {}
+        out: list[tuple[str, dict[str, str]]] = []
+        acc: dict[str, str] = {}
         for st in self.stages:
             acc = {**acc, **st.evidence}
             out.append((st.stage, dict(acc)))
@@ -109,7 +111,7 @@ def _parse(reader: Reader, path: Path, net: NetworkSpec) -> Scenario | None:
         reader.problem(file, line_of(data) or 1, "a scenario must be a mapping of " + ", ".join(_KEYS))
         return None
     reader.unknown_keys(data, _KEYS, file, "the scenario")
-    texts = {key: reader.text(data, key, file) for key in ("name", "title", "narrative")}
+    texts: dict[str, Any] = {key: reader.text(data, key, file) for key in ("name", "title", "narrative")}
     provenance = reader.provenance(data, file, expert=False)
     texts["teaching_point"] = reader.text(data, "teaching_point", file)
     if isinstance(data.get("name"), str) and data["name"] != path.stem:
@@ -124,7 +126,7 @@ def _parse(reader: Reader, path: Path, net: NetworkSpec) -> Scenario | None:
         reader.unknown_keys(expected, _EXPECTED_KEYS, file, "expected")
     else:
         reader.problem(file, line_of(data, "expected"), "'expected' must be a mapping with 'leading' (and 'cant_miss')")
-    leading = expected.get("leading") if isinstance(expected, dict) else None
+    leading: Any = expected.get("leading") if isinstance(expected, dict) else None
     if not isinstance(leading, str) or leading not in diag:
         reader.problem(file, line_of(expected, "leading") or line_of(data, "expected"),
                        unknown_name_message("diagnosis", leading, diag))
@@ -140,7 +142,7 @@ def _parse(reader: Reader, path: Path, net: NetworkSpec) -> Scenario | None:
         return None
     return Scenario(
         name=data["name"], title=texts["title"], kind=data["kind"], narrative=texts["narrative"],
-        source=provenance.source, teaching_point=texts["teaching_point"],
+        source=cast(str, provenance.source), teaching_point=texts["teaching_point"],   # required: expert=False
         expected_leading=leading, cant_miss=tuple(cant or ()), stages=tuple(stages), path=file,
     )
 
@@ -193,6 +195,7 @@ def load(name_or_path: str | Path, *, network: NetworkSpec | None = None) -> Sce
     Returns
     -------
     Scenario
+        The scenario, its evidence checked against ``network``.
 
     Raises
     ------
@@ -219,6 +222,7 @@ def load_all(directory: str | Path | None = None, *, network: NetworkSpec | None
     Parameters
     ----------
     directory : path, optional
+        A directory of scenario ``.yaml`` files. Default: the shipped library.
     network : NetworkSpec, optional
         The network the evidence must fit. Default: the shipped network.
 

@@ -1,4 +1,6 @@
-"""Teaching differential reasoning, one module per method, each a function of the model returning a result:
+"""Teaching differential reasoning, one module per method, each a function of the model returning a result.
+
+The methods:
 
 - :mod:`~bmes_bayes.teaching.workup`: the work-up trajectory, stage by stage, with credible bands (:func:`workup`);
 - :mod:`~bmes_bayes.teaching.explain`: why the model believes what it believes, each observed item's weight of

@@ -1,5 +1,8 @@
-"""What the teaching methods share: the diagnosis variable, exact point-model queries with one item changed, entropy,
-labels, argument checks, the units of weight of evidence, and the one way a renamed keyword is deprecated."""
+"""What the teaching methods share.
+
+The diagnosis variable, exact point-model queries with one item changed, entropy, labels, argument checks, the units of
+weight of evidence, and the one way a renamed keyword is deprecated.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Can't-miss alerts: the diagnoses at or above their threshold given the evidence, whatever their rank
-(:func:`alerts`), and every can't-miss diagnosis against its threshold across plausible parameter sets
-(:class:`AlertCheck`, from :meth:`AlertConfig.assess`).
+"""Can't-miss alerts.
+
+The diagnoses at or above their threshold given the evidence, whatever their rank (:func:`alerts`), and every can't-miss
+diagnosis against its threshold across plausible parameter sets (:class:`AlertCheck`, from :meth:`AlertConfig.assess`).
 
 The can't-miss set, its thresholds and reasoning are read from ``priors/teaching/cant_miss.yaml``
 (:mod:`bmes_bayes.teaching._config`); none is written here.
@@ -110,8 +111,10 @@ class AlertCheck(ResultDisplay):
         return tuple(sorted(out, key=lambda a: -a.probability))
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per can't-miss diagnosis, firing alerts first, then by probability. Columns: ``diagnosis,
-        threshold, probability, lower, upper, p_alert, alert, reasoning``."""
+        """One row per can't-miss diagnosis, firing alerts first, then by probability.
+
+        Columns: ``diagnosis, threshold, probability, lower, upper, p_alert, alert, reasoning``.
+        """
         frame = pd.DataFrame({
             "diagnosis": [r.diagnosis for r in self.rules], "threshold": [r.threshold for r in self.rules],
             "probability": self.probability, "lower": self.lower, "upper": self.upper, "p_alert": self.p_alert,
@@ -162,8 +165,11 @@ class AlertCheck(ResultDisplay):
                           f"model: {self.model.short}", DISCLAIMER])
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
-        """Each can't-miss diagnosis: its probability (dot) with credible interval, against its threshold (bar),
-        on a log scale; red where the alert fires. Returns the Axes."""
+        """Each can't-miss diagnosis.
+
+        Its probability (dot) with credible interval, against its threshold (bar), on a log scale; red where the alert
+        fires. Returns the Axes.
+        """
         from ..plotting import alert_plot
 
         return alert_plot(self.to_frame(), level=self.level, ax=ax,

@@ -1,4 +1,4 @@
-"""Evidence conflict: do the findings of a case pull against each other?
+"""Evidence conflict: whether the findings of a case pull against each other.
 
 The measure is Jensen's conflict (as in Hugin's data-conflict analysis):
 
@@ -80,6 +80,7 @@ class Conflict(ResultDisplay):
 
     @property
     def verdict(self) -> str:
+        """Whether the entered items conflict, in one sentence."""
         if len(self.frame) < 2:
             return "One item or none entered: there is nothing for it to conflict with."
         if self.conflicting:
@@ -158,8 +159,10 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
 
 
 def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
-    """ln P(e_i) of each entered item on its own, from the model's prior marginals (no query per item): the prior
-    probability of a hard state, or the likelihood-weighted sum for soft evidence."""
+    """The log-probability ln P(e_i) of each entered item on its own, from the model's prior marginals.
+
+    No query per item. The prior probability of a hard state, or the likelihood-weighted sum for soft evidence.
+    """
     out = {}
     with np.errstate(divide="ignore"):
         for name in ev.labels:
@@ -170,6 +173,8 @@ def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float
 
 
 def conflict_value(model: "BmesModel", ev: Evidence, target: str, log_all: float) -> float:
-    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries): no further
-    query, the items' own probabilities coming from the model's prior marginals."""
+    """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries).
+
+    No further query, the items' own probabilities coming from the model's prior marginals.
+    """
     return float(sum(_log_alone(model, ev, target).values()) - log_all)

@@ -1,5 +1,7 @@
-"""Why the model believes what it believes: each observed item's weight of evidence for a diagnosis
-(:func:`explain`, :class:`Explanation`), and the posterior had one observed item been different (:class:`WhatIf`).
+"""Why the model believes what it believes.
+
+Each observed item's weight of evidence for a diagnosis (:func:`explain`, :class:`Explanation`), and the posterior had
+one observed item been different (:class:`WhatIf`).
 
 Everything here is exact inference on the point model (the same engine as :meth:`BmesModel.posterior`).
 
@@ -69,11 +71,15 @@ class WhatIf(ResultDisplay):
     model: ModelInfo
 
     def to_frame(self) -> pd.DataFrame:
+        """The posterior under each changed item, in the long form of the class docstring."""
         return self.frame.copy()
 
     def summary(self) -> pd.DataFrame:
-        """One row per variable and state: ``variable, observed_state, state, observed, possible, p_target, top,
-        p_top, change`` (``change`` = P(target) under that state minus the actual posterior), largest swing first."""
+        """One row per variable and state.
+
+        ``variable, observed_state, state, observed, possible, p_target, top, p_top, change`` (``change`` = P(target)
+        under that state minus the actual posterior), largest swing first.
+        """
         rows = []
         for (var, state), part in self.frame.groupby(["variable", "state"], sort=False):
             part = part.set_index("diagnosis")
@@ -209,12 +215,12 @@ class Explanation(ResultDisplay):
             raise EvidenceError(unknown_name_message("alternative", alternative, options))
 
     def log_prior_odds(self, alternative: str = ALL_OTHERS) -> float:
-        """ln [P(target) / P(alternative)] with no evidence (natural log)."""
+        """The log prior odds ln [P(target) / P(alternative)] with no evidence (natural log)."""
         self._check_alternative(alternative)
         return self._log_odds(self.steps[0], alternative)
 
     def log_posterior_odds(self, alternative: str = ALL_OTHERS) -> float:
-        """ln [P(target | e) / P(alternative | e)] on all the evidence (natural log)."""
+        """The log posterior odds ln [P(target | e) / P(alternative | e)] on all the evidence (natural log)."""
         self._check_alternative(alternative)
         return self._log_odds(self.steps[-1], alternative)
 
@@ -286,7 +292,7 @@ class Explanation(ResultDisplay):
         lines = [f"Weight of evidence, {head} (decibans = 10 log10 LR; +10 dB = LR 10, +3 dB = LR 2); {odds}",
                  f"  {'prior odds (no evidence)':<44} {self.log_prior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB"]
         for r in w.itertuples():
-            lines.append(f"  {(r.variable + '=' + r.state):<44} {r.decibans:+8.1f} dB  LR {r.lr:9.3g}  {r.direction}")
+            lines.append(f"  {f'{r.variable}={r.state}':<44} {r.decibans:+8.1f} dB  LR {r.lr:9.3g}  {r.direction}")
         lines.append(f"  {'= posterior odds':<44} {self.log_posterior_odds(alternative) * DECIBANS_PER_NAT:+8.1f} dB")
         return lines
 

@@ -1,5 +1,6 @@
-"""Positive and negative likelihood ratios of a finding for a diagnosis given the evidence already known, with pre-
-and post-test probabilities and a Fagan nomogram (:func:`likelihood_ratio`, :class:`LikelihoodRatio`).
+"""Positive and negative likelihood ratios of a finding for a diagnosis given the evidence already known.
+
+With pre- and post-test probabilities and a Fagan nomogram (:func:`likelihood_ratio`, :class:`LikelihoodRatio`).
 
 Exact inference on the point model: ``P(f | not d, evidence)`` averages the other diagnoses by their probability
 given the evidence, and ``post-test odds = pre-test odds x LR`` holds exactly.
@@ -35,8 +36,9 @@ __all__ = ["LikelihoodRatio", "likelihood_ratio"]
 
 @dataclass(frozen=True, eq=False)
 class LikelihoodRatio(ResultDisplay):
-    """Positive and negative likelihood ratios of one finding for one diagnosis, in a context (the evidence already
-    known, ``evidence``).
+    """Positive and negative likelihood ratios of one finding for one diagnosis, in a context.
+
+    The context is the evidence already known, ``evidence``.
 
     ``P(f | not d, context)`` averages the other diagnoses by their probability given the context. The pre-test
     probability is ``P(d | context)``; the post-test probabilities are exact posteriors, and
@@ -115,8 +117,10 @@ class LikelihoodRatio(ResultDisplay):
         return f"not {self.positive}"
 
     def to_frame(self) -> pd.DataFrame:
-        """Two rows, ``result`` positive and negative. Columns: ``result, finding, state, diagnosis,
-        p_given_diagnosis, p_given_other, lr, pre_test, post_test``."""
+        """Two rows, ``result`` positive and negative.
+
+        Columns: ``result, finding, state, diagnosis, p_given_diagnosis, p_given_other, lr, pre_test, post_test``.
+        """
         k = self._k
         return pd.DataFrame({
             "result": ["positive", "negative"], "finding": self.finding, "state": [self.positive, self.negative],
@@ -152,8 +156,11 @@ class LikelihoodRatio(ResultDisplay):
         return f"Likelihood ratios of {self.finding}={self.positive} for {self.diagnosis}"
 
     def plot(self, ax: "Axes | None" = None) -> "Axes":
-        """Fagan nomogram: pre-test probability, likelihood ratio, post-test probability on one straight line,
-        for the positive and the negative result. Returns the Axes."""
+        """Fagan nomogram.
+
+        Pre-test probability, likelihood ratio, post-test probability on one straight line, for the positive and the
+        negative result. Returns the Axes.
+        """
         from ..plotting import fagan_plot
 
         return fagan_plot(self.to_frame(), title=f"{self.finding}={self.positive} for {self.diagnosis}", ax=ax)
@@ -161,8 +168,9 @@ class LikelihoodRatio(ResultDisplay):
 
 def likelihood_ratio(model: "BmesModel", finding: str, diagnosis: str, evidence: Mapping[str, object] | None = None,
                      *, positive: str | None = None, context: object = _UNSET) -> LikelihoodRatio:
-    """Positive and negative likelihood ratios of a finding for a diagnosis, in a context (the evidence already
-    known), with pre- and post-test probabilities.
+    """Positive and negative likelihood ratios of a finding for a diagnosis, in a context.
+
+    The context is the evidence already known; the result carries the pre- and post-test probabilities.
 
     ``LR+ = P(f = positive | d, context) / P(f = positive | not d, context)``, the other diagnoses weighted by
     their probability given the context; ``LR-`` likewise for ``f != positive``.

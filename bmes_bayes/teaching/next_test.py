@@ -1,5 +1,7 @@
-"""Which test next: unobserved findings and history questions ranked by what observing them is expected to do to
-the diagnosis (:func:`next_test`, :class:`NextTest`). Exact, on the point model.
+"""Which test next.
+
+Unobserved findings and history questions ranked by what observing them is expected to do to the diagnosis
+(:func:`next_test`, :class:`NextTest`). Exact, on the point model.
 
 For an unobserved variable ``X`` the expected reduction of the entropy of the diagnosis ``D`` is the mutual
 information ``I(D; X | e) = H(D | e) - sum_x P(x | e) H(D | e, x)`` (in bits), Netica's "entropy reduction". It is
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -40,8 +42,10 @@ __all__ = ["NextTest", "next_test"]
 
 def _outcome_values(model: "BmesModel", ev: Evidence, var: str, target: str, watch: Sequence[int]
                     ) -> tuple[float, float, list[tuple[str, float, np.ndarray]]]:
-    """Raw expected entropy reduction (bits), expected absolute change of the watched diagnoses, and per outcome
-    (state, P(state | e), P(D | e, state)). Exact, by enumerating the states of ``var``."""
+    """Raw expected entropy reduction (bits) and expected absolute change of the watched diagnoses.
+
+    And per outcome (state, P(state | e), P(D | e, state)). Exact, by enumerating the states of ``var``.
+    """
     now = _dist(model, ev, target)
     px = _dist(model, ev, var)
     outcomes = []
@@ -88,9 +92,12 @@ class NextTest(ResultDisplay):
         read_only(self, "current")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per candidate, best first. Columns: ``rank, finding, stage, observed, entropy_reduction``
-        (expected, bits), ``cant_miss_change`` (expected absolute change of the can't-miss probabilities, summed),
-        ``cost`` and ``value_per_cost`` (entropy reduction per unit cost; NaN without costs)."""
+        """One row per candidate, best first.
+
+        Columns: ``rank, finding, stage, observed, entropy_reduction`` (expected, bits), ``cant_miss_change`` (expected
+        absolute change of the can't-miss probabilities, summed), ``cost`` and ``value_per_cost`` (entropy reduction per
+        unit cost; NaN without costs).
+        """
         return self.frame.copy()
 
     @property
@@ -108,8 +115,10 @@ class NextTest(ResultDisplay):
                 f"({r['entropy_reduction']:.3f} of {self.entropy:.2f} bits, can't-miss change {r['cant_miss_change']:.3f})>")
 
     def outcome_text(self, finding: str, *, n: int | None = None, limit: object = _UNSET) -> list[str]:
-        """What each result of ``finding`` would do: its probability now and the ``n`` diagnoses that move most
-        (default 3; ``limit``: deprecated old name of ``n``)."""
+        """What each result of ``finding`` would do.
+
+        Its probability now and the ``n`` diagnoses that move most (default 3; ``limit``: deprecated old name of ``n``).
+        """
         n = renamed(n, limit, new="n", old="limit", where="NextTest.outcome_text", default=3)
         part = self.outcomes[self.outcomes["finding"] == finding]
         lines = []
@@ -121,8 +130,10 @@ class NextTest(ResultDisplay):
         return lines
 
     def __str__(self, *, n: int | None = None, limit: object = _UNSET) -> str:
-        """The best ``n`` candidates (default 8) as text, and what each result of the best would do (``limit``: deprecated old
-        name of ``n``)."""
+        """The best ``n`` candidates (default 8) as text, and what each result of the best would do.
+
+        ``limit`` is the deprecated old name of ``n``.
+        """
         n = renamed(n, limit, new="n", old="limit", where="NextTest.__str__", default=8)
         cols = ["rank", "finding", "stage", "entropy_reduction", "cant_miss_change", "cost", "value_per_cost"]
         frame = self.frame[~self.frame["observed"]][cols].head(_checks.count(n, "n"))
@@ -136,7 +147,7 @@ class NextTest(ResultDisplay):
         else:
             lines.append(frame_text(frame))
             lines.append(f"  best: {self.best}")
-            lines += self.outcome_text(self.best)
+            lines += self.outcome_text(cast(str, self.best))   # a candidate exists: frame is not empty
         return "\n".join(lines)
 
     def _title(self) -> str:
@@ -147,8 +158,9 @@ class NextTest(ResultDisplay):
         return self.frame[~self.frame["observed"]]
 
     def plot(self, ax: "Axes | None" = None, *, n: int | None = None, limit: object = _UNSET) -> "Axes":
-        """Bars of the expected entropy reduction (bits) of the best ``n`` candidates, with the can't-miss change as
-        dots on a second axis.
+        """Bars of the expected entropy reduction (bits) of the best ``n`` candidates.
+
+        The can't-miss change is drawn as dots on a second axis.
 
         Parameters
         ----------
@@ -169,7 +181,7 @@ class NextTest(ResultDisplay):
                               entropy=self.entropy, ax=ax)
 
 
-_RANK_COLUMN = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
+_RANK_COLUMN: dict[Literal["information", "cant_miss", "value_per_cost"], str] = {"information": "entropy_reduction", "cant_miss": "cant_miss_change", "value_per_cost": "value_per_cost"}
 
 
 def next_test(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,

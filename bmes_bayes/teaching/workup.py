@@ -1,6 +1,7 @@
-"""The work-up trajectory: the posterior of the diagnosis after each stage of a case, with credible bands over
-parameter sets drawn from the priors (the same parameter sets at every stage, so each draw is one plausible model's
-whole trajectory).
+"""The work-up trajectory.
+
+The posterior of the diagnosis after each stage of a case, with credible bands over parameter sets drawn from the priors
+(the same parameter sets at every stage, so each draw is one plausible model's whole trajectory).
 
 The point posteriors are exact inference on the point model; the bands come from :mod:`bmes_bayes.draws` (exact
 inference under each parameter set drawn), summarised by :func:`bmes_bayes.draws.equal_tailed` and
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,7 @@ def _int_seed(seed: None | int | np.random.Generator) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63 - 1))
     if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63 - 1))
+        return int(cast(int, np.random.SeedSequence().entropy) % (2**63 - 1))   # an int when drawn fresh
     as_generator(seed)  # validates (bool, float, negative -> BmesError)
     return int(seed)
 
@@ -127,14 +128,20 @@ class Workup(ResultDisplay):
         read_only(self, "samples")
 
     def draws(self) -> pd.DataFrame:
-        """The draws in long form: columns ``stage, draw, state, probability`` (one row per stage, parameter set and
-        state); the same parameter sets at every stage, so ``draw`` follows one plausible model's trajectory."""
+        """The draws in long form.
+
+        Columns ``stage, draw, state, probability`` (one row per stage, parameter set and state); the same parameter
+        sets at every stage, so ``draw`` follows one plausible model's trajectory.
+        """
         return draws_frame(self.samples, self.posteriors[0].states, stages=self.stages)
 
     def to_xarray(self) -> "xarray.Dataset":
-        """An ``xarray.Dataset``: ``posterior`` with dims ``stage``, ``draw``, ``state`` (the same parameter sets at
-        every stage) and ``point`` (dims ``stage``, ``state``), with the seed, level and model in ``attrs``. Needs
-        the ``xarray`` extra; round-trips through netCDF."""
+        """An ``xarray.Dataset``.
+
+        ``posterior`` with dims ``stage``, ``draw``, ``state`` (the same parameter sets at every stage) and ``point``
+        (dims ``stage``, ``state``), with the seed, level and model in ``attrs``. Needs the ``xarray`` extra;
+        round-trips through netCDF.
+        """
         from ..draws import xarray_module as _xarray
 
         xr = _xarray()
@@ -148,14 +155,17 @@ class Workup(ResultDisplay):
 
     @property
     def target(self) -> str:
+        """The variable whose posterior is followed."""
         return self.posteriors[0].target
 
     @property
     def states(self) -> tuple[str, ...]:
+        """The states of the target."""
         return self.posteriors[0].states
 
     @property
     def n_samples(self) -> int:
+        """The number of parameter sets drawn."""
         return int(self.samples.shape[1])
 
     @property
@@ -164,9 +174,11 @@ class Workup(ResultDisplay):
         return self.posteriors[-1]
 
     def uncertainty(self, stage: int | str = -1) -> "Uncertainty":
-        """The credible intervals after one stage (an index, negative from the end, or a stage name), as
-        :meth:`BmesModel.sensitivity` gives them for that stage's cumulative evidence with the same ``n_samples``,
-        seed and level: the same draws, so nothing is recomputed."""
+        """The credible intervals after one stage (an index, negative from the end, or a stage name).
+
+        As :meth:`BmesModel.sensitivity` gives them for that stage's cumulative evidence with the same ``n_samples``,
+        seed and level: the same draws, so nothing is recomputed.
+        """
         from ..sensitivity import Uncertainty
 
         if isinstance(stage, str):
@@ -211,8 +223,11 @@ class Workup(ResultDisplay):
         return pd.concat(frames, ignore_index=True)
 
     def table(self) -> pd.DataFrame:
-        """Wide text view: one row per diagnosis (most probable at the end first), one column per stage,
-        cells ``"0.31 [0.18, 0.45]"`` with ``!`` marking a can't-miss alert."""
+        """Wide text view.
+
+        One row per diagnosis (most probable at the end first), one column per stage, cells ``"0.31 [0.18, 0.45]"`` with
+        ``!`` marking a can't-miss alert.
+        """
         frame = self.to_frame()
         order = list(self.final.to_frame()["state"])
         cols = {}
@@ -254,8 +269,9 @@ class Workup(ResultDisplay):
 
     def plot(self, ax: "Axes | None" = None, *, diagnoses: Sequence[str] | None = None,
              min_probability: float = 0.05, bands: int = 3) -> "Axes":
-        """Trajectory of each diagnosis across the stages: lines for the point model, shaded credible bands,
-        a red ring where a can't-miss alert fires. Returns the Axes.
+        """Trajectory of each diagnosis across the stages.
+
+        Lines for the point model, shaded credible bands, a red ring where a can't-miss alert fires. Returns the Axes.
 
         Parameters
         ----------
