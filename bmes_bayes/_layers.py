@@ -149,8 +149,11 @@ def imports(known: dict[str, Path] | None = None) -> list[Import]:
 
 
 def _with_parents(found: list[Import], known: dict[str, Path]) -> list[Import]:
-    """Each internal import, plus one import of every package above its target: Python runs ``a/__init__.py``
-    before ``a.b``, so importing ``results.display`` loads whatever ``results/__init__`` loads."""
+    """Each internal import, plus one import of every package above its target.
+
+    Python runs ``a/__init__.py`` before ``a.b``, so importing ``results.posterior`` loads whatever
+    ``results/__init__`` loads.
+    """
     out = []
     for imp in found:
         out.append(imp)

@@ -73,6 +73,9 @@ class FactoredTable:
 
     @cached_property
     def factors(self) -> tuple[tuple[np.ndarray, tuple[str, ...]], ...]:
+        """The CPT as named factors ``(array (S, *axes), axes)``, built on first use from the weights."""
+        if self.weights is None or self.node is None or self.order is None:
+            raise ValueError("a FactoredTable needs its factors or its weights, node and order")
         return _normaliser_blocks(self.weights, self.node, self.state, self.order)
 
 
@@ -161,8 +164,10 @@ def _effect_factors(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: di
 
 def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: dict[int, int],
                       fixed: Mapping[str, int]) -> FactoredTable:
-    """A log-linear CPT as its weight groups (see :class:`FactoredTable`); the two blocks ``wA * wB * (1 / Z)`` are
-    built from them only when a consumer asks for ``factors``."""
+    """A log-linear CPT as its weight groups (see :class:`FactoredTable`).
+
+    The two blocks ``wA * wB * (1 / Z)`` are built from them only when a consumer asks for ``factors``.
+    """
     k = net[cpd.node].card
     s = draws.n_samples
     # the weight groups: base rates over the base parents, one odds-ratio factor per parent with effects
@@ -185,8 +190,9 @@ def _factor_loglinear(cpd: LogLinearCPD, net: NetworkSpec, draws: Draws, where: 
 
 def _normaliser_blocks(weights, node: str, state: int | None,
                        order: Mapping[str, int]) -> tuple[tuple[np.ndarray, tuple[str, ...]], ...]:
-    """``wA * wB * (1 / Z)``: the weight groups of a log-linear node as two weight blocks over disjoint parent sets
-    and the inverse normaliser.
+    """``wA * wB * (1 / Z)``: a log-linear node's weight groups as two blocks and the inverse normaliser.
+
+    The two weight blocks range over disjoint parent sets.
 
     The parents that carry weights are split, in network order, into two blocks of about equal size;
     ``Z(uA, uB) = wA(uA, :) . wB(uB, :)`` is one batched matrix product, so the cost is about ``|A| |B| K``

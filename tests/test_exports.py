@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from bmes_bayes.interop import export, export_text
 
-from .conftest import ROOT
 from .reference import brute_force, pyagrum_posterior
 from .test_engine import evidence_sets
 

@@ -103,10 +103,10 @@ def _components(nodes: list[str], edges: list[set[str]]) -> list[list[str]]:
             n = parent[n]
         return n
 
-    for e in edges:
-        e = [n for n in e if n in parent]
-        for a in e[1:]:
-            parent[find(a)] = find(e[0])
+    for edge in edges:
+        members = [n for n in edge if n in parent]
+        for a in members[1:]:
+            parent[find(a)] = find(members[0])
     groups: dict[str, list[str]] = {}
     for n in nodes:
         groups.setdefault(find(n), []).append(n)
@@ -151,7 +151,7 @@ def _layout(engine, plan, node: str, terms: list[str], weight_axes: list[tuple[s
     blocks: list[list[str]] = [[], []]
     for comp in sorted(comps, key=card, reverse=True):
         blocks[int(card(blocks[1]) < card(blocks[0]))] += comp
-    c_vars, a_vars, b_vars = by_order(c_vars), by_order(blocks[0]), by_order(blocks[1])
+    c_order, a_vars, b_vars = by_order(c_vars), by_order(blocks[0]), by_order(blocks[1])
 
     def level(scope: set[str]) -> str | None:
         if scope & set(a_vars) and scope & set(b_vars):
@@ -164,14 +164,15 @@ def _layout(engine, plan, node: str, terms: list[str], weight_axes: list[tuple[s
     weight_levels = [level(set(a)) for a in weight_axes]
     if None in levels or None in weight_levels:
         return None
-    extra = target not in set(c_vars) | {node}
+    extra = target not in set(c_order) | {node}
     if extra and any(target in sc and lv != "C" for sc, lv in zip(f_scopes, levels)):
         return None
     factor_terms = tuple(terms[i] for i in passed) + tuple(eq.split("->")[1] for _, eq in components)
-    final = s0 + "".join(sym[v] for v in c_vars) + sym[node] + (sym[target] if extra else "")
+    final = s0 + "".join(sym[v] for v in c_order) + sym[node] + (sym[target] if extra else "")
     out = s0 + sym[target]
-    return _Layout(node=node, target=target, components=tuple(components), passed=passed, c_vars=c_vars, a_vars=a_vars,
-                   b_vars=b_vars, factor_terms=factor_terms, level=tuple(levels), weight_level=tuple(weight_levels),
+    return _Layout(node=node, target=target, components=tuple(components), passed=passed, c_vars=c_order, a_vars=a_vars,
+                   b_vars=b_vars, factor_terms=factor_terms, level=tuple(lv for lv in levels if lv is not None),
+                   weight_level=tuple(lv for lv in weight_levels if lv is not None),
                    weight_terms=tuple(s0 + "".join(sym[a] for a in axes) + sym[node] for axes in weight_axes),
                    final=final, out=out)
 
@@ -190,7 +191,8 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     """The broadcast product of ``items`` in ``layout``, as a fresh C-contiguous array of ``shape``.
 
     Factors are multiplied in the order of their last axis in ``layout``, so the array grows one axis at a time
-    (about twice the final size in all, instead of one full-size pass per factor)."""
+    (about twice the final size in all, instead of one full-size pass per factor).
+    """
     last = lambda term: max([layout.index(c) for c in term] or [0])  # noqa: E731
     out = None
     for arr, term in sorted(items, key=lambda it: last(it[1])):
@@ -216,8 +218,11 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     c_syms = "".join(sym[v] for v in lay.c_vars)
 
     def support(which: str, names: tuple[str, ...]) -> np.ndarray:
-        """Block configurations that can be non-zero under some parameter set: the product of each factor's support
-        over the sample axis contains the support of the product, so dropping the others is exact."""
+        """Block configurations that can be non-zero under some parameter set.
+
+        The product of each factor's support over the sample axis contains the support of the product, so
+        dropping the others is exact.
+        """
         lay_v = c_syms + "".join(sym[v] for v in names) + x
         shape = (*cards(lay.c_vars), *cards(names), k)
         mask = np.ones(shape, dtype=bool)

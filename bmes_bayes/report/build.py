@@ -367,7 +367,7 @@ def complete_report(model: "BmesModel", evidence: Mapping[str, object] | None = 
         uncertainty = model.uncertainty(evidence, n_samples=n_samples, seed=seed, level=level, progress=False)
     analyses["alerts"] = model.alert_config.assess(uncertainty)
     analyses["next_test"] = model.next_test(evidence)
-    analyses["tornado"] = model.one_way(evidence, level=TORNADO_LEVEL)
+    analyses["tornado"] = model.one_way(evidence, plausible=TORNADO_LEVEL)
     return _assemble(model, case, evidence, n_samples=n_samples, seed=seed, level=level, command=command,
                      uncertainty=uncertainty, analyses=analyses, given={})
 
