@@ -313,7 +313,6 @@ def _signal_after_start(sig, delay: float, args: list[str]):
     are being imported) and send ``sig``.
 
     (Before the first line of bmes_bayes runs, the interpreter's own start-up can still print a traceback.)"""
-    import signal
     import time
 
     proc = subprocess.Popen([sys.executable, "-c", _READY_THEN_RUN, *args], stdout=subprocess.PIPE,
