@@ -7,7 +7,8 @@
   every configuration has a zero factor. It works on plain arrays (names in topological order, parents, tables
   ``(*parent cards, card)``), so the differential run (``tests/random_networks.py``) feeds it the generator's own
   tables and :func:`brute_force` feeds it a model's.
-- :func:`brute_force`: ``P(target | evidence)`` of a model (or of tables given by hand) by :func:`enumerate_joint`.
+- :func:`brute_force`, :func:`model_exact`, :func:`model_joint`: a model's posterior, every marginal and log P(e),
+  its full joint, all by :func:`log_joint` (a conflict's P(e) and the CD distance's joint use them too).
 - ``pgmpy_posterior``: pgmpy's VariableElimination on the same CPTs (a fresh engine for soft evidence, since
   pgmpy's ``virtual_evidence`` changes the engine it is called on).
 - ``pyagrum_posterior``: pyAgrum's LazyPropagation on the XMLBIF export (read in double precision).
@@ -48,14 +49,14 @@ def needed(names: Sequence[str], parents: Mapping[str, Sequence[str]], query) ->
     return keep
 
 
-def enumerate_joint(names: Sequence[str], parents: Mapping[str, Sequence[str]], tables: Mapping[str, np.ndarray],
-                    hard: Mapping[str, int] | None = None, soft: Mapping[str, np.ndarray] | None = None,
-                    query: Sequence[str] | None = None) -> Exact:
-    """Enumerate the joint in log space (see the module doc).
+def log_joint(names: Sequence[str], parents: Mapping[str, Sequence[str]], tables: Mapping[str, np.ndarray],
+              hard: Mapping[str, int] | None = None, soft: Mapping[str, np.ndarray] | None = None,
+              query: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """The log of the unnormalised joint, one axis per free (unobserved) variable, and those variables' names.
 
     ``hard`` maps a variable to the index of its observed state, ``soft`` to its likelihood vector. With ``query``
-    (the target's name, say) only the variables the query and the evidence can depend on are enumerated, and only
-    their marginals returned; without it, every variable's.
+    (the target's name, say) only the variables the query and the evidence can depend on are enumerated; without
+    it, every variable.
     """
     hard, soft = dict(hard or {}), dict(soft or {})
     keep = set(names) if query is None else needed(names, parents, [*query, *hard, *soft])
@@ -81,25 +82,54 @@ def enumerate_joint(names: Sequence[str], parents: Mapping[str, Sequence[str]], 
                 logj += spread(np.log(np.asarray(tables[n], dtype=float)), (*parents[n], n))
         for n, lik in soft.items():
             logj += spread(np.log(np.asarray(lik, dtype=float)), (n,))
+    return logj, free
+
+
+def enumerate_joint(names: Sequence[str], parents: Mapping[str, Sequence[str]], tables: Mapping[str, np.ndarray],
+                    hard: Mapping[str, int] | None = None, soft: Mapping[str, np.ndarray] | None = None,
+                    query: Sequence[str] | None = None) -> Exact:
+    """Every marginal of the enumerated variables and log P(e), by :func:`log_joint` rescaled by its largest entry
+    before summing (see the module doc); with ``query``, only the variables it and the evidence depend on."""
+    hard = dict(hard or {})
+    logj, free = log_joint(names, parents, tables, hard, soft, query)
     top = logj.max()
     if top == -np.inf:
         return Exact(None, -math.inf)
     w = np.exp(logj - top, out=logj)  # in place: the joint can be large
     total = w.sum()
-    marginals = {n: w.sum(axis=tuple(j for j in range(len(shape)) if j != axis[n])) / total for n in free}
-    marginals.update({n: np.eye(card[n])[i] for n, i in hard.items()})
+    marginals = {n: w.sum(axis=tuple(j for j in range(len(free)) if j != i)) / total for i, n in enumerate(free)}
+    marginals.update({n: np.eye(np.shape(tables[n])[-1])[i] for n, i in hard.items()})
     return Exact(marginals, float(top + math.log(total)))
+
+
+def _arrays(model, tables=None) -> tuple[list[str], dict[str, tuple[str, ...]], dict[str, np.ndarray]]:
+    """A model's variables in network order, their parents, and its point CPTs (or ``tables``)."""
+    net = model.network
+    tables = tables if tables is not None else {k: v[0] for k, v in model._tables.tables.items()}
+    return [v.name for v in net.variables], {v.name: tuple(v.parents) for v in net.variables}, tables
+
+
+def model_exact(model, hard: dict[str, str], target: str | None = None, soft: dict[str, np.ndarray] | None = None,
+                tables: dict[str, np.ndarray] | None = None) -> Exact:
+    """:func:`enumerate_joint` on a model's point CPTs (or on ``tables``, one array per node without a sample
+    axis), hard findings given as state names; only what ``target`` and the evidence depend on when ``target`` is
+    given, else the full joint."""
+    net = model.network
+    return enumerate_joint(*_arrays(model, tables), {n: net[n].states.index(s) for n, s in hard.items()}, soft,
+                           query=None if target is None else [target])
+
+
+def model_joint(model, tables: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """A model's full joint distribution, one axis per variable in network order (a small model only)."""
+    return np.exp(log_joint(*_arrays(model, tables))[0])
 
 
 def brute_force(model, hard: dict[str, str], target: str, soft: dict[str, np.ndarray] | None = None,
                 tables: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """P(target | evidence) by :func:`enumerate_joint` on the model's point CPTs (or on ``tables``, one array per
     node without a sample axis); a vector of zeros when P(e) = 0."""
-    net = model.network
-    tables = tables if tables is not None else {k: v[0] for k, v in model._tables.tables.items()}
-    exact = enumerate_joint([v.name for v in net.variables], {v.name: tuple(v.parents) for v in net.variables},
-                            tables, {n: net[n].states.index(s) for n, s in hard.items()}, soft, query=[target])
-    return np.zeros(net[target].card) if exact.marginals is None else exact.marginals[target]
+    exact = model_exact(model, hard, target, soft, tables)
+    return np.zeros(model.network[target].card) if exact.marginals is None else exact.marginals[target]
 
 
 def pgmpy_posterior(model, hard: dict[str, str], target: str, soft: dict[str, np.ndarray] | None = None,

@@ -12,25 +12,8 @@ from scipy import stats
 from bmes_bayes.compile import FullTables, compile_all
 from bmes_bayes.sensitivity import cd_distance
 
-from ..reference import brute_force
+from ..reference import brute_force, model_joint
 from .helpers import TOY_EV, TOY_FULL, _point_tables, _with_entry
-
-
-def _joint(model, tables) -> np.ndarray:
-    """The full joint distribution of every variable (brute force), one axis per variable in network order."""
-    net = model.network
-    names = list(net.names)
-    joint = np.ones([net[n].card for n in names])
-    for v in net.variables:
-        axes = [names.index(a) for a in (*v.parents, v.name)]
-        shape = [1] * len(names)
-        t = tables[v.name]
-        order = np.argsort(axes)
-        t = np.transpose(t, order)
-        for a, size in zip(sorted(axes), t.shape):
-            shape[a] = size
-        joint = joint * t.reshape(shape)
-    return joint
 
 
 def _parents_of(r) -> dict[str, str]:
@@ -61,8 +44,8 @@ def _apply_change(model, r) -> dict[str, np.ndarray]:
 
 def _cd_by_definition(model, tables) -> float:
     """D = ln max_w P'(w)/P(w) - ln min_w P'(w)/P(w) over the full joint (every world with P(w) > 0)."""
-    before = _joint(model, _point_tables(model))
-    after = _joint(model, tables)
+    before = model_joint(model, _point_tables(model))
+    after = model_joint(model, tables)
     mask = before > 0
     ratio = after[mask] / before[mask]
     return float(np.log(ratio.max()) - np.log(ratio.min()))
