@@ -21,7 +21,7 @@ Every reference is built from the generator's own tables, never from the package
 
 - **Brute force** (:func:`brute_force`, which is :func:`tests.reference.enumerate_joint`, the suite's one
   enumerator), for every kind: the full joint (at most 4**8 entries) in log space, every
-  CPT, likelihood vector and hard finding added as a log factor, then rescaled by its largest entry before summing,
+  CPT and likelihood vector added as a log factor at the observed state of each hard finding, then rescaled by its largest entry before summing,
   so nothing underflows; ``P(e) = 0`` exactly when every configuration has a zero factor. Gives every marginal and
   ``log P(e)``.
 - **pgmpy** ``VariableElimination`` (:func:`pgmpy_posteriors`): hard and soft evidence, every variable's marginal,

@@ -1,8 +1,8 @@
 """Reference engines, written independently of the package's engines, that tests compare against.
 
 - :func:`enumerate_joint`: *the* brute-force reference, the one enumerator of the test suite. It builds the joint of
-  the variables a query can depend on (the others are barren and sum to one) in log space, every CPT, likelihood
-  vector and hard finding added as a log factor, rescales by its largest entry before summing (so nothing
+  the variables a query can depend on (the others are barren and sum to one) in log space, every CPT and likelihood
+  vector added as a log factor at the observed state of each hard finding, rescales by its largest entry before summing (so nothing
   underflows, down to the smallest subnormal), and gives every marginal and ``log P(e)``; ``P(e) = 0`` exactly when
   every configuration has a zero factor. It works on plain arrays (names in topological order, parents, tables
   ``(*parent cards, card)``), so the differential run (``tests/random_networks.py``) feeds it the generator's own
