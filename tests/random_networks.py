@@ -19,8 +19,9 @@ The references, and where each is right
 ---------------------------------------
 Every reference is built from the generator's own tables, never from the package's model or its exports.
 
-- **Brute force** (:func:`brute_force`), for every kind: the full joint (at most 4**8 entries) in log space, every
-  CPT, likelihood vector and hard finding added as a log factor, then rescaled by its largest entry before summing,
+- **Brute force** (:func:`brute_force`, which is :func:`tests.reference.enumerate_joint`, the suite's one
+  enumerator), for every kind: the full joint (at most 4**8 entries) in log space, every
+  CPT and likelihood vector added as a log factor at the observed state of each hard finding, then rescaled by its largest entry before summing,
   so nothing underflows; ``P(e) = 0`` exactly when every configuration has a zero factor. Gives every marginal and
   ``log P(e)``.
 - **pgmpy** ``VariableElimination`` (:func:`pgmpy_posteriors`): hard and soft evidence, every variable's marginal,
@@ -59,6 +60,8 @@ from hypothesis import strategies as st
 
 import bmes_bayes
 from bmes_bayes import BmesError, ImpossibleEvidenceError
+
+from .reference import Exact, enumerate_joint
 
 TOL = 1e-9
 SMALLEST_NORMAL = 2.2250738585072014e-308   # below it a double keeps fewer than 53 significant bits
@@ -274,43 +277,11 @@ def load(net: RandomNetwork):
 # ------------------------------------------------------------------------------------------------ references
 
 
-@dataclass(frozen=True)
-class Exact:
-    """Brute-force answer: every marginal (None if P(e) = 0) and log P(e) (-inf if impossible)."""
-
-    marginals: dict[str, np.ndarray] | None
-    log_evidence: float
-
-
 def brute_force(net: RandomNetwork, hard: dict[str, str], soft: dict[str, np.ndarray]) -> Exact:
-    """Enumerate the full joint in log space (see the module doc)."""
-    axis = {n: i for i, n in enumerate(net.names)}
-    shape = [net.card(n) for n in net.names]
-
-    def spread(log_table: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
-        perm = sorted(range(len(axes)), key=lambda j: axis[axes[j]])
-        full = [1] * len(shape)
-        for a in axes:
-            full[axis[a]] = shape[axis[a]]
-        return np.transpose(log_table, perm).reshape(full)
-
-    logj = np.zeros(shape)
-    with np.errstate(divide="ignore"):
-        for n in net.names:
-            logj = logj + spread(np.log(net.tables[n]), (*net.parents[n], n))
-        for n, lik in soft.items():
-            logj = logj + spread(np.log(np.asarray(lik, dtype=float)), (n,))
-        for n, s in hard.items():
-            mask = np.full(net.card(n), -np.inf)
-            mask[net.states[n].index(s)] = 0.0
-            logj = logj + spread(mask, (n,))
-    top = logj.max()
-    if top == -np.inf:
-        return Exact(None, -math.inf)
-    w = np.exp(logj - top)
-    total = w.sum()
-    marginals = {n: w.sum(axis=tuple(j for j in range(len(shape)) if j != axis[n])) / total for n in net.names}
-    return Exact(marginals, float(top + math.log(total)))
+    """Every marginal and log P(e) by the suite's one enumerator, :func:`tests.reference.enumerate_joint`, on the
+    generator's own tables (the full joint: every variable's marginal)."""
+    return enumerate_joint(net.names, net.parents, net.tables, {n: net.states[n].index(s) for n, s in hard.items()},
+                           soft)
 
 
 def impossible(net: RandomNetwork, hard: dict[str, str], soft: dict[str, np.ndarray]) -> bool:

@@ -1,7 +1,7 @@
 """The scenario atlas: every row is the uncertainty analysis of its evidence set, whatever runs it.
 
 References: each set's draws are compared with ``model.sensitivity`` for the same evidence and seed (itself checked
-against pgmpy and enumeration in test_sensitivity.py), its point posterior with ``model.posterior``, its alerts with
+against pgmpy and enumeration in sensitivity/test_uncertainty.py), its point posterior with ``model.posterior``, its alerts with
 the point posterior's alerts; the Dask run with the serial run, bit for bit.
 """
 

@@ -77,7 +77,7 @@ def _frames() -> dict[str, dict]:
 
 def _plot_functions() -> list[str]:
     """Every chart (frame in, Axes out) of ``bmes_bayes.plotting.charts``; the network drawing, which takes a
-    ``Marginals``, is covered below and in test_drawing."""
+    ``Marginals``, is covered below and in plotting/test_network.py."""
     from bmes_bayes.plotting import charts
 
     return sorted(name for name, f in inspect.getmembers(charts, inspect.isfunction)

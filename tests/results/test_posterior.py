@@ -8,7 +8,7 @@ import pytest
 
 from bmes_bayes.results import UNASKED_HEAD
 
-from .reference import pgmpy_posterior
+from ..reference import pgmpy_posterior
 
 CASES = [
     {"joint": "hip", "age_group": "middle", "sex": "male", "onset": "sudden", "mri_edema_pattern": "diffuse"},

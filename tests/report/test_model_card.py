@@ -8,7 +8,7 @@ from scipy import stats
 from bmes_bayes.cli import main
 from bmes_bayes.model_card import hand_written_card, model_card_text, parameter_rows
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 FIX = "run `bmes-bayes model-card --force` (writes reports/model_card.md)"
 
@@ -83,7 +83,7 @@ def test_markup_in_the_model_files_reaches_the_card_as_text(tmp_path):
 
     import bmes_bayes
 
-    from .conftest import DATA
+    from ..conftest import DATA
 
     shutil.copytree(DATA / "toy", tmp_path, dirs_exist_ok=True)
     net = tmp_path / "networks" / "toy.yaml"

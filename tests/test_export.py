@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bmes_bayes.interop import export, export_text
 
 from .reference import brute_force, pyagrum_posterior
-from .test_engine import evidence_sets
+from .inference.test_contraction import evidence_sets
 
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d*(?:[eE][-+]?\d+)?|(?<![\w.])\d+[eE][-+]?\d+")

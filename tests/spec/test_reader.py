@@ -17,7 +17,7 @@ from bmes_bayes import SpecError, spec
 from bmes_bayes.spec import load_alert_config, load_cases, load_network, load_test_costs
 from bmes_bayes.spec.scenarios import load as load_scenario
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.fixture(scope="module")

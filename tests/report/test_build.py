@@ -14,7 +14,7 @@ from bmes_bayes.cli import main
 from bmes_bayes.report import (OPTIONAL_SECTIONS, Figure, build_report, canonical_scenarios, complete_report,
                                default_report_path, fingerprint_of, result_section)
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 CASE = "steroid-osteonecrosis-sle"
 IMAGE = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")

@@ -1,7 +1,7 @@
 """The delta-method preview: exact where its definition allows a check, and measured against Monte-Carlo.
 
 References: the exact sensitivity function (c1..c4 from batched exact evaluations, itself checked against pgmpy in
-test_sensitivity.py) for the derivatives; the Beta and Dirichlet moments for a root node's marginal; 4,000-draw
+sensitivity/test_function.py) for the derivatives; the Beta and Dirichlet moments for a root node's marginal; 4,000-draw
 Monte-Carlo (``model.sensitivity``) for where the approximation holds and where it does not.
 """
 

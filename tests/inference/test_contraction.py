@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bmes_bayes import ImpossibleEvidenceError
 
-from .reference import brute_force, pgmpy_posterior
+from ..reference import brute_force, pgmpy_posterior
 
 TOL = 1e-9
 

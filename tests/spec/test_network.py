@@ -11,7 +11,7 @@ import bmes_bayes
 from bmes_bayes import SpecError
 from bmes_bayes.spec import load_network
 
-from .conftest import DATA
+from ..conftest import DATA
 
 
 def write(path, text):
@@ -153,7 +153,7 @@ def test_shipped_priors_have_provenance_for_every_parameter(model):
 
 def test_model_card_counts_are_current(model):
     """The model card quotes how many parameters there are and how many rest on expert judgement alone."""
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     card = (ROOT / "networks" / "MODEL_CARD.md").read_text(encoding="utf-8")
     n = len(model.priors.parameters)

@@ -1,0 +1,130 @@
+"""``bmes_bayes.sensitivity.sobol``: closed-form Sobol indices of a product of two independent Beta variables, and
+SALib's Saltelli design element for element."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .helpers import _network
+
+
+# ------------------------------------------------------------------------------------------------ 5. Sobol
+def test_sobol_indices_match_the_analytic_product_of_two_betas(and_net):
+    """P(y=yes) = t1 t2, t1 ~ Beta(2, 2), t2 ~ Beta(3, 7) independent. With m_i, v_i the means and variances:
+    V = (v1 + m1^2)(v2 + m2^2) - m1^2 m2^2, S1_1 = m2^2 v1 / V, ST_1 = 1 - m1^2 v2 / V (and symmetrically);
+    here S1 = (0.4400, 0.4667), ST = (0.5333, 0.5600)."""
+    res = and_net.sobol(None, target="y", target_state="yes", n=4096, seed=0)
+    m1, v1, m2, v2 = 0.5, 0.25 / 5, 0.3, 0.21 / 11
+    v = (v1 + m1**2) * (v2 + m2**2) - m1**2 * m2**2
+    expected = {"x1": (m2**2 * v1 / v, 1 - m1**2 * v2 / v), "x2": (m1**2 * v2 / v, 1 - m2**2 * v1 / v)}
+    frame = res.to_frame().set_index("factor")
+    for name, (s1, stot) in expected.items():
+        assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
+        assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
+        assert frame.loc[name, "ST_low"] < stot < frame.loc[name, "ST_high"] + 0.02
+    assert res.n_evaluations == 4096 * 4
+
+
+@pytest.fixture(scope="module")
+def dirichlet_net(tmp_path_factory):
+    """y = (a = p) AND (b = yes), P(a) ~ Dirichlet(2, 3, 5) (three Gamma inputs), P(b=yes) ~ Beta(3, 7)."""
+    return _network(tmp_path_factory.mktemp("dir"), "dir", """\
+  a: {role: risk_factor, states: [p, q, r], parents: [], description: Three states.}
+  b: {role: risk_factor, states: ["no", "yes"], parents: [], description: Two states.}
+  y: {role: diagnosis, states: ["no", "yes"], parents: [a, b], description: Both.}
+""", """\
+  a: {kind: table, row: {value: {p: 0.2, q: 0.3, r: 0.5}, concentration: 10, source: test}}
+  b: {kind: table, row: {value: {"yes": 0.3}, concentration: 10, source: test}}
+  y:
+    kind: table
+    rows:
+      p: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 1.0}, fixed: true, source: logic}}
+      q: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+      r: {"no": {value: {"yes": 0.0}, fixed: true, source: logic}, "yes": {value: {"yes": 0.0}, fixed: true, source: logic}}
+""")
+
+
+def test_one_relevant_factor_has_indices_of_exactly_one(model, dirichlet_net):
+    """Issue 13: with one factor X the whole input, Var(E[Y | X]) = Var(Y), so S1 = ST = 1 exactly; SALib, given
+    the factor's Gamma inputs ungrouped, reported the index of the first Gamma input (0.05). The variance is the
+    prior's: P(corticosteroids=yes) ~ Beta(a, b) has variance m (1 - m) / (a + b + 1)."""
+    res = model.sobol(None, target="corticosteroids", target_state="yes", n=1024, seed=0)
+    frame = res.to_frame()
+    assert list(frame["factor"]) == ["corticosteroids"]
+    assert frame.loc[0, ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]].tolist() == [1.0] * 6
+    (row,) = [p for p in model.priors.parameters if p.node == "corticosteroids"]
+    k = row.states.index("yes")
+    m, c = row.mean[k], row.alpha.sum()
+    assert res.variance == pytest.approx(m * (1 - m) / (c + 1), rel=0.03)
+    assert res.n_evaluations == 1024
+    three = dirichlet_net.sobol(None, target="a", target_state="p", n=256, seed=0)  # one group of 3 Gamma inputs
+    assert three.to_frame()["S1"].tolist() == [1.0] and three.variance == pytest.approx(0.16 / 11, rel=0.05)
+
+
+def test_sobol_indices_are_per_factor_whatever_its_number_of_gamma_inputs(dirichlet_net):
+    """P(y=yes) = t1 t2 with t1 = P(a=p) from a 3-state Dirichlet (three Gamma inputs, one factor) and t2 ~ Beta(3, 7):
+    the closed form of the product of two independent variables, as for two Betas above, with m1 = 0.2,
+    v1 = 0.2 x 0.8 / 11."""
+    res = dirichlet_net.sobol(None, target="y", target_state="yes", n=4096, seed=0)
+    m1, v1, m2, v2 = 0.2, 0.16 / 11, 0.3, 0.21 / 11
+    v = (v1 + m1**2) * (v2 + m2**2) - m1**2 * m2**2
+    frame = res.to_frame().set_index("factor")
+    assert sorted(frame.index) == ["a", "b"]
+    for name, (s1, stot) in {"a": (m2**2 * v1 / v, 1 - m1**2 * v2 / v), "b": (m1**2 * v2 / v, 1 - m2**2 * v1 / v)}.items():
+        assert frame.loc[name, "S1"] == pytest.approx(s1, abs=0.02)
+        assert frame.loc[name, "ST"] == pytest.approx(stot, abs=0.02)
+    assert res.n_evaluations == 4096 * 4
+
+
+def test_sobol_on_the_model_runs_and_leaves_out_what_cannot_matter(model):
+    res = model.sobol({"joint": "hip", "age_group": "middle", "sex": "male", "corticosteroids": "yes",
+                       "mri_necrotic_segment": "present"}, n=32, seed=1, groups="node")
+    frame = res.to_frame()
+    assert "diagnosis" in set(frame["factor"]) and "mri_necrotic_segment" in set(frame["factor"])
+    assert "fever" not in set(frame["factor"])  # unobserved finding: barren, exactly no effect
+    assert res.n_irrelevant > 0
+
+
+def test_sobol_plot_has_two_bars_per_factor(and_net):
+    import matplotlib.pyplot as plt
+
+    res = and_net.sobol(None, target="y", target_state="yes", n=64, seed=0)
+    ax = res.plot()
+    assert len(ax.patches) == 2 * len(res.to_frame())
+    assert repr(res).startswith("<Sobol")
+    plt.close("all")
+
+
+@pytest.mark.parametrize("groups", [None, ["g1", "g2", "g1", "g3", "g2"]])
+def test_saltelli_rows_are_salibs_sample_element_for_element(groups):
+    """Our chunked cross-sample is SALib's ``sobol.sample`` (the reference), generated without its Python loop."""
+    from SALib.sample import sobol as sobol_sample
+
+    from bmes_bayes.sensitivity import saltelli_rows
+
+    problem = {"num_vars": 5, "names": [f"x{i}" for i in range(5)], "bounds": [[0.0, 1.0]] * 5}
+    if groups:
+        problem["groups"] = groups
+    ref = sobol_sample.sample(problem, 64, calc_second_order=False, scramble=True, seed=11)
+    for rows in (1, 7, 100, 10_000):
+        mine = np.concatenate(list(saltelli_rows(problem, 64, seed=11, rows=rows)))
+        np.testing.assert_array_equal(mine, ref)
+
+
+def test_sobol_draws_are_the_design_evaluations_in_long_form(model):
+    """Sobol's .draws() (issue 12): one row per model evaluation, in the layout of Saltelli's design (A, each
+    factor's cross-sample, B, for every base row), the same numbers the indices were computed from."""
+    ev = {"joint": "hip", "sex": "male", "age_group": "middle", "onset": "sudden", "mri_fracture_line": "present"}
+    res = model.sobol(ev, target_state="traumatic_fracture", n=8, seed=3, groups="node")
+    d = res.draws()
+    assert list(d.columns) == ["draw", "matrix", "state", "probability"]
+    assert len(d) == res.n_evaluations == 8 * (len(res.design_factors) + 2)
+    assert set(d["matrix"]) == {"A", "B", *res.design_factors}
+    np.testing.assert_array_equal(d["probability"], res.outputs)
+    assert (d["state"] == "traumatic_fracture").all() and d["probability"].between(0, 1).all()
+    # A and B are independent points of the design: their evaluations differ
+    a0 = d[(d["draw"] == 0) & (d["matrix"] == "A")]["probability"].item()
+    b0 = d[(d["draw"] == 0) & (d["matrix"] == "B")]["probability"].item()
+    assert a0 != b0
+    assert res.variance == pytest.approx(np.var(res.outputs))
