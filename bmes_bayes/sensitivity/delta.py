@@ -12,7 +12,7 @@ included, is differentiated as it is). All ``2 x D`` perturbed parameter sets (D
 answer, see :func:`~bmes_bayes.sensitivity.relevant_parameters`) go through the engine as one batch: one batched exact
 inference instead of thousands of draws.
 
-Where it is right and where it is not (``tests/test_delta.py`` measures each against Monte-Carlo):
+Where it is right and where it is not (``tests/sensitivity/test_delta.py`` measures each against Monte-Carlo):
 
 - with a case's findings entered (the posterior well determined by them), the standard deviations agree with
   Monte-Carlo's to within about a third, and the nominal 90% interval holds 85-99% of the Monte-Carlo draws;
