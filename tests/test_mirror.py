@@ -44,7 +44,7 @@ TESTED_ELSEWHERE = {
     "parameters.py": "test_draws.py",                          # sampling of the parameter draws
     "model.py": "inference/test_contraction.py",               # posterior/marginals; also test_robustness.py
     "inference/pgmpy_adapter.py": "test_export.py",            # to_pgmpy, pgmpy_tables, reading other formats
-    "results/display.py": "test_views.py",                     # every result's HTML and dict from its frame
+    "display.py": "test_views.py",                             # every result's HTML and dict from its frame
     "results/marginals.py": "plotting/test_network.py",
     "report/render.py": "report/test_build.py",
     "spec/alerts.py": "spec/test_reader.py",                   # the one reader pattern, every data file

@@ -300,7 +300,7 @@ def test_workup_uncertainty_refuses_a_bad_stage_as_a_value_error(model):
 def test_a_report_computes_every_result_once(model, monkeypatch, case):
     """Every analysis of a report runs once, in the build; rendering runs none. The Monte-Carlo over parameters
     runs exactly once: the work-up's for a scenario (its last stage is the report's intervals), else the
-    sensitivity's."""
+    uncertainty's."""
     from bmes_bayes import draws
     from bmes_bayes.model import BmesModel
     from bmes_bayes.teaching import AlertConfig
@@ -317,14 +317,14 @@ def test_a_report_computes_every_result_once(model, monkeypatch, case):
 
         monkeypatch.setattr(owner, name, wrapper)
 
-    for name in ("posterior", "marginals", "sensitivity", "workup", "next_test", "one_way"):
+    for name in ("posterior", "marginals", "uncertainty", "workup", "next_test", "one_way"):
         counting(BmesModel, name)
     counting(AlertConfig, "assess")
     counting(draws, "posterior_draws_for")
     scenario = "scenario" in case
     rep = complete_report(model, case.get("evidence"), scenario=case.get("scenario"), n_samples=30)
     expected = {"posterior": 1, "marginals": 1, "next_test": 1, "one_way": 1, "assess": 1,
-                "posterior_draws_for": 1, **({"workup": 1} if scenario else {"sensitivity": 1})}
+                "posterior_draws_for": 1, **({"workup": 1} if scenario else {"uncertainty": 1})}
     assert calls == expected
     built = dict(calls)
     monkeypatch.setattr(type(rep), "figures", lambda self: {

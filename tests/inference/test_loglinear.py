@@ -16,7 +16,7 @@ from bmes_bayes.inference.contraction import Engine, ZeroEvidence
 from bmes_bayes.parameters import point_draws, sample_draws
 from bmes_bayes.spec import NetworkSpec, Variable
 
-from .reference import brute_force, pgmpy_posterior
+from ..reference import brute_force, pgmpy_posterior
 
 TOL = 1e-9
 
