@@ -4,12 +4,17 @@
 even while numpy and pandas are being imported, ends with a one-line message and exit code 130, never a traceback.
 """
 
+import signal
 import sys
 
 
 def run() -> int:
     """Import the command line and run it; returns the exit code."""
     try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with SIGINT ignored
+            from ._io import on_interrupt
+
+            signal.signal(signal.SIGINT, on_interrupt)
         from .cli import main
 
         return main()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .exceptions import OutputError
 
-__all__ = ["Terminated", "check_target", "write_output"]
+__all__ = ["Terminated", "check_target", "write_output", "on_interrupt", "interrupted", "stop_if_interrupted"]
 
 
 class Terminated(BaseException):
@@ -37,6 +37,33 @@ class Terminated(BaseException):
 def raise_terminated(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
     """A SIGTERM handler that unwinds the stack (see :class:`Terminated`)."""
     raise Terminated()
+
+
+_INTERRUPTED = threading.Event()
+
+
+def on_interrupt(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
+    """The command line's SIGINT handler: remembers the Ctrl-C, then raises ``KeyboardInterrupt`` as Python's own does.
+
+    Remembering it matters because a library may swallow the ``KeyboardInterrupt``: one raised while a class is
+    being created comes out as a ``RuntimeError`` (``__set_name__``), and an optional import guarded by
+    ``except Exception`` then carries on. The command line asks :func:`interrupted` before it reports an error or
+    success, and long loops call :func:`stop_if_interrupted` at each block, so a Ctrl-C always ends the run.
+    """
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def interrupted() -> bool:
+    """Whether :func:`on_interrupt` has seen a Ctrl-C in this process (never true when it is not installed)."""
+    return _INTERRUPTED.is_set()
+
+
+def stop_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` again if a Ctrl-C was seen and swallowed on its way up (a check per block of
+    long work: the Monte-Carlo chunks, Sobol's blocks, the atlas)."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 _KINDS = [(stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),

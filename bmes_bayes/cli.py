@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._io import Terminated, check_target, raise_terminated, write_output
+from ._io import Terminated, check_target, interrupted, raise_terminated, write_output
 from .exceptions import BmesError
 
 __all__ = ["main"]
@@ -416,10 +416,10 @@ def _cmd_one_way(args) -> int:
 
     model = _model(args)
     evidence = parse_assignments(args.evidence)
-    res = model.one_way(evidence, target_state=args.state, target=args.target, level=args.level)
+    res = model.one_way(evidence, target_state=args.state, target=args.target, plausible=args.plausible)
     frame = res.to_frame()
     if not _emit_frame(args, frame, {"target": args.target, "target_state": res.target_state,
-                                      "point": res.point, "level": args.level, "parameters": _records(frame),
+                                      "point": res.point, "plausible": args.plausible, "parameters": _records(frame),
                                       "model": _model_json(model.info)}):
         _print_result(res, frame)
     return 0
@@ -430,7 +430,7 @@ def _cmd_tune(args) -> int:
 
     model = _model(args)
     evidence = parse_assignments(args.evidence)
-    res = model.tune(evidence, args.state, at_least=args.at_least, target=args.target, level=args.level)
+    res = model.tune(evidence, args.state, at_least=args.at_least, target=args.target, plausible=args.plausible)
     frame = res.to_frame()
     if not _emit_frame(args, frame, {"target": args.target, "target_state": args.state, "at_least": args.at_least,
                                       "candidates": _records(frame), "model": _model_json(model.info)}):
@@ -632,12 +632,14 @@ def build_parser() -> argparse.ArgumentParser:
     o = analysis("one-way", "tornado: the posterior at both ends of each prior's plausible range",
                  "Moves every uncertain parameter alone to the ends of its plausible range and reports the target "
                  "probability there, widest swing first.", _cmd_one_way, state="optional")
-    o.add_argument("--level", type=_level, default=0.95, help="plausible range (default 0.95)")
+    o.add_argument("--plausible", "--level", dest="plausible", type=_level, default=0.95, metavar="P",
+                   help="central prior probability of each plausible range (default 0.95; --level is its old name)")
     t = analysis("tune", "single parameter changes that would make a state reach a probability",
                  "Finds, for each parameter alone, the value that would make P(target = state | evidence) reach "
                  "--at-least, ranked by the Chan-Darwiche distance.", _cmd_tune, state="required")
     t.add_argument("--at-least", type=float, required=True, dest="at_least", help="the probability to reach")
-    t.add_argument("--level", type=_level, default=0.95, help="plausible range (default 0.95)")
+    t.add_argument("--plausible", "--level", dest="plausible", type=_level, default=0.95, metavar="P",
+                   help="central prior probability of each plausible range (default 0.95; --level is its old name)")
     analysis("explain", "weight of evidence of each finding for the top (or a chosen) diagnosis",
              "Each observed item's weight of evidence (decibans) for the target state against every alternative; "
              "the weights add up to the change from prior to posterior odds.", _cmd_explain, state="optional")
@@ -732,7 +734,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _console():
         try:
             args = build_parser().parse_args(argv)
-            return int(args.func(args))
+            code = int(args.func(args))
+            # a Ctrl-C that a library swallowed on its way up still ends the run as one
+            return _stop("interrupted", 130) if interrupted() else code
         except BmesError as exc:
             print(f"bmes-bayes: {exc}", file=sys.stderr)
             return 2
@@ -750,6 +754,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"bmes-bayes: {exc.strerror or exc}{where}", file=sys.stderr)
             return 2
         except Exception as exc:  # no internal traceback reaches a user
+            if interrupted():  # e.g. a KeyboardInterrupt turned into a RuntimeError while a class was created
+                return _stop("interrupted", 130)
             print(f"bmes-bayes: internal error ({type(exc).__name__}: {exc}). Please report it.", file=sys.stderr)
             return 1
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _checks, limits
+from ._io import stop_if_interrupted
 from ._seed import as_generator
 from .compile import DrawnTables
 from .exceptions import BmesError, BmesWarning, ImpossibleEvidenceError
@@ -114,6 +115,7 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
     for start in range(0, n_samples, CHUNK):
+        stop_if_interrupted()
         n = min(CHUNK, n_samples - start)
         draws = sample_draws(model.priors, CHUNK, streams, only)  # a full chunk: the same draws for any n_samples
         source = DrawnTables(model.priors, model.network, draws)

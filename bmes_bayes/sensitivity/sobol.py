@@ -20,6 +20,7 @@ from scipy import stats
 
 from .. import _checks, limits
 from .._deprecation import UNSET, renamed, renamed_attribute
+from .._io import stop_if_interrupted
 from .._seed import as_generator
 from ..compile import DrawnTables
 from ..draws import CHUNK, progress_bar, relevant_parameters, xarray_module
@@ -215,6 +216,7 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: fl
     bar = progress_bar(total, progress, desc)
     start = 0
     for x in saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK):
+        stop_if_interrupted()
         y[start : start + len(x)] = fn(x)
         start += len(x)
         if bar is not None:

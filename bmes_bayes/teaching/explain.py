@@ -5,9 +5,9 @@ one observed item been different (:class:`WhatIf`).
 
 Everything here is exact inference on the point model (the same engine as :meth:`BmesModel.posterior`).
 
-Weight of evidence (the additive form)
---------------------------------------
-Take the observed items ``e_1 .. e_n`` in network order (context, risk factors, then the findings in work-up order).
+Notes
+-----
+Weight of evidence, the additive form. Take the observed items ``e_1 .. e_n`` in network order (context, risk factors, then the findings in work-up order).
 The weight of evidence of ``e_i`` for a diagnosis ``h`` against an alternative ``a`` is Good's
 
     W_i(h : a) = ln P(e_i | h, e_1..e_{i-1}) - ln P(e_i | a, e_1..e_{i-1}),
