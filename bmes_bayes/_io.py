@@ -60,8 +60,10 @@ def interrupted() -> bool:
 
 
 def stop_if_interrupted() -> None:
-    """Raise ``KeyboardInterrupt`` again if a Ctrl-C was seen and swallowed on its way up (a check per block of
-    long work: the Monte-Carlo chunks, Sobol's blocks, the atlas)."""
+    """Raise ``KeyboardInterrupt`` again if a Ctrl-C was seen and swallowed on its way up.
+
+    A check per block of long work: the Monte-Carlo chunks, Sobol's blocks, the atlas.
+    """
     if _INTERRUPTED.is_set():
         raise KeyboardInterrupt
 
