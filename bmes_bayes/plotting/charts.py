@@ -297,14 +297,14 @@ def function_plot(curve: pd.DataFrame, *, x0: float, y0: float, xlabel: str, yla
 
 
 def admissible_plot(frame: pd.DataFrame, *, title: str, ax: "Axes | None" = None) -> "Axes":
-    """Each parameter's admissible interval ``[lower, upper]`` divided by its ``value`` (log scale), flips in red."""
+    """Each parameter's admissible interval ``[admissible_low, admissible_high]`` over its ``x0`` (log scale), flips red."""
     import numpy as np
 
     ax = new_axes(ax, (7.0, max(2.5, 0.32 * len(frame) + 1.2)))
     data = frame.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(data))
-    lo = np.clip(data["lower"] / data["value"], 1e-6, None)
-    hi = np.clip(data["upper"] / data["value"], None, 1e6)
+    lo = np.clip(data["admissible_low"] / data["x0"], 1e-6, None)
+    hi = np.clip(data["admissible_high"] / data["x0"], None, 1e6)
     flips = data["flips_below"] | data["flips_above"]
     ax.hlines(y, lo, hi, color=["#C44E52" if f else "#4C72B0" for f in flips], lw=4, alpha=0.8)
     ax.axvline(1.0, color="black", lw=1)

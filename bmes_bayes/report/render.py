@@ -283,7 +283,7 @@ def tornado_section(one_way: Any, *, limit: int = TOP_ROWS) -> Section:
     for r in frame.itertuples():
         flip = [f"{_esc(_label(t))} at the {end} end" for t, end in ((r.top_low, "low"), (r.top_high, "high"))
                 if t != one_way.point_top]
-        span = f"{r.low_value:.3g}&ndash;{r.high_value:.3g} <small>({r.point_value:.3g})</small>"
+        span = f"{r.plausible_low:.3g}&ndash;{r.plausible_high:.3g} <small>({r.x0:.3g})</small>"
         rows.append([_esc(r.parameter), span, _p(r.p_low), _p(r.p_high), f"{r.swing:.3f}", "; ".join(flip) or "no"])
         classes.append("flip" if flip else "")
     intro = (f"P({_label(target)} | evidence) = {one_way.point:.2f} under the point model. Each uncertain parameter "

@@ -63,8 +63,9 @@ class AdmissibleDeviation(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter, most fragile first.
 
-        Columns ``parameter, kind, node, state, value, lower, upper, flips_below, flips_above, top_below, top_above,
-        p_inside``; ordered by the smallest prior probability of staying inside, then the nearest flip.
+        Columns ``parameter, kind, node, state, x0, admissible_low, admissible_high, flips_below, flips_above,
+        top_below, top_above, p_inside`` (``x0`` the current value, as in :class:`Tuning` and
+        :class:`SensitivityFunction`); ordered by the smallest prior probability of staying inside, then the nearest flip.
         """
         return self.frame.copy()
 
@@ -87,8 +88,8 @@ class AdmissibleDeviation(ResultDisplay):
         return (f"{head}; {len(f)} of {len(self.frame)} {self.scope}s can change that alone.".replace("entrys",
                                                                                                      "entries")
                 + " The most fragile: "
-                f"{row['parameter']} = {row['value']:.3g} stays admissible within [{row['lower']:.3g}, "
-                f"{row['upper']:.3g}]{inside}.")
+                f"{row['parameter']} = {row['x0']:.3g} stays admissible within [{row['admissible_low']:.3g}, "
+                f"{row['admissible_high']:.3g}]{inside}.")
 
     def __repr__(self) -> str:
         return (f"<AdmissibleDeviation of the top {self.target} ({self.top}): {len(self.frame)} {self.scope}s, "
@@ -162,7 +163,7 @@ def _clinical_deviation(model: "BmesModel", ev, target: str) -> tuple[pd.DataFra
     p_inside = np.array([entry_cdf(model, e, u) - entry_cdf(model, e, lw) for e, lw, u in zip(entries, lower, upper)])
     frame = pd.DataFrame({
         "parameter": [e.label for e in entries], "kind": [e.kind for e in entries], "node": [e.node for e in entries],
-        "state": [e.state for e in entries], "value": value, "lower": lower, "upper": upper,
+        "state": [e.state for e in entries], "x0": value, "admissible_low": lower, "admissible_high": upper,
         "flips_below": below, "flips_above": above,
         "top_below": [states[i] if f else "" for i, f in zip(top_b, below)],
         "top_above": [states[i] if f else "" for i, f in zip(top_a, above)], "p_inside": p_inside,
@@ -204,7 +205,7 @@ def _raw_deviation(model: "BmesModel", ev, target: str, node: str) -> tuple[pd.D
         given = ", ".join(f"{q}={net[q].states[i]}" for q, i in zip(net[node].parents, r))
         recs.append({
             "parameter": f"P({node}={net[node].states[k]}" + (f" | {given})" if given else ")"), "kind": "cpt_entry",
-            "node": node, "state": net[node].states[k], "value": x0, "lower": lower, "upper": upper,
+            "node": node, "state": net[node].states[k], "x0": x0, "admissible_low": lower, "admissible_high": upper,
             "flips_below": tb >= 0, "flips_above": ta >= 0, "top_below": states[tb] if tb >= 0 else "",
             "top_above": states[ta] if ta >= 0 else "", "p_inside": np.nan,
         })
@@ -242,7 +243,7 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
     Returns
     -------
     AdmissibleDeviation
-        ``.to_frame()`` (value, lower, upper, which state takes over, prior probability of staying inside),
+        ``.to_frame()`` (x0, admissible_low, admissible_high, which state takes over, prior probability of staying inside),
         ``.fragile``, ``.verdict``, ``.plot()``.
 
     References
@@ -255,7 +256,7 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
     >>> from bmes_bayes.sensitivity import admissible_deviation
     >>> ad = admissible_deviation(
     ...     bmes_bayes.load_model(), {"joint": "hip", "fever": "yes"}, node="fever")
-    >>> bool((ad.to_frame()["lower"] <= ad.to_frame()["value"]).all())
+    >>> bool((ad.to_frame()["admissible_low"] <= ad.to_frame()["x0"]).all())
     True
     """
     ev = model.resolve(evidence)
@@ -267,8 +268,8 @@ def admissible_deviation(model: "BmesModel", evidence: Mapping[str, object] | No
         frame, top, p = _raw_deviation(model, ev, target, _checks.variable(model.network, node, "node"))
         scope = "CPT entry"
     if len(frame):
-        margin = np.minimum(np.where(frame["flips_below"], frame["value"] - frame["lower"], np.inf),
-                            np.where(frame["flips_above"], frame["upper"] - frame["value"], np.inf))
+        margin = np.minimum(np.where(frame["flips_below"], frame["x0"] - frame["admissible_low"], np.inf),
+                            np.where(frame["flips_above"], frame["admissible_high"] - frame["x0"], np.inf))
         frame = (frame.assign(_m=margin, _p=frame["p_inside"].fillna(1.0))
                  .sort_values(["_p", "_m"], kind="stable").drop(columns=["_m", "_p"]).reset_index(drop=True))
     return AdmissibleDeviation(target=target, top=model.network[target].states[top], point=p, scope=scope,

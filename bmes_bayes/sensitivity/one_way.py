@@ -72,7 +72,7 @@ class OneWay(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter, largest swing first.
 
-        Columns ``parameter, kind, node, state, low_value, point_value, high_value, p_low, p_point, p_high, swing,
+        Columns ``parameter, kind, node, state, plausible_low, x0, plausible_high, p_low, p_point, p_high, swing,
         top_low, top_high``.
         """
         return self.frame.copy()
@@ -170,8 +170,8 @@ def one_way(model: "BmesModel", evidence: Mapping[str, object] | None = None, *,
     frame = pd.DataFrame({
         "parameter": [e.label for e in entries], "kind": [e.kind for e in entries],
         "node": [e.node for e in entries], "state": [e.state for e in entries],
-        "low_value": ranges[:, 0], "point_value": [point_value(model, e) for e in entries],
-        "high_value": ranges[:, 1], "p_low": p[:, 0], "p_point": point[ti], "p_high": p[:, 1],
+        "plausible_low": ranges[:, 0], "x0": [point_value(model, e) for e in entries],
+        "plausible_high": ranges[:, 1], "p_low": p[:, 0], "p_point": point[ti], "p_high": p[:, 1],
         "swing": np.abs(p[:, 1] - p[:, 0]),
         "top_low": [states[i] for i in tops[:, 0]], "top_high": [states[i] for i in tops[:, 1]],
     })

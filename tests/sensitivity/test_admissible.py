@@ -24,14 +24,14 @@ def test_admissible_deviation_of_raw_entries_brackets_the_flip(toy, node):
     assert len(ad.fragile) > 0
     for _, r in ad.fragile.iterrows():
         parents = dict(p.split("=") for p in r["parameter"].split("| ")[1].rstrip(")").split(", "))
-        for bound, flips in ((r["lower"], r["flips_below"]), (r["upper"], r["flips_above"])):
+        for bound, flips in ((r["admissible_low"], r["flips_below"]), (r["admissible_high"], r["flips_above"])):
             if not flips:
                 continue
-            step = 1e-7 if bound < r["value"] else -1e-7
+            step = 1e-7 if bound < r["x0"] else -1e-7
             p_in = brute_force(toy, ev, "disease", tables=_with_entry(toy, node, parents, r["state"], bound + step))
             p_out = brute_force(toy, ev, "disease", tables=_with_entry(toy, node, parents, r["state"], bound - step))
             assert states[int(np.argmax(p_in))] == ad.top and states[int(np.argmax(p_out))] != ad.top
-    assert (frame["lower"] <= frame["value"]).all() and (frame["value"] <= frame["upper"]).all()
+    assert (frame["admissible_low"] <= frame["x0"]).all() and (frame["x0"] <= frame["admissible_high"]).all()
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +70,12 @@ def test_an_exact_tie_for_the_top_is_resolved_by_rule_not_by_rounding(tie_net):
     for name, (lo, tb, hi, ta) in expected.items():
         r = frame.loc[name]
         assert (r["top_below"], r["top_above"]) == (tb, ta), name
-        assert r["lower"] == pytest.approx(lo, abs=1e-12) and r["upper"] == pytest.approx(hi, abs=1e-12), name
+        assert r["admissible_low"] == pytest.approx(lo, abs=1e-12) and r["admissible_high"] == pytest.approx(hi, abs=1e-12), name
         if tb == "b" or ta == "b":  # the tie is broken at x0 exactly, not a rounding away
-            assert (r["lower"] if tb == "b" else r["upper"]) == r["value"]
+            assert (r["admissible_low"] if tb == "b" else r["admissible_high"]) == r["x0"]
         state, parent = name[2:].split(" | d=")
         parent = parent.rstrip(")")
-        for bound, rival, step in ((r["lower"], tb, -1e-7), (r["upper"], ta, 1e-7)):
+        for bound, rival, step in ((r["admissible_low"], tb, -1e-7), (r["admissible_high"], ta, 1e-7)):
             if not rival:
                 continue
             outside = brute_force(tie_net, ev, "d", tables=_with_entry(tie_net, "f", {"d": parent}, state.split("=")[1],
@@ -92,11 +92,11 @@ def test_a_tie_for_the_top_among_clinical_parameters(tie_net):
     (a and b share the rest of the row equally)."""
     frame = tie_net.admissible_deviation({"f": "pos"}, target="d").to_frame().set_index("parameter")
     r = frame.loc["P(d=a)"]
-    assert (r["top_below"], r["top_above"]) == ("b", "") and r["lower"] == pytest.approx(0.3, abs=1e-9)
+    assert (r["top_below"], r["top_above"]) == ("b", "") and r["admissible_low"] == pytest.approx(0.3, abs=1e-9)
     r = frame.loc["P(d=b)"]
-    assert (r["top_below"], r["top_above"]) == ("", "b") and r["upper"] == pytest.approx(0.3, abs=1e-9)
+    assert (r["top_below"], r["top_above"]) == ("", "b") and r["admissible_high"] == pytest.approx(0.3, abs=1e-9)
     r = frame.loc["P(d=c)"]
-    assert (r["top_below"], r["top_above"]) == ("", "c") and r["upper"] == pytest.approx(0.35 / 0.45, abs=1e-9)
+    assert (r["top_below"], r["top_above"]) == ("", "c") and r["admissible_high"] == pytest.approx(0.35 / 0.45, abs=1e-9)
 
 
 def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
@@ -112,7 +112,7 @@ def test_admissible_deviation_of_clinical_parameters_is_exact_to_1e9(toy):
 
     for _, r in frag.head(6).iterrows():
         e = entries[r["parameter"]]
-        for bound, flips, sign in ((r["lower"], r["flips_below"], -1), (r["upper"], r["flips_above"], 1)):
+        for bound, flips, sign in ((r["admissible_low"], r["flips_below"], -1), (r["admissible_high"], r["flips_above"], 1)):
             if not flips:
                 continue
             xs = np.array([bound * (1 - sign * 1e-8), bound * (1 + sign * 1e-8)])  # inside, outside (relative 1e-8)

@@ -17,7 +17,7 @@ from .helpers import TOL, TOY_EV, _with_entry
 def test_one_way_ends_are_beta_quantiles_and_match_brute_force(toy):
     ow = toy.one_way(TOY_EV, target="disease", level=0.9)
     frame = ow.to_frame()
-    assert list(frame.columns) == ["parameter", "kind", "node", "state", "low_value", "point_value", "high_value",
+    assert list(frame.columns) == ["parameter", "kind", "node", "state", "plausible_low", "x0", "plausible_high",
                                    "p_low", "p_point", "p_high", "swing", "top_low", "top_high"]
     assert (np.diff(frame["swing"]) <= 0).all()
     # P(test=pos | disease=b, risk=no): stated range [0.3, 0.7] -> a Beta; its 5%/95% quantiles from scipy
@@ -25,7 +25,7 @@ def test_one_way_ends_are_beta_quantiles_and_match_brute_force(toy):
     prior = next(p for p in toy.priors.parameters if p.id == "test | disease=b, risk=no")
     a = prior.alpha
     lo, hi = stats.beta.ppf([0.05, 0.95], a[1], a[0])
-    assert row["low_value"] == pytest.approx(lo, abs=1e-12) and row["high_value"] == pytest.approx(hi, abs=1e-12)
+    assert row["plausible_low"] == pytest.approx(lo, abs=1e-12) and row["plausible_high"] == pytest.approx(hi, abs=1e-12)
     hard = dict(TOY_EV)
     ti = toy.states("disease").index(ow.target_state)
     for x, col in ((lo, "p_low"), (hi, "p_high")):
@@ -38,7 +38,7 @@ def test_one_way_odds_ratio_end_matches_brute_force(toy):
     row = ow.to_frame().set_index("parameter").loc["OR of disease=c for risk=yes"]
     # log-normal with median 3 and log-SD ln(6/1.5)/3.92: its 97.5% quantile
     hi = np.exp(np.log(3.0) + np.log(6 / 1.5) / (2 * 1.959963984540054) * stats.norm.ppf(0.975))
-    assert row["high_value"] == pytest.approx(hi, rel=1e-12)
+    assert row["plausible_high"] == pytest.approx(hi, rel=1e-12)
     from bmes_bayes.parameters import point_draws
 
     draws = point_draws(toy.priors)

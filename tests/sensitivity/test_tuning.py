@@ -107,7 +107,7 @@ def test_tuning_plausible_range_is_the_one_way_quantile_range(toy):
     lo, hi = stats.beta.ppf([0.05, 0.95], a[k], a.sum() - a[k])
     assert (row["plausible_low"], row["plausible_high"]) == pytest.approx((lo, hi), abs=1e-12)
     ow = toy.one_way(TOY_EV, target="disease", target_state="c", level=0.9).to_frame().set_index("parameter")
-    assert ow.loc["P(sign=high | disease=b)", "low_value"] == pytest.approx(lo, abs=1e-12)
+    assert ow.loc["P(sign=high | disease=b)", "plausible_low"] == pytest.approx(lo, abs=1e-12)
     assert row["prior_tail"] == pytest.approx(stats.beta.cdf(row["x_new"], a[k], a.sum() - a[k]), abs=1e-12)
 
 
