@@ -52,6 +52,10 @@ LAZY_UP: tuple[tuple[str, str], ...] = (
 
 PGMPY_HOME = "inference.pgmpy_adapter"
 
+#: Former homes kept so that old imports keep working; the package itself imports the new homes. (``scenarios``
+#: stays the public name of the scenario library, which lives in ``spec.scenarios``.)
+SHIMS = ("conflict", "delta", "drawing", "interop", "model_card")
+
 
 @dataclass(frozen=True)
 class Import:
@@ -187,6 +191,8 @@ def violations(found: list[Import] | None = None, known: dict[str, Path] | None 
             continue
         if imp.source == imp.target:
             continue
+        if imp.target in SHIMS and imp.source not in SHIMS and imp.source != "__init__":
+            out.append(f"{where}: {imp.source} imports {imp.target}, a former home kept for users; import its new home")
         up = layer_of(imp.target) > layer_of(imp.source)
         if up and not imp.lazy:
             out.append(f"{where}: {imp.source} (layer {layer_of(imp.source)}) imports {imp.target} "

@@ -175,7 +175,7 @@ def _cmd_variables(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .interop import FORMATS, export, export_text
+    from .export import FORMATS, export, export_text
 
     if _to_stdout(args):
         sys.stdout.write(export_text(_model(args), args.format))
@@ -217,10 +217,10 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_model_card(args) -> int:
-    from .model_card import DEFAULT_PATH, RELIABILITY_PNG, write_model_card
+    from .report.model_card import DEFAULT_PATH, RELIABILITY_PNG, write_model_card
 
     if _to_stdout(args):
-        from .model_card import model_card_text
+        from .report.model_card import model_card_text
 
         sys.stdout.write(model_card_text(_model(args), image=None))
         return 0

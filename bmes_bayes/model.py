@@ -26,12 +26,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .atlas import Atlas
-    from .conflict import Conflict
-    from .delta import DeltaUncertainty
-    from .drawing import Marginals
+    from .teaching.conflict import Conflict
+    from .sensitivity.delta import DeltaUncertainty
+    from .results.marginals import Marginals
     from .sensitivity import AdmissibleDeviation, OneWay, SensitivityFunction, Sobol, Tuning, Uncertainty
     from .teaching import Alert, AlertConfig, Explanation, LikelihoodRatio, NextTest, Workup
-    from .scenarios import Scenario
+    from .spec.scenarios import Scenario
     from .sensitivity.function import Covariation
 
 __all__ = ["BmesModel", "load_model", "default_paths"]
@@ -509,7 +509,7 @@ class BmesModel:
         Marginals
             With ``.to_frame()`` (long format) and ``.plot()`` (the network drawn).
         """
-        from .drawing import Marginals
+        from .results.marginals import Marginals
 
         ev = self.resolve(evidence)
         probs = {v.name: self.posterior(evidence, target=v.name, checks=False).probabilities
@@ -539,7 +539,7 @@ class BmesModel:
         >>> import bmes_bayes
         >>> ax = bmes_bayes.load_model().draw({"joint": "hip", "mri_necrotic_segment": "present"})
         """
-        from .drawing import draw_network
+        from .plotting.network import draw_network
 
         return draw_network(self.marginals(evidence), ax=ax)
 

@@ -342,7 +342,7 @@ def validate(model: "BmesModel", cases: CaseSet | str | Path | None = None, *,
                             f"{', '.join(MODELS)}")
     if not isinstance(cases, CaseSet):
         cases = load_cases(cases, network=model.network, drop_unknown=drop_unknown)
-    from .conflict import conflict as conflict_of
+    from .teaching.conflict import conflict as conflict_of
     from .exceptions import ImpossibleEvidenceError
 
     states = model.network["diagnosis"].states

@@ -134,3 +134,17 @@ def test_the_models_analysis_methods_are_thin_aliases_with_the_functions_signatu
         assert "method form of" in (method.__doc__ or ""), meth.name
         checked.append(meth.name)
     assert len(checked) >= 14, checked
+
+
+def test_the_package_imports_new_homes_not_the_former_ones(tmp_path, monkeypatch):
+    """``bmes_bayes.interop`` and the other former homes re-export for users; a module of the package importing
+    one is reported (here a scratch package's cli importing interop)."""
+    pkg = tmp_path / "bmes_bayes"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "export.py").write_text("")
+    (pkg / "interop.py").write_text("from .export import export\n")
+    (pkg / "cli.py").write_text("def main():\n    from .interop import export\n")
+    monkeypatch.setattr(_layers, "ROOT", pkg)
+    assert _layers.violations(known=_layers.modules(pkg)) == [
+        "bmes_bayes/cli.py:2: cli imports interop, a former home kept for users; import its new home"]
