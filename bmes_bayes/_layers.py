@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent
 
 #: layer number -> (name, module prefixes). A module belongs to the layer of its longest matching prefix.
 LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
-    0: ("foundation", ("exceptions", "limits", "_checks", "_io", "_read", "_seed", "_yaml", "_version", "_deprecation", "display")),
+    0: ("foundation", ("exceptions", "limits", "_checks", "_io", "_read", "_seed", "_yaml", "_version", "_deprecation", "_graph", "display")),
     1: ("spec", ("spec",)),
     2: ("parameters", ("parameters",)),
     3: ("compile", ("compile",)),

@@ -11,10 +11,13 @@ from __future__ import annotations
 import html
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    pass
 
 __all__ = ["DISCLAIMER", "ModelInfo", "ResultDisplay", "draws_frame", "frame_text", "read_only", "UNASKED_HEAD"]
 
@@ -201,6 +204,8 @@ def draws_frame(samples: np.ndarray, states, stages=None) -> pd.DataFrame:
     ``draw, state, probability`` from ``(S, K)`` samples, or with ``stages`` ``stage, draw, state, probability`` from
     ``(n_stages, S, K)``.
     """
+    import pandas as pd
+
     samples = np.asarray(samples)
     *lead, n, k = samples.shape
     blocks = int(np.prod(lead)) if lead else 1
@@ -219,6 +224,8 @@ def _footer_html(model: ModelInfo) -> str:
 
 def frame_text(frame: pd.DataFrame) -> str:
     """A DataFrame as plain text, for the CLI and ``__str__``."""
+    import pandas as pd
+
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
                            "display.max_colwidth", 80):
         return frame.to_string(index=False, float_format=lambda x: f"{x:.3f}")

@@ -7,6 +7,7 @@ dropped or guessed.
 from __future__ import annotations
 
 import itertools
+import sys
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,11 +58,11 @@ def _soft_label(states: Sequence[str], vec: np.ndarray) -> str:
 def as_mapping(evidence: object) -> Any:
     """A pandas Series indexed by variable as a plain mapping (a NaN entry means not entered, so it is dropped).
 
-    Anything else as it is.
+    Anything else as it is. A Series can only come from a caller that has loaded pandas already, so pandas is not
+    imported here to find out (a command-line query never loads it).
     """
-    import pandas as pd
-
-    if isinstance(evidence, pd.Series):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(evidence, pd.Series):
         return {k: v for k, v in evidence.items() if not (isinstance(v, float) and v != v)}
     return evidence
 

@@ -27,10 +27,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
 from . import _checks
+from ._graph import cycles, topological_order
 from .exceptions import ArgumentTypeError, BmesError, Problem, SpecError, UnknownNameError, shown, unknown_name_message
 from .spec import LogLinearCPD, NetworkSpec, PriorSpec, Provenance, RowPrior, TableCPD, Variable
 
@@ -50,11 +50,11 @@ def _spec(path: Path, target: str | None, ess: float):
         target = with_parents[-1] if with_parents else names[0]
     if target not in states:
         raise UnknownNameError(unknown_name_message("variable", target, names, where=f" as target (in {path})"))
-    graph = nx.DiGraph()
-    graph.add_nodes_from(names)
-    graph.add_edges_from((p, n) for n in names for p in parents[n])
     position = {n: i for i, n in enumerate(names)}
-    order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
+    order = topological_order({n: parents[n] for n in names}, position)
+    if order is None:
+        loops = "; ".join(" -> ".join([*c, c[0]]) for c in cycles({n: parents[n] for n in names})[:3])
+        raise BmesError(f"{path}: the parents form a cycle: {loops}")
     digest = hashlib.sha256(raw).hexdigest()
     variables = tuple(Variable(name=n, states=states[n], parents=parents[n],
                                description=f"{n} (imported from {path.name})",

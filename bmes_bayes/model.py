@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from ._version import __version__
 from . import _checks
@@ -23,6 +22,7 @@ from .spec import NetworkSpec, PriorSpec, RowPrior, load_network, load_priors
 from .spec._paths import default_paths
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from .atlas import Atlas
@@ -106,6 +106,8 @@ class BmesModel:
 
     def cpt(self, node: str) -> pd.DataFrame:
         """The point CPT of ``node`` as a table: one row per parent configuration, one column per state."""
+        import pandas as pd
+
         var = self.variables[node]
         table = self._tables.tables[node][0]
         flat = table.reshape(-1, var.card)

@@ -30,11 +30,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import opt_einsum as oe
 
 from .. import limits
+from .._graph import ancestors
 from ..compile import FactoredTable, TableSource
 from ..spec import NetworkSpec
 from . import loglinear as _fastpath
@@ -139,11 +139,7 @@ class Engine:
 
     def __init__(self, net: NetworkSpec):
         self.net = net
-        graph = nx.DiGraph()
-        graph.add_nodes_from(net.names)
-        for v in net.variables:
-            graph.add_edges_from((p, v.name) for p in v.parents)
-        self._ancestors = {n: frozenset(nx.ancestors(graph, n)) for n in net.names}
+        self._ancestors = ancestors({v.name: v.parents for v in net.variables})
         self._order = {n: i for i, n in enumerate(net.names)}
         self._symbol = {n: oe.get_symbol(i + 1) for i, n in enumerate(net.names)}
         self._plans = _Cache("PLAN_CACHE")

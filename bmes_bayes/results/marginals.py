@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..display import ModelInfo, ResultDisplay, read_only
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from ..spec import Variable
@@ -46,6 +46,8 @@ class Marginals(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """Long format: ``variable, role, stage, state, probability, evidence`` (evidence: hard, soft or empty)."""
+        import pandas as pd
+
         rows = []
         for v in self.variables:
             kind = "hard" if v.name in self.observed else "soft" if v.name in self.soft else ""
@@ -54,6 +56,8 @@ class Marginals(ResultDisplay):
         return pd.DataFrame(rows, columns=["variable", "role", "stage", "state", "probability", "evidence"])
 
     def __getitem__(self, variable: str) -> pd.Series:
+        import pandas as pd
+
         v = next((v for v in self.variables if v.name == variable), None)
         if v is None:
             from ..exceptions import UnknownNameError, unknown_name_message

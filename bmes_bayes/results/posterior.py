@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..display import (DISCLAIMER, ModelInfo, ResultDisplay, _alert_lines, _alerts_html, _conflict_line,
                       _unasked_html, _unasked_lines, read_only)
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from ..spec import Variable
@@ -78,12 +78,25 @@ class Posterior(ResultDisplay):
 
     def to_series(self) -> pd.Series:
         """Probabilities as a Series indexed by state name (named after the target)."""
+        import pandas as pd
+
         return pd.Series(self.probabilities, index=pd.Index(self.states, name="state"), name=self.target)
+
+    def _ranked(self) -> list[tuple[str, float]]:
+        """``(state, probability)``, most probable first (ties in network order).
+
+        The rows of :meth:`to_frame`, built without pandas, so that a command-line query never loads it.
+        """
+        order = np.argsort(-self.probabilities, kind="stable")
+        return [(self.states[i], float(self.probabilities[i])) for i in order]
 
     def to_frame(self) -> pd.DataFrame:
         """Long format: one row per state, columns ``variable, state, probability``, most probable first."""
-        frame = pd.DataFrame({"variable": self.target, "state": list(self.states), "probability": self.probabilities})
-        return frame.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)
+        import pandas as pd
+
+        rows = self._ranked()
+        return pd.DataFrame({"variable": self.target, "state": [s for s, _ in rows],
+                             "probability": np.array([p for _, p in rows], dtype=float)})
 
     @property
     def top(self) -> tuple[str, float]:
@@ -111,8 +124,7 @@ class Posterior(ResultDisplay):
                 f"observed; top = {state} {p:.3f}{alerts}>")
 
     def __str__(self) -> str:
-        lines = [f"P({self.target} | evidence)", *(f"  {s:<36} {p:7.3f}" for s, p in
-                 zip(self.to_frame()["state"], self.to_frame()["probability"]))]
+        lines = [f"P({self.target} | evidence)", *(f"  {s:<36} {p:7.3f}" for s, p in self._ranked())]
         lines += _alert_lines(self.alerts)
         lines += _unasked_lines(self.unasked)
         if self.conflict is not None:
@@ -168,6 +180,8 @@ class Vocabulary(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variable: ``variable, role, stage, states, parents, description``."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "variable": [v.name for v in self.variables],

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .. import _checks
 from .._yaml import line_of
@@ -25,6 +24,7 @@ from ._reader import Reader, clean, is_text
 from .network import NetworkSpec, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from ..teaching import AlertCheck
     from .priors import PriorSpec
 
@@ -151,6 +151,8 @@ class AlertConfig(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per can't-miss diagnosis: ``diagnosis, threshold, reasoning, red_flags, source, expert_judgement``."""
+        import pandas as pd
+
         return pd.DataFrame({
             "diagnosis": list(self.diagnoses),
             "threshold": [r.threshold for r in self.rules],

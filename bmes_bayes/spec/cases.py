@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    pass
 
 from .. import _checks
 from .._yaml import LinedDict, line_of
@@ -98,6 +101,8 @@ class CaseSet:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per case: id, split, diagnosis, acceptable, presentation, joint, age group, number of findings."""
+        import pandas as pd
+
         return pd.DataFrame([{
             "id": c.id, "split": c.split, "diagnosis": c.diagnosis, "acceptable": ",".join(c.acceptable),
             "presentation": c.presentation, "joint": c.evidence.get("joint"), "age_group": c.evidence.get("age_group"),

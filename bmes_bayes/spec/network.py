@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import networkx as nx
 
 from .. import _checks, limits
+from .._graph import cycles, topological_order
 from .._yaml import line_of
 from ..exceptions import BmesError, Problem, did_you_mean
 from ._reader import Reader, is_name, is_text, name_rule
@@ -180,17 +180,16 @@ def load_network(path: str | Path) -> NetworkSpec:
                                     f"variable {v.name!r}: {len(v.parents)} parents give a table of {entries:,} entries "
                                     f"(at most {limits.MAX_TABLE_ENTRIES:,}); combine parents or drop some"))
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(variables)
-    for v in variables.values():
-        graph.add_edges_from((p, v.name) for p in v.parents if p in variables)
-    for cycle in nx.simple_cycles(graph):
-        loop = " -> ".join([*cycle, cycle[0]])
-        problems.append(Problem(file, line_of(raw_vars, cycle[0]), f"the parents form a cycle: {loop}"))
-    reader.done()
-
+    graph = {n: tuple(p for p in v.parents if p in variables) for n, v in variables.items()}
     position = {n: i for i, n in enumerate(names)}
-    order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
+    order = topological_order(graph, position)
+    if order is None:
+        for cycle in cycles(graph):
+            loop = " -> ".join([*cycle, cycle[0]])
+            problems.append(Problem(file, line_of(raw_vars, cycle[0]), f"the parents form a cycle: {loop}"))
+    reader.done()
+    if order is None:  # not reached: a cycle is a problem, and reader.done() has raised it
+        raise BmesError(f"{file}: the parents form a cycle")
     return NetworkSpec(
         name=str(data["name"]),
         version=str(data["version"]),
