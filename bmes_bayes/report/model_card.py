@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from ..spec import Z95, OddsRatioPrior, RowPrior
 
@@ -73,9 +72,11 @@ def _row_parameter(p: RowPrior) -> tuple[str, str, str]:
     focus = [i for i in focus if p.mean[i] > 0]  # structural zeros have no interval
     alpha = p.alpha
     total = float(alpha.sum())
+    from scipy import special  # scipy.stats.beta.ppf's own function, bit for bit, without loading scipy.stats
+
     intervals = []
     for i in focus:
-        lo, hi = stats.beta.ppf([0.025, 0.975], alpha[i], total - alpha[i])
+        lo, hi = special.betaincinv(alpha[i], total - alpha[i], np.array([0.025, 0.975]))
         intervals.append((p.states[i], lo, hi))
     if len(p.states) == 2:
         i = focus[0]

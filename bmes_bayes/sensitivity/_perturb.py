@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from scipy import stats
 
 from .. import _checks
 from ..exceptions import ArgumentTypeError
@@ -113,25 +112,31 @@ def plausible_range(model: "BmesModel", e: _Entry, plausible: float) -> tuple[fl
     Its ``(1 - plausible)/2`` and ``(1 + plausible)/2`` quantiles, of Beta(a_k, a0 - a_k) for a row entry or of the
     log-normal of an odds ratio.
     """
+    from scipy import special  # the functions scipy.stats.norm and .beta call, bit for bit, without loading stats
+
     p = model.priors.parameters[e.index]
     q = np.array([(1 - plausible) / 2, (1 + plausible) / 2])
     if isinstance(p, OddsRatioPrior):
-        lo, hi = np.exp(np.log(p.median) + p.log_sd * stats.norm.ppf(q))
+        lo, hi = np.exp(np.log(p.median) + p.log_sd * special.ndtri(q))
     else:
         a = p.alpha
-        lo, hi = stats.beta.ppf(q, a[e.entry], a.sum() - a[e.entry])
+        lo, hi = special.betaincinv(a[e.entry], a.sum() - a[e.entry], q)
     return float(lo), float(hi)
 
 
 def entry_cdf(model: "BmesModel", e: _Entry, x: float) -> float:
     """The prior marginal's CDF at ``x``."""
+    from scipy import special
+
     p = model.priors.parameters[e.index]
     if isinstance(p, OddsRatioPrior):
         if x <= 0:
             return 0.0
-        return float(stats.norm.cdf((np.log(x) - np.log(p.median)) / p.log_sd)) if np.isfinite(x) else 1.0
+        return float(special.ndtr((np.log(x) - np.log(p.median)) / p.log_sd)) if np.isfinite(x) else 1.0
+    if x <= 0 or x >= 1:  # outside the Beta's support (scipy.stats clips the same way)
+        return 0.0 if x <= 0 else 1.0
     a = p.alpha
-    return float(stats.beta.cdf(x, a[e.entry], a.sum() - a[e.entry]))
+    return float(special.betainc(a[e.entry], a.sum() - a[e.entry], x))
 
 
 def point_value(model: "BmesModel", e: _Entry) -> float:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import _checks, limits
 from .._deprecation import UNSET, renamed, renamed_attribute
@@ -344,7 +343,9 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
         # One factor is the whole input X, so Var(E[Y | X]) = Var(Y): S1 = ST = 1 exactly (0 if Y does not vary).
         # SALib is not asked: it needs two groups, and without groups it would estimate the index of each of the
         # factor's uniform inputs (a Dirichlet row has one Gamma input per state), not of the factor (issue 13).
-        u = stats.qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
+        from scipy.stats import qmc
+
+        u = qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
         y = np.concatenate([fn(u[i : i + 4 * CHUNK]) for i in range(0, n, 4 * CHUNK)])
         one = np.array([1.0 if np.var(y) > 0 else 0.0])
         s1 = st = one
