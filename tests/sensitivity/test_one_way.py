@@ -15,7 +15,7 @@ from .helpers import TOL, TOY_EV, _with_entry
 
 # ------------------------------------------------------------------------------------------------ 3. one-way
 def test_one_way_ends_are_beta_quantiles_and_match_brute_force(toy):
-    ow = toy.one_way(TOY_EV, target="disease", level=0.9)
+    ow = toy.one_way(TOY_EV, target="disease", plausible=0.9)
     frame = ow.to_frame()
     assert list(frame.columns) == ["parameter", "kind", "node", "state", "plausible_low", "x0", "plausible_high",
                                    "p_low", "p_point", "p_high", "swing", "top_low", "top_high"]
@@ -34,7 +34,7 @@ def test_one_way_ends_are_beta_quantiles_and_match_brute_force(toy):
 
 
 def test_one_way_odds_ratio_end_matches_brute_force(toy):
-    ow = toy.one_way(TOY_EV, target="disease", target_state="c", level=0.95)
+    ow = toy.one_way(TOY_EV, target="disease", target_state="c", plausible=0.95)
     row = ow.to_frame().set_index("parameter").loc["OR of disease=c for risk=yes"]
     # log-normal with median 3 and log-SD ln(6/1.5)/3.92: its 97.5% quantile
     hi = np.exp(np.log(3.0) + np.log(6 / 1.5) / (2 * 1.959963984540054) * stats.norm.ppf(0.975))

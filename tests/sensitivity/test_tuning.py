@@ -99,14 +99,14 @@ def test_every_tuning_change_once_applied_meets_the_constraint(toy, evidence, st
 
 def test_tuning_plausible_range_is_the_one_way_quantile_range(toy):
     """The plausible range of a clinical candidate is the one one_way() uses at the same level (scipy quantiles)."""
-    t = toy.tune(TOY_EV, "c", at_least=0.9, target="disease", level=0.9)
+    t = toy.tune(TOY_EV, "c", at_least=0.9, target="disease", plausible=0.9)
     row = t.to_frame().set_index("parameter").loc["P(sign=high | disease=b)"]
     prior = next(p for p in toy.priors.parameters if p.id == row["id"])
     a = prior.alpha
     k = prior.states.index("high")
     lo, hi = stats.beta.ppf([0.05, 0.95], a[k], a.sum() - a[k])
     assert (row["plausible_low"], row["plausible_high"]) == pytest.approx((lo, hi), abs=1e-12)
-    ow = toy.one_way(TOY_EV, target="disease", target_state="c", level=0.9).to_frame().set_index("parameter")
+    ow = toy.one_way(TOY_EV, target="disease", target_state="c", plausible=0.9).to_frame().set_index("parameter")
     assert ow.loc["P(sign=high | disease=b)", "plausible_low"] == pytest.approx(lo, abs=1e-12)
     assert row["prior_tail"] == pytest.approx(stats.beta.cdf(row["x_new"], a[k], a.sum() - a[k]), abs=1e-12)
 

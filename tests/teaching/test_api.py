@@ -71,7 +71,7 @@ def test_likelihood_ratio_takes_evidence_like_every_other_function(model):
         warnings.simplefilter("always")
         old = teaching.likelihood_ratio(model, "fever", "infection", context=KNEE)
     assert "context=" in str(_one_deprecation(record).message)
-    for lr in (by_position, old, model.likelihood_ratio("fever", "infection", context=KNEE)):
+    for lr in (by_position, old, model.likelihood_ratio("fever", "infection", evidence=KNEE)):
         assert lr.to_frame().equals(by_keyword.to_frame())
         assert lr.evidence == by_keyword.evidence == {"joint": "knee"}
     with pytest.raises(ArgumentTypeError, match="evidence= only"):
@@ -157,7 +157,7 @@ def test_arrays_held_by_results_are_read_only(model):
 
 def test_displays_come_from_the_frame_with_title_evidence_and_footer(model):
     results = [model.workup([("history", HIP)], n_samples=10, seed=0), model.explain(HIP),
-               model.likelihood_ratio("fever", "infection", context=KNEE), model.next_test(HIP),
+               model.likelihood_ratio("fever", "infection", evidence=KNEE), model.next_test(HIP),
                model.conflict(HIP)]
     for res in results:
         page, data = res.to_html(), res.to_dict()

@@ -21,7 +21,7 @@ from .helpers import DIAG, _cpt
     ("recent_trauma", "traumatic_fracture", None, {"joint": "hip", "age_group": "older", "sex": "female"}),
 ])
 def test_likelihood_ratio_matches_brute_force(model, finding, diagnosis, positive, context):
-    lr = model.likelihood_ratio(finding, diagnosis, positive=positive, context=context)
+    lr = model.likelihood_ratio(finding, diagnosis, positive=positive, evidence=context)
     states = model.states(DIAG)
     d = states.index(diagnosis)
     fstates = model.states(finding)
@@ -48,7 +48,7 @@ def test_likelihood_ratio_rejects_bad_requests(model):
     with pytest.raises(EvidenceError, match="say which result counts"):
         model.likelihood_ratio("xray", "tumor")
     with pytest.raises(EvidenceError, match="already in the context"):
-        model.likelihood_ratio("fever", "infection", context={"fever": "yes"})
+        model.likelihood_ratio("fever", "infection", evidence={"fever": "yes"})
     with pytest.raises(EvidenceError, match="did you mean 'fever'"):
         model.likelihood_ratio("fevr", "infection")
     with pytest.raises(EvidenceError, match="did you mean 'infection'"):
@@ -61,7 +61,7 @@ def test_fagan_plot(model):
     import matplotlib.pyplot as plt
 
     lr = model.likelihood_ratio("inflammatory_markers", "infection", positive="markedly_elevated",
-                                context={"joint": "knee"})
+                                evidence={"joint": "knee"})
     assert lr.negative == "not markedly_elevated" and "LR+" in repr(lr)
     ax = lr.plot()
     assert "Fagan" in ax.get_title()
