@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from .._checks import variable
@@ -146,7 +145,7 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
         target = next((v.name for v in model.network.variables if v.role == "diagnosis"), names[0])
     target = variable(model.network, target, "target")
     log_all = _log_p(model, ev, target)
-    alone = _log_alone(model, ev, target)
+    alone = model.item_log_probabilities(ev)
     rows = []
     for name, log_alone in alone.items():
         rest = ev.without([name])
@@ -158,23 +157,9 @@ def conflict(model: "BmesModel", evidence: Mapping[str, object] | None, *, targe
     return Conflict(value=value, frame=frame, evidence=ev.as_dict(), model=model.info)
 
 
-def _log_alone(model: "BmesModel", ev: Evidence, target: str) -> dict[str, float]:
-    """The log-probability ln P(e_i) of each entered item on its own, from the model's prior marginals.
-
-    No query per item. The prior probability of a hard state, or the likelihood-weighted sum for soft evidence.
-    """
-    out = {}
-    with np.errstate(divide="ignore"):
-        for name in ev.labels:
-            prior = model.prior_marginal(name)
-            p = prior[ev.hard[name]] if name in ev.hard else float(np.dot(prior, ev.soft[name]))
-            out[name] = float(np.log(p))
-    return out
-
-
 def conflict_value(model: "BmesModel", ev: Evidence, target: str, log_all: float) -> float:
     """conf(e) alone, given ``log_all`` = ln P(e) from a query already made (what a posterior carries).
 
     No further query, the items' own probabilities coming from the model's prior marginals.
     """
-    return float(sum(_log_alone(model, ev, target).values()) - log_all)
+    return float(sum(model.item_log_probabilities(ev).values()) - log_all)
