@@ -234,9 +234,12 @@ def frame_text(frame: pd.DataFrame) -> str:
 def freeze(result: object, *names: str) -> None:
     """Make the named array attributes of a frozen result read-only.
 
-    Each becomes a read-only view: the caller's array is left as it was. Called from ``__post_init__``.
+    Each becomes a read-only view: the caller's array is left as it was. Called from ``__post_init__``; an attribute
+    that is None (an optional array not kept) stays None.
     """
     for name in names:
+        if getattr(result, name) is None:
+            continue
         arr = np.asarray(getattr(result, name))
         if arr.flags.writeable:
             arr = arr.view()

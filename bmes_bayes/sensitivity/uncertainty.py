@@ -32,6 +32,7 @@ from ..draws import (
     xarray_module,
 )
 from ..exceptions import BmesError
+from ..display import freeze
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay, draws_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,6 +77,9 @@ class Uncertainty(ResultDisplay):
     parameters: np.ndarray | None = None         # (n_samples, P): the parameter sets drawn (see parameter_labels)
     parameter_labels: tuple[str, ...] = ()
     n_impossible: int = 0
+
+    def __post_init__(self) -> None:
+        freeze(self, "point", "samples", "parameters")
 
     @property
     def n_samples(self) -> int:
@@ -261,12 +265,8 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     if not possible.all():
         samples = samples[possible]
         params = params[possible] if params is not None else None
-    probabilities = point.probabilities.copy()
-    for a in (probabilities, samples, params):
-        if a is not None:
-            a.flags.writeable = False
     return Uncertainty(
-        target=target, states=point.states, point=probabilities, samples=samples, level=level,
+        target=target, states=point.states, point=point.probabilities, samples=samples, level=level,
         threshold=threshold, seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
         model=model.info, parameters=params,
         parameter_labels=parameter_columns(model.priors)[0] if keep else (),

@@ -26,7 +26,7 @@ from ..draws import equal_tailed
 from ..exceptions import BmesError
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay, frame_text
 from ..spec.alerts import Alert
-from ..display import freeze as read_only
+from ..display import freeze
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -72,7 +72,7 @@ class AlertCheck(ResultDisplay):
     model: ModelInfo
 
     def __post_init__(self) -> None:
-        read_only(self, "probability", "lower", "upper", "p_alert")
+        freeze(self, "probability", "lower", "upper", "p_alert")
 
     @classmethod
     def from_uncertainty(cls, config: "AlertConfig", uncertainty: "Uncertainty") -> "AlertCheck":

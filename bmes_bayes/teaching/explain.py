@@ -45,7 +45,7 @@ from ..evidence import Evidence
 from ..exceptions import EvidenceError, ImpossibleEvidenceError, unknown_name_message
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay
 from .._deprecation import UNSET as _UNSET, renamed
-from ..display import freeze as read_only
+from ..display import freeze
 from ._common import ALL_OTHERS, BITS_PER_NAT, DECIBANS_PER_NAT, NEUTRAL, _check_state, _dist, _label, _with_hard, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -190,7 +190,7 @@ class Explanation(ResultDisplay):
     model: ModelInfo
 
     def __post_init__(self) -> None:
-        read_only(self, "steps")
+        freeze(self, "steps")
 
     @property
     def prior(self) -> np.ndarray:

@@ -23,7 +23,7 @@ import pandas as pd
 from ..exceptions import EvidenceError, ImpossibleEvidenceError
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay, frame_text
 from .._deprecation import UNSET as _UNSET, renamed
-from ..display import freeze as read_only
+from ..display import freeze
 from ._common import _check_state, _check_variable, _dist, _label, _with_hard, _with_soft, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,7 +76,7 @@ class LikelihoodRatio(ResultDisplay):
     model: ModelInfo
 
     def __post_init__(self) -> None:
-        read_only(self, "p_given_diagnosis", "p_given_other", "post_test")
+        freeze(self, "p_given_diagnosis", "p_given_other", "post_test")
 
     @property
     def context(self) -> dict[str, object]:

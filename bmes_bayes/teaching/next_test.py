@@ -29,7 +29,7 @@ from ..evidence import Evidence
 from ..exceptions import ArgumentError, BmesError, EvidenceError, listing, shown
 from ..results import ModelInfo, ResultDisplay, frame_text
 from .._deprecation import UNSET as _UNSET, renamed
-from ..display import freeze as read_only
+from ..display import freeze
 from ._common import CANDIDATE_ROLES, ROUNDOFF, _dist, _entropy_bits, _with_hard, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,7 +89,7 @@ class NextTest(ResultDisplay):
     model: ModelInfo
 
     def __post_init__(self) -> None:
-        read_only(self, "current")
+        freeze(self, "current")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per candidate, best first.

@@ -28,7 +28,7 @@ from ..draws import equal_tailed, p_top
 from ..evidence import as_mapping
 from ..exceptions import ArgumentTypeError, EvidenceError, UnknownNameError, shown, unknown_name_message
 from ..results import DISCLAIMER, ModelInfo, Posterior, ResultDisplay, draws_frame, frame_text
-from ..display import freeze as read_only
+from ..display import freeze
 from ._common import _label, diagnosis_variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,7 +125,7 @@ class Workup(ResultDisplay):
     n_impossible: int = 0
 
     def __post_init__(self) -> None:
-        read_only(self, "samples")
+        freeze(self, "samples")
 
     def draws(self) -> pd.DataFrame:
         """The draws in long form.
