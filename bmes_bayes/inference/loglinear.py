@@ -39,6 +39,8 @@ __all__ = ["query", "FAST_BYTES"]
 
 FAST_BYTES = 8 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
 
+BLOCK_BYTES = 16 * 2**20  # one block operand (parameter sets x C x block x X doubles) of a batch stays under this
+
 NORMAL_FLOOR = 1e-290    # as the engine's: below this the generic path (with its log-space retry) takes over
 
 
@@ -187,11 +189,13 @@ def _placed(arr: np.ndarray, term: str, layout: str) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...]) -> np.ndarray:
-    """The broadcast product of ``items`` in ``layout``, as a fresh C-contiguous array of ``shape``.
+def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """The broadcast product of ``items`` in ``layout``.
 
     Factors are multiplied in the order of their last axis in ``layout``, so the array grows one axis at a time
-    (about twice the final size in all, instead of one full-size pass per factor).
+    (about twice the final size in all, instead of one full-size pass per factor). With ``shape`` the result is a fresh
+    C-contiguous array of that shape; without, it keeps size 1 on the axes no factor has (numpy broadcasts it later,
+    for free).
     """
     last = lambda term: max([layout.index(c) for c in term] or [0])  # noqa: E731
     out = None
@@ -199,8 +203,10 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
         arr = _placed(arr, term, layout)
         out = arr if out is None else out * arr
     if out is None:
-        return np.ones(shape)
-    return np.array(np.broadcast_to(out, shape))
+        return np.ones(shape if shape is not None else (1,) * len(layout))
+    if shape is None:
+        return out
+    return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
 def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray | None:
@@ -232,23 +238,43 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         m = int(np.prod(cards(names), dtype=np.int64))
         return np.flatnonzero(mask.reshape(n_c, m, k).any(axis=(0, 2)))
 
+    def over_c(arr: np.ndarray) -> np.ndarray:
+        """``arr`` (sample axis, the axes of C, then others) with C's axes as one: all of C, or 1 if none is used."""
+        n_cv = len(c_syms)
+        c_shape = tuple(cards(lay.c_vars)) if any(d > 1 for d in arr.shape[1 : 1 + n_cv]) else (1,) * n_cv
+        arr = np.broadcast_to(arr, (arr.shape[0], *c_shape, *arr.shape[1 + n_cv :]))
+        return arr.reshape(arr.shape[0], int(np.prod(c_shape, dtype=np.int64)), *arr.shape[1 + n_cv :])
+
     def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int, x_first: bool):
-        """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only."""
+        """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
+
+        ``V`` is ``(S, C or 1, rows, X)``; ``W`` is ``(S, C or 1, rows, X)``, or ``(S, C or 1, X, rows)`` with
+        ``x_first`` (the layout of ``WB^T`` in the product). Each keeps size 1 on ``C`` when none of its factors has
+        a variable of ``C`` (the product broadcasts it), so what does not depend on ``C`` is built once, not once per
+        configuration of ``C``; ``V`` is one product of the block's prior factors and ``W``.
+        """
         syms = "".join(sym[v] for v in names)
-        lay_v = s0 + c_syms + syms + x
-        shape_v = (j - i, *cards(lay.c_vars), *cards(names), k)
-        cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
-        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), lay_v, shape_v)
-        v = _product(cut([it for it, lv in zip(items, lay.level) if lv == which]) + [(w, lay_v)], lay_v, shape_v)
         m = int(np.prod(cards(names), dtype=np.int64))
         full = len(rows) == m
-        v = v.reshape(j - i, n_c, m, k)
-        w = w.reshape(j - i, n_c, m, k)
+        cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
+        w_layout = s0 + c_syms + (x + syms if x_first else syms + x)
+        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), w_layout)
+        w = over_c(np.broadcast_to(w, (j - i, *w.shape[1 : 1 + len(c_syms)],
+                                       *((k, *cards(names)) if x_first else (*cards(names), k)))))
+        w = np.ascontiguousarray(w).reshape(j - i, w.shape[1], *((k, m) if x_first else (m, k)))
         if not full:
-            v, w = v[:, :, rows], w[:, :, rows]
-        if x_first:  # WB^T laid out (S, C, K, B) for the product: a small copy
-            w = np.ascontiguousarray(w.transpose(0, 1, 3, 2))
-        return v, w
+            w = w[..., rows] if x_first else w[:, :, rows]
+        prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
+        has_x = any(x in t for _, t in prior)
+        p = _product(prior, s0 + c_syms + syms + (x if has_x else ""))
+        p = over_c(np.broadcast_to(p, (p.shape[0], *p.shape[1 : 1 + len(c_syms)], *cards(names),
+                                       *p.shape[1 + len(c_syms) + len(names) :])))
+        p = p.reshape(p.shape[0], p.shape[1], m, k if has_x else 1)
+        if not full:
+            p = p[:, :, rows]
+        if x_first:   # V in C order, as the second product reads it
+            return np.multiply(p, w.transpose(0, 1, 3, 2), order="C"), w
+        return p * w, w
 
     rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
     n_a, n_b = len(rows_a), len(rows_b)
@@ -259,20 +285,24 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, 1, k)
     s_x = np.empty((n, n_c, k))
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
-    zbuf = np.empty((min(step, n) * n_c, n_a, n_b))
-    tbuf = np.empty((min(step, n) * n_c, n_a, k))
+    # the block operands are small beside the normaliser: built for many parameter sets at once (a few numpy calls
+    # per batch, not per sub-batch), then sliced for the products
+    outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
+    zbuf = np.empty((min(step, n), n_c, n_a, n_b))
+    tbuf = np.empty((min(step, n), n_c, n_a, k))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for i in range(0, n, step):
-            j = min(n, i + step)
-            rows = (j - i) * n_c
-            va, wa = block("A", lay.a_vars, rows_a, i, j, False)
-            vb, wbt = block("B", lay.b_vars, rows_b, i, j, True)
-            wa = wa * wc[i:j]
-            z = np.matmul(wa.reshape(rows, n_a, k), wbt.reshape(rows, k, n_b), out=zbuf[:rows])
-            np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-            t = np.matmul(z, vb.reshape(rows, n_b, k), out=tbuf[:rows])
-            np.multiply(t, va.reshape(rows, n_a, k), out=t)
-            s_x[i:j] = t.sum(axis=1).reshape(j - i, n_c, k)
+        for i0 in range(0, n, outer):
+            j0 = min(n, i0 + outer)
+            va, wa = block("A", lay.a_vars, rows_a, i0, j0, False)
+            vb, wbt = block("B", lay.b_vars, rows_b, i0, j0, True)
+            wa = wa * wc[i0:j0]                                # (S, C, A, X)
+            for i in range(0, j0 - i0, step):
+                j = min(j0 - i0, i + step)
+                z = np.matmul(wa[i:j], wbt[i:j], out=zbuf[: j - i])
+                np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
+                t = np.matmul(z, vb[i:j], out=tbuf[: j - i])
+                np.multiply(t, va[i:j], out=t)
+                s_x[i0 + i : i0 + j] = t.sum(axis=2)
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
