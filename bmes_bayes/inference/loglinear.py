@@ -189,21 +189,27 @@ def _placed(arr: np.ndarray, term: str, layout: str) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...] | None = None, *,
+             sample_last: bool = False) -> np.ndarray:
     """The broadcast product of ``items`` in ``layout``.
 
     Factors are multiplied in the order of their last axis in ``layout``, so the array grows one axis at a time
     (about twice the final size in all, instead of one full-size pass per factor). With ``shape`` the result is a fresh
     C-contiguous array of that shape; without, it keeps size 1 on the axes no factor has (numpy broadcasts it later,
-    for free).
+    for free). With ``sample_last`` the products are computed with the sample axis (the first of ``layout``) innermost,
+    where numpy's loops are long (the other axes are a few states each), and the result is a view in ``layout``'s
+    order; the factors are multiplied in the same order, so the values are the same bit for bit.
     """
     last = lambda term: max([layout.index(c) for c in term] or [0])  # noqa: E731
+    work = layout[1:] + layout[0] if sample_last else layout
     out = None
     for arr, term in sorted(items, key=lambda it: last(it[1])):
-        arr = _placed(arr, term, layout)
+        arr = _placed(arr, term, work)
         out = arr if out is None else out * arr
     if out is None:
         return np.ones(shape if shape is not None else (1,) * len(layout))
+    if sample_last:
+        out = np.moveaxis(out, -1, 0)
     if shape is None:
         return out
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
@@ -258,7 +264,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         full = len(rows) == m
         cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
         w_layout = s0 + c_syms + (x + syms if x_first else syms + x)
-        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), w_layout)
+        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), w_layout, sample_last=True)
         w = over_c(np.broadcast_to(w, (j - i, *w.shape[1 : 1 + len(c_syms)],
                                        *((k, *cards(names)) if x_first else (*cards(names), k)))))
         w = np.ascontiguousarray(w).reshape(j - i, w.shape[1], *((k, m) if x_first else (m, k)))
@@ -266,7 +272,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
             w = w[..., rows] if x_first else w[:, :, rows]
         prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
         has_x = any(x in t for _, t in prior)
-        p = _product(prior, s0 + c_syms + syms + (x if has_x else ""))
+        p = _product(prior, s0 + c_syms + syms + (x if has_x else ""), sample_last=True)
         p = over_c(np.broadcast_to(p, (p.shape[0], *p.shape[1 : 1 + len(c_syms)], *cards(names),
                                        *p.shape[1 + len(c_syms) + len(names) :])))
         p = p.reshape(p.shape[0], p.shape[1], m, k if has_x else 1)
@@ -295,7 +301,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
             j0 = min(n, i0 + outer)
             va, wa = block("A", lay.a_vars, rows_a, i0, j0, False)
             vb, wbt = block("B", lay.b_vars, rows_b, i0, j0, True)
-            wa = wa * wc[i0:j0]                                # (S, C, A, X)
+            wa = np.multiply(wa, wc[i0:j0], order="C")        # (S, C, A, X), in the layout the product reads
             for i in range(0, j0 - i0, step):
                 j = min(j0 - i0, i + step)
                 z = np.matmul(wa[i:j], wbt[i:j], out=zbuf[: j - i])
