@@ -184,3 +184,18 @@ def test_seeded_sobol_is_the_per_row_mapping_of_saltelli_rows(model, monkeypatch
         assert (frame.loc[factor, "S1"], frame.loc[factor, "ST"]) == (old["S1"][k], old["ST"][k])
     monkeypatch.setattr(sobol_module, "ROWS", 37)
     np.testing.assert_array_equal(model.sobol(HIP, n=16, seed=4).outputs, res.outputs)
+
+
+def test_saltelli_draws_refuse_a_group_that_splits_a_parameter(dirichlet_net):
+    """The cross-sample is assembled from whole parameters' draws: a problem whose groups split the three Gamma
+    inputs of a Dirichlet row between two factors cannot be built that way, and is refused rather than mis-built."""
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_draws
+
+    spec = dirichlet_net.priors
+    indices = [i for i, p in enumerate(spec.parameters) if not p.fixed]
+    problem = _problem(spec, indices, "parameter")
+    assert problem["groups"] == ["a", "a", "a", "b", "b"]
+    list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))     # whole parameters: fine
+    problem["groups"] = ["a", "a", "c", "b", "b"]
+    with pytest.raises(ValueError, match="several groups"):
+        list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))
