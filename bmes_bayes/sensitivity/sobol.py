@@ -10,7 +10,7 @@ Saltelli et al. (2010), Comput. Phys. Commun. 181:259-270; Herman & Usher (2017)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -24,7 +24,7 @@ from .._seed import as_generator
 from ..compile import DrawnTables
 from ..draws import CHUNK, progress_bar, relevant_parameters, xarray_module
 from ..exceptions import ArgumentError, BmesError, TooLargeError
-from ..parameters import draws_from_uniform, n_uniform_inputs
+from ..parameters import Draws, draws_from_uniform, n_uniform_inputs, point_draws
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay
 from ._perturb import target_index
 
@@ -33,11 +33,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from ..model import BmesModel
+    from ..spec import PriorSpec
 
 __all__ = ["Sobol", "sobol", "sobol_indices", "saltelli_rows"]
 
 CONFIDENCE = 0.95   # default confidence level of the bootstrap intervals
 SHOWN = 25          # rows of the HTML table
+ROWS = 16 * CHUNK   # design points per engine batch (the engine splits a batch further to bound its memory)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,14 +147,11 @@ class Sobol(ResultDisplay):
                           title=f"Sobol indices of P({self.target_state} | evidence)")
 
 
-def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
-    """Saltelli's cross-sample of the scrambled Sobol' sequence, generated as arrays, chunk by chunk.
+def _saltelli_base(problem: dict, n: int, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Matrices A and B of SALib's design, and which inputs each group holds.
 
-    Exactly as SALib's ``sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)`` lays it out
-    (tested element for element): for each base row ``i``, ``A_i``, then ``A_i`` with group ``k``'s columns from ``B_i``
-    for every group in order of first appearance, then ``B_i``. SALib builds the whole matrix in a Python loop over
-    rows, groups and columns (3 s for 30,000 rows of 400 inputs); this yields blocks of about ``rows`` rows. The
-    problem's bounds must be the unit interval (as here: uniforms mapped by inverse CDFs), so no scaling is needed.
+    A and B ``(n, D)`` are the two halves of one scrambled Sobol' sequence in ``2 D`` dimensions; the membership is
+    ``(G, D)``, the groups in order of first appearance.
     """
     from scipy.stats import qmc
 
@@ -163,15 +162,97 @@ def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
     names = list(dict.fromkeys(groups))
     member = np.array([[g == name for g in groups] for name in names], dtype=bool)      # (G, D)
     base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
-    per_base = len(names) + 2
+    return base[:, :d], base[:, d:], member
+
+
+def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
+    """Saltelli's cross-sample of the scrambled Sobol' sequence, generated as arrays, chunk by chunk.
+
+    Exactly as SALib's ``sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)`` lays it out
+    (tested element for element): for each base row ``i``, ``A_i``, then ``A_i`` with group ``k``'s columns from ``B_i``
+    for every group in order of first appearance, then ``B_i``. SALib builds the whole matrix in a Python loop over
+    rows, groups and columns (3 s for 30,000 rows of 400 inputs); this yields blocks of about ``rows`` rows. The
+    problem's bounds must be the unit interval (as here: uniforms mapped by inverse CDFs), so no scaling is needed.
+    """
+    a_all, b_all, member = _saltelli_base(problem, n, seed)
+    per_base = len(member) + 2
     step = max(1, rows // per_base)
     for start in range(0, n, step):
-        a, b = base[start : start + step, :d], base[start : start + step, d:]
-        block = np.empty((len(a), per_base, d))
+        a, b = a_all[start : start + step], b_all[start : start + step]
+        block = np.empty((len(a), per_base, a.shape[1]))
         block[:, 0] = a
         block[:, 1:-1] = np.where(member[None], b[:, None, :], a[:, None, :])
         block[:, -1] = b
-        yield block.reshape(-1, d)
+        yield block.reshape(-1, a.shape[1])
+
+
+def _saltelli_draws(spec: PriorSpec, parameters: Sequence[int], problem: dict, n: int, *, seed,
+                    rows: int) -> Iterator[Draws]:
+    """Parameter sets of Saltelli's cross-sample: :func:`saltelli_rows` mapped by :func:`draws_from_uniform`.
+
+    The same values, in the same order and chunks, without mapping every row: a parameter's inverse-CDF transform
+    depends only on its own uniform inputs, so row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values
+    of ``B_i`` for the parameters of group ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
+    through the inverse CDFs (``2 n``, chunk by chunk), instead of all ``n (G + 2)``. ``parameters`` are the indices
+    into ``spec.parameters`` whose uniform inputs are the problem's columns, in order (as for
+    :func:`draws_from_uniform`); a group must hold whole parameters. Parameters not driven keep their point value
+    (read-only broadcast views).
+    """
+    a_u, b_u, member = _saltelli_base(problem, n, seed)
+    group_of: dict[int, int] = {}         # parameter index -> its group's position in the design
+    col = 0
+    for i in parameters:
+        k = n_uniform_inputs(spec.parameters[i])
+        if k:
+            g = int(np.argmax(member[:, col]))
+            if not member[g, col : col + k].all():
+                raise ValueError(f"the uniform inputs of parameter {spec.parameters[i].id} are in several groups")
+            group_of[i] = g
+        col += k
+    per_base = len(member) + 2
+    step = max(1, rows // per_base)
+    point = [np.broadcast_to(v, (min(step, n) * per_base, *v.shape[1:])) for v in point_draws(spec).values]
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        ab = draws_from_uniform(spec, np.concatenate([a_u[start : start + m], b_u[start : start + m]]),
+                                parameters=parameters)
+        values = []
+        for i, v in enumerate(point):
+            if i not in group_of:
+                values.append(v[: m * per_base])
+                continue
+            a, b = ab.values[i][:m], ab.values[i][m:]
+            block = np.empty((m, per_base, *a.shape[1:]))
+            block[:] = a[:, None]
+            block[:, group_of[i] + 1] = b
+            block[:, -1] = b
+            values.append(block.reshape(m * per_base, *a.shape[1:]))
+        yield Draws(spec, tuple(values))
+
+
+def _evaluate(blocks: Iterable, fn: Callable[..., np.ndarray], total: int, progress: bool | None,
+              desc: str) -> np.ndarray:
+    """``fn`` of every block, in order, into one array of ``total`` outputs, with a progress bar."""
+    y = np.empty(total)
+    bar = progress_bar(total, progress, desc)
+    start = 0
+    for x in blocks:
+        stop_if_interrupted()
+        out = fn(x)
+        y[start : start + len(out)] = out
+        start += len(out)
+        if bar is not None:
+            bar.update(len(out))
+    if bar is not None:
+        bar.close()
+    return y
+
+
+def _analyze(problem: dict, y: np.ndarray, confidence: float, seed: int | None) -> dict:
+    from SALib.analyze import sobol as sobol_analyze
+
+    return sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=confidence,
+                                 print_to_console=False, seed=seed)
 
 
 def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: float | None = None,
@@ -207,24 +288,25 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: fl
         SALib's result dictionary and the model outputs.
     """
     confidence = renamed(confidence, level, new="confidence", old="level", where="sobol", default=CONFIDENCE)
-    from SALib.analyze import sobol as sobol_analyze
-
     groups = problem.get("groups") or problem["names"]
     total = n * (len(set(groups)) + 2)
-    y = np.empty(total)
-    bar = progress_bar(total, progress, desc)
-    start = 0
-    for x in saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK):
-        stop_if_interrupted()
-        y[start : start + len(x)] = fn(x)
-        start += len(x)
-        if bar is not None:
-            bar.update(len(x))
-    if bar is not None:
-        bar.close()
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=confidence, print_to_console=False,
-                                seed=seed)
-    return res, y
+    y = _evaluate(saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK), fn, total, progress, desc)
+    return _analyze(problem, y, confidence, seed), y
+
+
+def _problem(spec: PriorSpec, indices: Sequence[int], groups: str) -> dict:
+    """SALib's problem over the uniform inputs of the parameters ``indices``, in order.
+
+    One factor per parameter, or per node with ``groups="node"``, whatever its number of uniform inputs (a Dirichlet
+    row has one per state).
+    """
+    names, factor_of = [], []
+    for i in indices:
+        p = spec.parameters[i]
+        k = n_uniform_inputs(p)
+        names += [f"{p.id}[{j}]" for j in range(k)]
+        factor_of += [p.id if groups == "parameter" else p.node] * k
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names), "groups": factor_of}
 
 
 def _sobol_budget(n: int, factors: int, inputs: int, groups: str) -> None:
@@ -320,13 +402,8 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     salib_seed = int(rng.integers(2**31 - 1))
     indices = relevant_parameters(model, ev, target)
     irrelevant = sum(1 for p in model.priors.parameters if not p.fixed) - len(indices)
-    names, factor_of = [], []
-    for i in indices:
-        p = model.priors.parameters[i]
-        label = p.id if groups == "parameter" else p.node
-        k = n_uniform_inputs(p)
-        names += [f"{p.id}[{j}]" for j in range(k)]
-        factor_of += [label] * k
+    problem = _problem(model.priors, indices, groups)
+    names, factor_of = problem["names"], problem["groups"]
     states = model.network[target].states
     cols = ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
     if not names:
@@ -335,8 +412,7 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     factors = list(dict.fromkeys(factor_of))
     _sobol_budget(n, len(factors), len(names), groups)
 
-    def fn(u: np.ndarray) -> np.ndarray:
-        draws = draws_from_uniform(model.priors, u, parameters=indices)
+    def fn(draws: Draws) -> np.ndarray:
         return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
 
     if len(factors) == 1:
@@ -346,15 +422,15 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
         from scipy.stats import qmc
 
         u = qmc.Sobol(d=len(names), scramble=True, seed=salib_seed).random(n)
-        y = np.concatenate([fn(u[i : i + 4 * CHUNK]) for i in range(0, n, 4 * CHUNK)])
+        y = np.concatenate([fn(draws_from_uniform(model.priors, u[i : i + ROWS], parameters=indices))
+                            for i in range(0, n, ROWS)])
         one = np.array([1.0 if np.var(y) > 0 else 0.0])
         s1 = st = one
         s1c = stc = np.zeros(1)
     else:
-        problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
-                   "groups": factor_of}  # one index per factor, whatever its number of uniform inputs
-        res, y = sobol_indices(problem, fn, n=n, seed=salib_seed, confidence=confidence, progress=progress,
-                               desc="Sobol indices")
+        blocks = _saltelli_draws(model.priors, indices, problem, n, seed=salib_seed, rows=ROWS)
+        y = _evaluate(blocks, fn, n * (len(factors) + 2), progress, "Sobol indices")
+        res = _analyze(problem, y, confidence, salib_seed)
         s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
         s1c, stc = np.atleast_1d(res["S1_conf"]), np.atleast_1d(res["ST_conf"])
     frame = pd.DataFrame({"factor": factors, "S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .helpers import _network
+from .helpers import HIP, _network
 
 
 # ------------------------------------------------------------------------------------------------ 5. Sobol
@@ -128,3 +128,74 @@ def test_sobol_draws_are_the_design_evaluations_in_long_form(model):
     b0 = d[(d["draw"] == 0) & (d["matrix"] == "B")]["probability"].item()
     assert a0 != b0
     assert res.variance == pytest.approx(np.var(res.outputs))
+
+
+@pytest.mark.parametrize("groups", ["parameter", "node"])
+def test_saltelli_draws_are_salibs_sample_through_the_inverse_cdfs(model, groups):
+    """The design's parameter sets are built from the inverse CDFs of A and B alone (a parameter's values depend only
+    on its own uniform inputs): they must equal SALib's ``sobol.sample`` (the reference layout) mapped row by row
+    through ``draws_from_uniform``, element for element, in the same order and whatever the chunk size."""
+    from SALib.sample import sobol as sobol_sample
+
+    from bmes_bayes.draws import relevant_parameters
+    from bmes_bayes.parameters import draws_from_uniform
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_draws
+
+    indices = relevant_parameters(model, model.resolve(HIP), "diagnosis")
+    problem = _problem(model.priors, indices, groups)
+    assert len(set(problem["groups"])) > 2     # several factors, among them Dirichlet rows of several inputs
+    ref = draws_from_uniform(model.priors, sobol_sample.sample(problem, 8, calc_second_order=False, scramble=True,
+                                                               seed=5), parameters=indices)
+    for rows in (1, 40, 100_000):
+        chunks = list(_saltelli_draws(model.priors, indices, problem, 8, seed=5, rows=rows))
+        assert len(chunks) > 1 or rows == 100_000
+        for j, expected in enumerate(ref.values):
+            np.testing.assert_array_equal(np.concatenate([c.values[j] for c in chunks]), expected)
+
+
+def test_seeded_sobol_is_the_per_row_mapping_of_saltelli_rows(model, monkeypatch):
+    """The fast design (inverse CDFs of A and B only, larger engine batches) gives bit for bit the outputs and indices
+    of the former route: every row of :func:`saltelli_rows` mapped by ``draws_from_uniform`` and evaluated in batches
+    of 2,000 by ``sobol_indices``. And the batch size (``ROWS``) does not change the outputs."""
+    import importlib
+
+    from bmes_bayes._seed import as_generator
+    from bmes_bayes.compile import DrawnTables
+    from bmes_bayes.draws import relevant_parameters
+    from bmes_bayes.parameters import draws_from_uniform
+    from bmes_bayes.sensitivity import sobol_indices
+    from bmes_bayes.sensitivity.sobol import _problem
+
+    sobol_module = importlib.import_module("bmes_bayes.sensitivity.sobol")
+    res = model.sobol(HIP, n=16, seed=4)
+    ev = model.resolve(HIP)
+    ti = model.network["diagnosis"].states.index(res.target_state)
+    indices = relevant_parameters(model, ev, "diagnosis")
+
+    def per_row(u):
+        draws = draws_from_uniform(model.priors, u, parameters=indices)
+        return model.query(ev, "diagnosis", DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
+
+    salib_seed = int(as_generator(4).integers(2**31 - 1))    # as sobol() derives it
+    old, y = sobol_indices(_problem(model.priors, indices, "parameter"), per_row, n=16, seed=salib_seed)
+    np.testing.assert_array_equal(res.outputs, y)
+    frame = res.to_frame().set_index("factor")
+    for k, factor in enumerate(res.design_factors):
+        assert (frame.loc[factor, "S1"], frame.loc[factor, "ST"]) == (old["S1"][k], old["ST"][k])
+    monkeypatch.setattr(sobol_module, "ROWS", 37)
+    np.testing.assert_array_equal(model.sobol(HIP, n=16, seed=4).outputs, res.outputs)
+
+
+def test_saltelli_draws_refuse_a_group_that_splits_a_parameter(dirichlet_net):
+    """The cross-sample is assembled from whole parameters' draws: a problem whose groups split the three Gamma
+    inputs of a Dirichlet row between two factors cannot be built that way, and is refused rather than mis-built."""
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_draws
+
+    spec = dirichlet_net.priors
+    indices = [i for i, p in enumerate(spec.parameters) if not p.fixed]
+    problem = _problem(spec, indices, "parameter")
+    assert problem["groups"] == ["a", "a", "a", "b", "b"]
+    list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))     # whole parameters: fine
+    problem["groups"] = ["a", "a", "c", "b", "b"]
+    with pytest.raises(ValueError, match="several groups"):
+        list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))
