@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ..display import DISCLAIMER
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
     from .build import Report
 
 __all__ = ["Figure", "Section", "render_html", "render_sections", "render_figures", "render_figure",
@@ -94,35 +96,52 @@ def render_figure(result: Any, *, size: tuple[float, float], alt: str, caption: 
                   options: Mapping[str, Any] | None = None) -> Figure:
     """``result.plot(ax=..., **options)`` on a fresh Agg figure (no pyplot state), as a compact PNG.
 
-    The image is reduced to a palette of its :data:`PALETTE_COLOURS` most frequent colours, every other pixel
-    mapped to the nearest of them without dithering (Pillow, which matplotlib requires). A plot's flat colours are
-    its most frequent ones, so they survive exactly (median cut merges them); only anti-aliasing shades are
-    rounded, and the file is about a third of the size. No timestamp or software tag is written, so the same
-    figure gives the same bytes.
+    The figure is drawn once, at ``dpi`` on a white ground, straight into Agg's pixel buffer (no intermediate PNG);
+    :func:`_palette_png` then keeps its :data:`PALETTE_COLOURS` most frequent colours. No timestamp or software tag
+    is written, so the same figure gives the same bytes.
     """
     import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
-    from PIL import Image
 
-    fig = MplFigure(figsize=size, layout="constrained")
+    fig = MplFigure(figsize=size, dpi=dpi, layout="constrained", facecolor="white")
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     result.plot(ax=ax, **dict(options or {}))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    pixels = np.asarray(image)
-    rgb = pixels.reshape(-1, 3).astype(np.int64)
-    keys, inverse, counts = np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2], return_inverse=True,
-                                      return_counts=True)
+    canvas.draw()  # one pass: the layout engine runs at the start of the draw (savefig would draw twice)
+    return Figure(_palette_png(np.asarray(canvas.buffer_rgba())[..., :3]), alt=alt, caption=caption)
+
+
+def _palette_png(rgb: "np.ndarray") -> bytes:
+    """An ``(height, width, 3)`` uint8 image as a PNG of its :data:`PALETTE_COLOURS` most frequent colours.
+
+    Every other pixel is mapped to the nearest of them (squared RGB distance, ties to the more frequent colour)
+    without dithering. A plot's flat colours are its most frequent ones, so they survive exactly (median cut would
+    merge them); only anti-aliasing shades are rounded, and the file is about a third of the size. The distinct
+    colours are found by hashing (``pandas.factorize``, linear time) rather than by sorting every pixel; ties in
+    frequency go to the colour with the smaller ``0xRRGGBB`` code, so the palette depends only on the pixels.
+    """
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    height, width = rgb.shape[:2]
+    px = rgb.reshape(-1, 3)
+    codes = (px[:, 0].astype(np.uint32) << 16) | (px[:, 1].astype(np.uint32) << 8) | px[:, 2]
+    index, distinct = pd.factorize(codes, sort=False)  # index[i]: which distinct colour pixel i has
+    counts = np.bincount(index, minlength=len(distinct))
+    order = np.argsort(distinct, kind="stable")        # distinct colours by code, then by frequency (stable)
+    keys = np.asarray(distinct, dtype=np.int64)[order]
     colours = np.stack([(keys >> 16) & 255, (keys >> 8) & 255, keys & 255], axis=1)
-    palette = colours[np.argsort(-counts, kind="stable")[:PALETTE_COLOURS]]
+    palette = colours[np.argsort(-counts[order], kind="stable")[:PALETTE_COLOURS]]
     # nearest palette colour of every distinct colour (exact, unlike Pillow's quantize(palette=), which rounds)
-    nearest = ((colours[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-    small = Image.fromarray(nearest[inverse.ravel()].reshape(pixels.shape[:2]).astype(np.uint8), mode="P")
+    nearest = np.empty(len(distinct), dtype=np.uint8)
+    nearest[order] = ((colours[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    small = Image.fromarray(nearest[index].reshape(height, width), mode="P")
     small.putpalette(palette.astype(np.uint8).ravel().tolist())
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
-    return Figure(out.getvalue(), alt=alt, caption=caption)
+    return out.getvalue()
 
 
 def result_section(key: str, result: Any, *, title: str | None = None, intro: str = "",
