@@ -157,7 +157,6 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
     -------
     matplotlib.axes.Axes
     """
-    import networkx as nx
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
     ax = new_axes(ax, size=(16.0, 10.0))
@@ -170,9 +169,13 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
     ref_h = 10.0 * (mpl.rcParams["figure.subplot.top"] - mpl.rcParams["figure.subplot.bottom"])
     k = float(min(1.0, extent.width / dpi / ref_w, extent.height / dpi / ref_h))
     variables = marginals.variables
-    graph = nx.DiGraph()
-    graph.add_nodes_from(v.name for v in variables)
-    graph.add_edges_from((p, v.name) for v in variables for p in v.parents)
+    # the arcs, in the order a networkx DiGraph built from the variables would list them (parents of each variable
+    # in their written order, children in the variables' order): the order edges are drawn in is kept
+    parents = {v.name: list(dict.fromkeys(v.parents)) for v in variables}
+    children: dict[str, list[str]] = {v.name: [] for v in variables}
+    for v in variables:
+        for p in parents[v.name]:
+            children[p].append(v.name)
     boxes = layout(variables)
     cols = columns(variables)
     top = max(y + h for _, y, _, h in boxes.values())
@@ -184,13 +187,15 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
     centre = {n: boxes[n][1] + boxes[n][3] / 2 for n in boxes}
     arrive: dict[tuple[str, str], float] = {}
     leave: dict[tuple[str, str], float] = {}
-    for node in graph.nodes:
+    for node in parents:
         x, y, w, h = boxes[node]
-        ins = sorted((p for p in graph.predecessors(node) if boxes[p][0] != x), key=lambda p: -centre[p])
+        ins = sorted((p for p in parents[node] if boxes[p][0] != x), key=lambda p: -centre[p])
         arrive.update({(p, node): yy for p, yy in zip(ins, _spread(len(ins), y, h))})
-        outs = sorted((c for c in graph.successors(node) if boxes[c][0] != x), key=lambda c: -centre[c])
+        outs = sorted((c for c in children[node] if boxes[c][0] != x), key=lambda c: -centre[c])
         leave.update({(node, c): yy for c, yy in zip(outs, _spread(len(outs), y, h))})
-    for parent, child in graph.edges:
+    # add_artist, not add_patch: the limits are set at the end, so no patch need widen the data limits (which
+    # costs a path walk and two transforms per patch)
+    for parent, child in ((p, c) for p in children for c in children[p]):
         px, py, pw, ph = boxes[parent]
         cx, cy, cw, ch = boxes[child]
         if abs(px - cx) < 1e-9:
@@ -200,7 +205,7 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
             end = (cx, arrive.get((parent, child), centre[child]))
             style = "arc3,rad=0.0"
         entered = parent in marginals.observed or child in marginals.observed
-        ax.add_patch(FancyArrowPatch(start, end, connectionstyle=style, arrowstyle="-|>", mutation_scale=7,
+        ax.add_artist(FancyArrowPatch(start, end, connectionstyle=style, arrowstyle="-|>", mutation_scale=7,
                                      lw=0.6, color=_EDGE, alpha=0.6 if entered else 0.35, zorder=1,
                                      shrinkA=0, shrinkB=1))
 
@@ -218,7 +223,7 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
         soft = v.name in marginals.soft
         face = _OBSERVED_BOX if observed else _SOFT_BOX if soft else _BOX
         edge = _OBSERVED_EDGE if (observed or soft) else _EDGE
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.25", fc=face, ec=edge,
+        ax.add_artist(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.25", fc=face, ec=edge,
                                     lw=1.4 if (observed or soft) else 0.8, ls="--" if soft else "-", zorder=2))
         is_diag = v.role == "diagnosis"
         head = _label(v.name)
@@ -236,12 +241,12 @@ def draw_network(marginals: Marginals, *, ax: "Axes | None" = None) -> "Axes":
             size = (7.6 if is_diag else 6.6) * k
             ax.text(bar_x - 0.15, row_mid, _label(state), ha="right", va="center", fontsize=size,
                     color="#1F2A37", fontweight="bold" if hit else "normal", zorder=4)
-            ax.add_patch(Rectangle((bar_x, row_mid - row * 0.32), bar_w, row * 0.64, fc="white", ec="#C9D2DE",
+            ax.add_artist(Rectangle((bar_x, row_mid - row * 0.32), bar_w, row * 0.64, fc="white", ec="#C9D2DE",
                                    lw=0.4, zorder=3))
             color = _OBSERVED_BAR if hit else (_BAR_DIAGNOSIS if is_diag else _BAR)
             if observed and not hit:
                 color = "#D9C2A7"
-            ax.add_patch(Rectangle((bar_x, row_mid - row * 0.32), bar_w * float(np.clip(p, 0, 1)), row * 0.64,
+            ax.add_artist(Rectangle((bar_x, row_mid - row * 0.32), bar_w * float(np.clip(p, 0, 1)), row * 0.64,
                                    fc=color, ec="none", zorder=3.5))
             ax.text(bar_x + bar_w + 0.12, row_mid, f"{p:.2f}",
                     ha="left", va="center", fontsize=size, color="#1F2A37", zorder=4)
