@@ -17,7 +17,7 @@ from bmes_bayes.report import (OPTIONAL_SECTIONS, Figure, build_report, canonica
 from ..conftest import ROOT
 
 CASE = "steroid-osteonecrosis-sle"
-IMAGE = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+IMAGE = re.compile(r"data:image/(?:png|svg\+xml);base64,[A-Za-z0-9+/=]+")
 TINY_PNG = bytes.fromhex(  # a 1 x 1 white PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fe"
     "a7d6a4a70000000049454e44ae426082")
@@ -63,7 +63,8 @@ def test_report_holds_evidence_every_diagnosis_and_provenance(model, report, pag
     assert "not a clinical device" in page
     assert html.escape(case.narrative, quote=False) in page
     assert report.uncertainty.verdict in page
-    assert page.count('src="data:image/png;base64,') == 6  # posterior, 4 sections, network
+    assert page.count('src="data:image/png;base64,') == 5  # posterior, 4 sections
+    assert page.count('src="data:image/svg+xml;base64,') == 1  # the network
     assert f"bmes-bayes report --scenario {CASE}" in page
     assert f'<meta name="bmes-bayes-fingerprint" content="{report.fingerprint}">' in page
 
