@@ -341,7 +341,11 @@ SECTION_BUILDERS = {"alerts": alerts_section, "workup": workup_section, "next_te
                     "tornado": tornado_section}
 
 
-def render_sections(report: "Report") -> dict[str, Section]:
+def _section_keys(report: "Report") -> list[str]:
+    return [key for key, _ in OPTIONAL_SECTIONS if key in report.analyses or key in report.given]
+
+
+def render_sections(report: "Report", keys: Sequence[str] | None = None) -> dict[str, Section]:
     """The optional sections of ``report``, in the order of :data:`OPTIONAL_SECTIONS`.
 
     An analysis result the report computed (:attr:`Report.analyses`) is shown by its own builder
@@ -351,6 +355,8 @@ def render_sections(report: "Report") -> dict[str, Section]:
     Parameters
     ----------
     report : Report
+    keys : sequence of str, optional
+        Only these sections (default: every one the report has).
 
     Returns
     -------
@@ -358,7 +364,9 @@ def render_sections(report: "Report") -> dict[str, Section]:
         ``id -> Section``.
     """
     out: dict[str, Section] = {}
-    for key, _ in OPTIONAL_SECTIONS:
+    for key in _section_keys(report):
+        if keys is not None and key not in keys:
+            continue
         if key in report.analyses:
             out[key] = SECTION_BUILDERS[key](report.analyses[key])
         elif key in report.given:
@@ -403,9 +411,10 @@ def render_html(report: "Report", *, parallel: bool = False) -> str:
     ----------
     report : Report
     parallel : bool, default False
-        Render the fixed figures (:func:`render_figures`: the posterior and the network) in a forked child process
-        while this one renders the optional sections, when that is possible and useful (see
-        :mod:`bmes_bayes.report._aside`); otherwise one after the other. The document is the same either way.
+        Render the fixed figures (:func:`render_figures`: the posterior and the network) and the first half of the
+        optional sections in a forked child process while this one renders the other half, when that is possible
+        and useful (see :mod:`bmes_bayes.report._aside`); otherwise one after the other. The document is the same
+        either way.
 
     Returns
     -------
@@ -416,10 +425,15 @@ def render_html(report: "Report", *, parallel: bool = False) -> str:
         import matplotlib.figure  # noqa: F401
         import PIL.PngImagePlugin  # noqa: F401
 
-    with aside(lambda: render_figures(report), fork=parallel) as fixed:
-        sections = list(report.sections.values())
+    # the child: the fixed figures and the first half of the sections (about half the drawing); here, the rest
+    keys = [] if "sections" in report.__dict__ else _section_keys(report)  # sections already rendered are kept
+    theirs, mine = keys[:len(keys) // 2], keys[len(keys) // 2:]
+    with aside(lambda: (render_figures(report), render_sections(report, theirs)), fork=parallel) as child:
+        done = render_sections(report, mine)
         template = _environment().get_template("report.html.j2")
-        figures = fixed.result()
+        figures, done_aside = child.result()
+    done.update(done_aside)
+    sections = [done[key] for key in keys] if keys else list(report.sections.values())
     frame = report.uncertainty.to_frame()
     target = report.uncertainty.target
     rows = [{"state": r[target], "point": r["point"], "lower": r["lower"], "upper": r["upper"],
