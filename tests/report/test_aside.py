@@ -8,7 +8,21 @@ import pytest
 
 from bmes_bayes.report._aside import aside, can_fork
 
-needs_fork = pytest.mark.skipif(not can_fork(), reason="no fork, a single CPU, or other threads running")
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or _cpus() < 2, reason="no fork, or a single CPU")
+
+
+@pytest.fixture(autouse=True)
+def idle(monkeypatch):
+    """An idle machine (load average 0), whatever else runs on this one while the tests do."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
 
 
 def test_without_fork_the_work_is_done_here_when_asked():
@@ -63,3 +77,13 @@ def test_no_fork_while_another_thread_runs():
     finally:
         stop.set()
         thread.join()
+
+
+@needs_fork
+def test_no_fork_when_the_other_cpus_are_busy(monkeypatch):
+    assert can_fork()
+    cpus = _cpus()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cpus - 0.5, 0.0, 0.0))
+    assert not can_fork()
+    with aside(os.getpid) as pending:
+        assert pending.result() == os.getpid()  # done here
