@@ -27,12 +27,27 @@ __all__ = ["aside", "can_fork"]
 T = TypeVar("T")
 
 
+def _others_running() -> float:
+    """Tasks other than this one that want a CPU now.
+
+    Linux's count of runnable tasks (``/proc/loadavg``) less this process; elsewhere the one-minute load average.
+    """
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return int(f.read().split()[3].split("/")[0]) - 1
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return 0.0
+
+
 def can_fork() -> bool:
     """Whether work can usefully be done in a forked child.
 
-    POSIX fork, no other Python thread, two or more CPUs, and one of them idle on average over the last minute
-    (load average at most CPUs - 1): on a machine whose other CPUs are busy, a child only adds its start-up cost
-    (measured: 4% slower for a report with the second core taken by other work).
+    POSIX fork, no other Python thread, two or more CPUs, and one of them free for the child: no more tasks other than
+    this one want a CPU now than there are CPUs less two. On a machine whose other CPUs are busy a child only adds its
+    start-up cost (measured: 4% slower for a report with the second core taken by other work).
     """
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return False
@@ -40,11 +55,7 @@ def can_fork() -> bool:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         cpus = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return cpus >= 2 and load <= cpus - 1
+    return cpus >= 2 and _others_running() <= cpus - 2
 
 
 class Pending(Generic[T]):

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from bmes_bayes.report import _aside
 from bmes_bayes.report._aside import aside, can_fork
 
 
@@ -16,13 +17,14 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+OTHERS_RUNNING = _aside._others_running
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or _cpus() < 2, reason="no fork, or a single CPU")
 
 
 @pytest.fixture(autouse=True)
 def idle(monkeypatch):
-    """An idle machine (load average 0), whatever else runs on this one while the tests do."""
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    """An idle machine (nothing else wants a CPU), whatever else runs on this one while the tests do."""
+    monkeypatch.setattr(_aside, "_others_running", lambda: 0)
 
 
 def test_without_fork_the_work_is_done_here_when_asked():
@@ -83,7 +85,12 @@ def test_no_fork_while_another_thread_runs():
 def test_no_fork_when_the_other_cpus_are_busy(monkeypatch):
     assert can_fork()
     cpus = _cpus()
-    monkeypatch.setattr(os, "getloadavg", lambda: (cpus - 0.5, 0.0, 0.0))
+    monkeypatch.setattr(_aside, "_others_running", lambda: cpus - 1)
     assert not can_fork()
     with aside(os.getpid) as pending:
         assert pending.result() == os.getpid()  # done here
+
+
+def test_others_running_counts_the_tasks_besides_this_one():
+    n = OTHERS_RUNNING()  # the real count, not the idle fixture's
+    assert n >= 0  # this process is running while it reads, and is not counted
