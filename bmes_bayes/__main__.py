@@ -4,6 +4,7 @@
 even while numpy and pandas are being imported, ends with a one-line message and exit code 130, never a traceback.
 """
 
+import gc
 import signal
 import sys
 
@@ -17,7 +18,9 @@ def run() -> int:
             signal.signal(signal.SIGINT, on_interrupt)
         from .cli import main
 
-        return main()
+        code = main()
+        gc.freeze()  # the process ends next: its final collection need not walk every object left (0.1-0.15 s)
+        return code
     except KeyboardInterrupt:  # before (or after) `main` handles it itself
         sys.stderr.write("bmes-bayes: interrupted\n")
         return 130

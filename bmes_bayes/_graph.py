@@ -1,7 +1,7 @@
 """The few graph algorithms the model needs, on ``{node: parents}``, without loading networkx.
 
-networkx (about 0.1 s to import) is kept for what it does best, listing every cycle of a malformed network and
-drawing the network; a well-formed network is read, ordered and queried without it.
+networkx (about 0.1 s to import) is kept for what it does best, listing every cycle of a malformed network; a
+well-formed network is read, ordered, queried and drawn without it.
 """
 
 from __future__ import annotations

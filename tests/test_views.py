@@ -111,5 +111,5 @@ def test_a_report_renders_without_the_model(model, monkeypatch):
         monkeypatch.setattr(type(model), name, lambda *a, **k: pytest.fail("a render must not compute"))
     page = rep.to_html()
     assert list(rep.sections) == ["alerts", "workup", "next_test", "tornado"]
-    assert page.count('src="data:image/png;base64,') == 6
+    assert page.count('src="data:image/png;base64,') + page.count('src="data:image/svg+xml;base64,') == 6
     plt.close("all")

@@ -7,8 +7,8 @@ A report is built in two steps that never mix:
    tornado) and holds them in a frozen :class:`Report`; :func:`build_report` does the fixed part and places
    whatever sections it is given;
 2. :mod:`~bmes_bayes.report.render`: :meth:`Report.to_html` only renders, from that record: a Jinja2 template
-   (autoescaped), figures drawn by the results' own ``plot`` methods and embedded as base64 PNG, CSS inline, and
-   a first line saying the file is generated and by which command.
+   (autoescaped), figures drawn by the results' own ``plot`` methods and embedded as base64 PNG (the network as
+   SVG), CSS inline, and a first line saying the file is generated and by which command.
 
 :mod:`~bmes_bayes.report.model_card` writes the model card (``bmes-bayes model-card``). Every name importable from
 the module ``bmes_bayes.report`` before it became this package stays so.

@@ -172,12 +172,12 @@ class Report:
         """The figures of the fixed sections, drawn by the results' own ``plot`` methods."""
         return render_figures(self)
 
-    def to_html(self) -> str:
+    def to_html(self, *, parallel: bool = False) -> str:
         """The whole report as one self-contained HTML document (UTF-8 text).
 
-        See :func:`bmes_bayes.report.render.render_html`.
+        See :func:`bmes_bayes.report.render.render_html` (and its ``parallel``).
         """
-        return render_html(self)
+        return render_html(self, parallel=parallel)
 
     def _repr_html_(self) -> str:
         """In Jupyter: the report in a sandboxed frame (its CSS stays out of the notebook's)."""
@@ -190,7 +190,7 @@ class Report:
         return (f'<iframe sandbox="" style="width:100%;height:900px;border:1px solid #ccc" '
                 f'srcdoc="{html.escape(doc, quote=True)}"></iframe>')
 
-    def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
+    def write(self, path: str | Path, *, overwrite: bool = False, parallel: bool = False) -> Path:
         """Write the report to ``path`` atomically.
 
         Refuse to replace an existing file unless ``overwrite``, and anything but a regular file (see
@@ -200,6 +200,8 @@ class Report:
         ----------
         path : str or Path
         overwrite : bool, default False
+        parallel : bool, default False
+            Render in two processes (see :func:`bmes_bayes.report.render.render_html`); the bytes are the same.
 
         Returns
         -------
@@ -212,7 +214,7 @@ class Report:
             The target exists (without ``overwrite``) or is not a regular file.
         """
         check_target(path, overwrite=overwrite)  # before rendering: no work for a refused write
-        return write_output(path, self.to_html(), overwrite=overwrite)
+        return write_output(path, self.to_html(parallel=parallel), overwrite=overwrite)
 
 
 
@@ -379,7 +381,7 @@ def _cli_item(name: str, value: object) -> str:
 
 
 def write_reports(model: "BmesModel", names: Sequence[str], directory: str | Path = "reports", *,
-                  overwrite: bool = False, **options) -> list[Path]:
+                  overwrite: bool = False, parallel: bool = False, **options) -> list[Path]:
     """Build (:func:`complete_report`) and write the reports of several scenarios to ``directory``/<name>.html.
 
     Parameters
@@ -390,6 +392,8 @@ def write_reports(model: "BmesModel", names: Sequence[str], directory: str | Pat
     directory : str or Path, default "reports"
     overwrite : bool, default False
         Every target is checked before the first report is built.
+    parallel : bool, default False
+        As for :meth:`Report.write`.
     **options
         ``n_samples``, ``seed``, ``level`` and ``command``, as for :func:`complete_report`.
 
@@ -399,5 +403,5 @@ def write_reports(model: "BmesModel", names: Sequence[str], directory: str | Pat
     """
     paths = [check_target(default_report_path(scenario=name, directory=directory), overwrite=overwrite)
              for name in names]  # every target before the first report is built
-    return [complete_report(model, scenario=name, **options).write(path, overwrite=overwrite)
+    return [complete_report(model, scenario=name, **options).write(path, overwrite=overwrite, parallel=parallel)
             for name, path in zip(names, paths)]

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
+from matplotlib.patches import FancyArrowPatch
 
 matplotlib.use("Agg")
 
@@ -116,3 +117,48 @@ def test_a_hand_built_marginals_draws_on_the_toy_model(toy):
     ax = draw_network(m)
     assert len(ax.patches) > len(toy.network.variables)
     plt.close(ax.figure)
+
+
+def _svg(marginals, **kw):
+    import xml.etree.ElementTree as ET
+
+    from bmes_bayes.plotting import network_svg
+
+    return ET.fromstring(network_svg(marginals, **kw))
+
+
+def test_the_svg_drawing_shows_what_the_axes_drawing_shows(marginals):
+    """network_svg writes the drawing of draw_network directly: the same texts, boxes, bars and arcs."""
+    ns = "{http://www.w3.org/2000/svg}"
+    root = _svg(marginals)
+    assert (root.get("width"), root.get("height")) == ("1440", "900")  # 16 x 10 inches at 90 dpi
+    ax = draw_network(marginals)
+    try:
+        svg_texts = sorted(t.text for t in root.iter(f"{ns}text"))
+        mpl_texts = [t.get_text().replace("\\$", "$") for t in ax.texts]
+        mpl_texts = [line for t in mpl_texts for line in t.split("\n")] + [ax.get_title(loc="left")]
+        assert svg_texts == sorted(mpl_texts)
+        rects = [r for r in root.iter(f"{ns}rect")][1:]  # after the white ground
+        boxes_and_bars = [p for p in ax.patches if not isinstance(p, FancyArrowPatch)]
+        assert sorted(to_hex(r.get("fill")) for r in rects) == sorted(to_hex(p.get_facecolor()) for p in boxes_and_bars)
+        assert len([r for r in rects if r.get("stroke-dasharray")]) == 1  # the soft finding
+        arcs = [g for g in root.iter(f"{ns}g")]
+        assert len(arcs) == sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == sum(
+            len(v.parents) for v in marginals.variables)
+    finally:
+        plt.close(ax.figure)
+
+
+def test_the_svg_drawing_escapes_names_and_never_queries_the_model(toy, monkeypatch):
+    from dataclasses import replace
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a plot must not recompute")
+
+    m = toy.marginals()
+    monkeypatch.setattr(type(toy), "posterior", refuse)
+    monkeypatch.setattr(type(toy), "query", refuse)
+    odd = replace(m.variables[0], states=("<b>&", *m.variables[0].states[1:]))
+    root = _svg(replace(m, variables=(odd, *m.variables[1:])), size=(8.0, 5.0), dpi=100)
+    assert (root.get("width"), root.get("height")) == ("800", "500")
+    assert "<b>&" in [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
