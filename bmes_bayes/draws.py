@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["CHUNK", "posterior_draws", "posterior_draws_for", "relevant_parameters", "parameter_columns",
            "sample_count", "possible_draws", "equal_tailed", "p_top"]
 
-CHUNK = 500  # parameter sets per batch: fixed, so results never depend on how work is split
+CHUNK = 500  # parameter sets drawn at a time: fixed, so results never depend on how work is split
+BATCH = 8 * CHUNK  # parameter sets per engine batch: the engine's per-query costs spread over more sets
 
 
 def progress_bar(total: int, enabled: bool | None, desc: str):
@@ -114,10 +115,12 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     where = parameter_columns(model.priors)[1] if keep_parameters else []
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
-    for start in range(0, n_samples, CHUNK):
+    for start in range(0, n_samples, BATCH):
         stop_if_interrupted()
-        n = min(CHUNK, n_samples - start)
-        draws = sample_draws(model.priors, CHUNK, streams, only)  # a full chunk: the same draws for any n_samples
+        n = min(BATCH, n_samples - start)
+        # whole chunks: the same draws for any n_samples (each parameter's stream is consumed in order, so drawing
+        # several chunks at once gives the values of drawing them one by one)
+        draws = sample_draws(model.priors, -(-n // CHUNK) * CHUNK, streams, only)
         source = DrawnTables(model.priors, model.network, draws)
         for ev, out in zip(resolved, outs):
             try:

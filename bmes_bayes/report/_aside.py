@@ -42,6 +42,11 @@ def _others_running() -> float:
             return 0.0
 
 
+def _threads() -> int:
+    """Python threads alive in this process, this one included (a progress bar's monitor thread counts too)."""
+    return threading.active_count()
+
+
 def can_fork() -> bool:
     """Whether work can usefully be done in a forked child.
 
@@ -49,7 +54,7 @@ def can_fork() -> bool:
     this one want a CPU now than there are CPUs less two. On a machine whose other CPUs are busy a child only adds its
     start-up cost (measured: 4% slower for a report with the second core taken by other work).
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or _threads() > 1:
         return False
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -23,8 +23,10 @@ needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or _cpus() < 2, reason="
 
 @pytest.fixture(autouse=True)
 def idle(monkeypatch):
-    """An idle machine (nothing else wants a CPU), whatever else runs on this one while the tests do."""
+    """An idle machine (nothing else wants a CPU), whatever else runs on this one while the tests do, and no other
+    Python thread, whatever earlier tests left running (a progress bar's monitor thread outlives its bar)."""
     monkeypatch.setattr(_aside, "_others_running", lambda: 0)
+    monkeypatch.setattr(_aside, "_threads", lambda: 1)
 
 
 def test_without_fork_the_work_is_done_here_when_asked():
@@ -62,14 +64,17 @@ def test_an_error_in_the_child_is_raised_here_by_doing_the_work_again():
 def test_leaving_the_block_early_collects_the_child():
     with pytest.raises(RuntimeError):
         with aside(lambda: b"x" * 1_000_000) as pending:  # the child blocks on a full pipe until it is closed
+            child = pending._pid
             raise RuntimeError("the parent fails first")
-    assert pending._pid is None and pending._fd is None
+    assert child is not None and pending._pid is None and pending._fd is None
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left to reap
+        os.waitpid(child, os.WNOHANG)  # already reaped (other tests' children, such as Dask's workers, may remain)
 
 
-def test_no_fork_while_another_thread_runs():
+def test_no_fork_while_another_thread_runs(monkeypatch):
     import threading
+
+    monkeypatch.setattr(_aside, "_threads", threading.active_count)  # the real count
 
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)

@@ -151,11 +151,13 @@ def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_n
         return Draws(spec, tuple(vals))
 
     monkeypatch.setattr(sensitivity, "sample_draws", with_zeros)
-    with pytest.warns(BmesWarning, match=r"144 of 1,000 parameter sets drawn from the priors make the evidence"):
-        res = tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=1000, seed=0)  # 72 in each chunk of 500
-    assert res.n_impossible == 144 and res.n_samples == 856 and res.parameters.shape[0] == 856
-    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (856, 1)), rtol=0, atol=1e-15)
-    assert "144 more parameter sets drawn make the evidence impossible" in res.verdict
+    # every 7th set of each batch drawn: sets 0, 7, ... of each batch of up to BATCH sets
+    bad = sum(-(-min(sensitivity.BATCH, 1000 - s) // 7) for s in range(0, 1000, sensitivity.BATCH))
+    with pytest.warns(BmesWarning, match=rf"{bad} of 1,000 parameter sets drawn from the priors make the evidence"):
+        res = tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=1000, seed=0)
+    assert res.n_impossible == bad and res.n_samples == 1000 - bad and res.parameters.shape[0] == 1000 - bad
+    np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (1000 - bad, 1)), rtol=0, atol=1e-15)
+    assert f"{bad} more parameter sets drawn make the evidence impossible" in res.verdict
     free = tiny_net.uncertainty({"b": "pos"}, target="a", n_samples=50, seed=0)  # a=yes not observed: all possible
     assert free.n_impossible == 0
     with pytest.warns(BmesWarning):
