@@ -215,6 +215,25 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
+def _normaliser(wa: np.ndarray, wbt: np.ndarray, va: np.ndarray, vb: np.ndarray, out: np.ndarray, zbuf: np.ndarray,
+                tbuf: np.ndarray) -> None:
+    """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
+
+    Two matrix products and one reciprocal per configuration of the parents the evidence allows, in sub-batches of
+    ``len(zbuf)`` parameter sets (``zbuf``, ``tbuf``: the buffers of ``Z`` and of ``(1/Z) VB``). Everything else in
+    the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this function alone on
+    operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
+    """
+    step = len(zbuf)
+    for i in range(0, len(wa), step):
+        j = min(len(wa), i + step)
+        z = np.matmul(wa[i:j], wbt[i:j], out=zbuf[: j - i])
+        np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
+        t = np.matmul(z, vb[i:j], out=tbuf[: j - i])
+        np.multiply(t, va[i:j], out=t)
+        out[i:j] = t.sum(axis=2)
+
+
 def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray | None:
     net, sym = engine.net, engine._symbol
     s0 = oe.get_symbol(0)
@@ -302,13 +321,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
             va, wa = block("A", lay.a_vars, rows_a, i0, j0, False)
             vb, wbt = block("B", lay.b_vars, rows_b, i0, j0, True)
             wa = np.multiply(wa, wc[i0:j0], order="C")        # (S, C, A, X), in the layout the product reads
-            for i in range(0, j0 - i0, step):
-                j = min(j0 - i0, i + step)
-                z = np.matmul(wa[i:j], wbt[i:j], out=zbuf[: j - i])
-                np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-                t = np.matmul(z, vb[i:j], out=tbuf[: j - i])
-                np.multiply(t, va[i:j], out=t)
-                s_x[i0 + i : i0 + j] = t.sum(axis=2)
+            _normaliser(wa, wbt, va, vb, s_x[i0:j0], zbuf, tbuf)
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
