@@ -30,7 +30,7 @@ __all__ = ["CHUNK", "posterior_draws", "posterior_draws_for", "relevant_paramete
            "sample_count", "possible_draws", "equal_tailed", "p_top"]
 
 CHUNK = 500  # parameter sets drawn at a time: fixed, so results never depend on how work is split
-BATCH = 8 * CHUNK  # parameter sets per engine batch: the engine's per-query costs spread over more sets
+BATCH = 4 * CHUNK  # parameter sets per engine batch: the per-query costs spread over more sets, memory bounded
 
 
 def progress_bar(total: int, enabled: bool | None, desc: str):
