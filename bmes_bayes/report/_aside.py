@@ -1,8 +1,9 @@
 """One piece of work done aside, in a forked child process, while this process does another.
 
 Rendering a report splits into two independent halves of about equal cost (the fixed figures and half the optional
-sections; the other half), each mostly Python inside matplotlib, so threads would not overlap them. :func:`aside` forks a child that computes one
-half and sends back its pickled result through a pipe while the parent computes the other. The child inherits every
+sections; the other half), each mostly Python inside matplotlib, so threads would not overlap them. :func:`aside` forks
+a child that computes one half and sends back its result, encoded as bytes by the caller's ``encode`` (plain data,
+never serialised Python objects), through a pipe while the parent computes the other. The child inherits every
 module already imported (import matplotlib before forking, so it is imported once), never returns into the caller's
 code (it always leaves by ``os._exit``, so no ``atexit`` handler runs and no output buffer is flushed twice), and the
 result is the same object a serial call gives, so the report's bytes do not depend on it.
@@ -16,7 +17,6 @@ own traceback.
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,8 +66,9 @@ def can_fork() -> bool:
 class Pending(Generic[T]):
     """The result of ``fn()``, computed in a forked child (``pid``) or, failing that, here."""
 
-    def __init__(self, fn: Callable[[], T], pid: int | None, fd: int | None):
-        self._fn, self._pid, self._fd = fn, pid, fd
+    def __init__(self, fn: Callable[[], T], pid: int | None, fd: int | None,
+                 decode: Callable[[bytes], T] | None = None):
+        self._fn, self._pid, self._fd, self._decode = fn, pid, fd, decode
 
     def result(self) -> T:
         """Wait for the child and return its result; compute it here if there is no child or it failed."""
@@ -76,8 +77,8 @@ class Pending(Generic[T]):
             with os.fdopen(self._fd, "rb") as pipe:
                 self._fd = None
                 data = pipe.read()
-        if self._reap() == 0 and data:
-            return pickle.loads(data)
+        if self._reap() == 0 and data and self._decode is not None:
+            return self._decode(data)
         return self._fn()
 
     def _reap(self) -> int | None:
@@ -92,11 +93,11 @@ class Pending(Generic[T]):
         return os.waitstatus_to_exitcode(status)
 
 
-def _child(fn: Callable[[], object], fd: int) -> None:
-    """In the forked child: compute, write the pickled result to ``fd`` and leave, never returning."""
+def _child(fn: Callable[[], T], encode: Callable[[T], bytes], fd: int) -> None:
+    """In the forked child: compute, write the encoded result to ``fd`` and leave, never returning."""
     code = 1
     try:
-        data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+        data = encode(fn())
         with os.fdopen(fd, "wb") as pipe:
             pipe.write(data)
         code = 0
@@ -107,7 +108,8 @@ def _child(fn: Callable[[], object], fd: int) -> None:
 
 
 @contextmanager
-def aside(fn: Callable[[], T], *, fork: bool = True) -> Iterator[Pending[T]]:
+def aside(fn: Callable[[], T], encode: Callable[[T], bytes], decode: Callable[[bytes], T], *,
+          fork: bool = True) -> Iterator[Pending[T]]:
     """Start ``fn()`` in a forked child (when ``fork`` and :func:`can_fork`); ``.result()`` of the value given waits.
 
     Leaving the block always collects the child, even when the block raises (the child then stops at its next write).
@@ -115,7 +117,9 @@ def aside(fn: Callable[[], T], *, fork: bool = True) -> Iterator[Pending[T]]:
     Parameters
     ----------
     fn : callable
-        Takes no argument; its result must pickle.
+        Takes no argument.
+    encode, decode : callable
+        Turn ``fn``'s result into bytes (in the child) and back (here): ``decode(encode(x))`` must equal ``x``.
     fork : bool, default True
         False: no child; ``result()`` calls ``fn()`` here.
 
@@ -136,9 +140,9 @@ def aside(fn: Callable[[], T], *, fork: bool = True) -> Iterator[Pending[T]]:
         return
     if pid == 0:  # pragma: no cover - the child (coverage is not collected there)
         os.close(read)
-        _child(fn, write)
+        _child(fn, encode, write)
     os.close(write)
-    pending: Pending[T] = Pending(fn, pid, read)
+    pending: Pending[T] = Pending(fn, pid, read, decode)
     try:
         yield pending
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -18,6 +19,15 @@ def _cpus() -> int:
 
 
 OTHERS_RUNNING = _aside._others_running
+
+
+def _enc(value) -> bytes:
+    """A codec for the tests' results: JSON, with bytes as hex."""
+    return json.dumps(value, default=lambda b: {"hex": b.hex()}).encode()
+
+
+def _dec(data: bytes):
+    return json.loads(data, object_hook=lambda d: bytes.fromhex(d["hex"]) if set(d) == {"hex"} else d)
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or _cpus() < 2, reason="no fork, or a single CPU")
 
 
@@ -31,7 +41,7 @@ def idle(monkeypatch):
 
 def test_without_fork_the_work_is_done_here_when_asked():
     calls = []
-    with aside(lambda: calls.append(os.getpid()) or "done", fork=False) as pending:
+    with aside(lambda: calls.append(os.getpid()) or "done", _enc, _dec, fork=False) as pending:
         assert calls == []  # nothing started yet
         assert pending.result() == "done"
     assert calls == [os.getpid()]
@@ -40,7 +50,7 @@ def test_without_fork_the_work_is_done_here_when_asked():
 @needs_fork
 def test_the_work_runs_in_a_child_and_its_result_comes_back():
     parent = os.getpid()
-    with aside(lambda: {"pid": os.getpid(), "data": bytes(range(256)) * 2000}) as pending:
+    with aside(lambda: {"pid": os.getpid(), "data": bytes(range(256)) * 2000}, _enc, _dec) as pending:
         got = pending.result()
     assert got["pid"] != parent  # computed in another process
     assert got["data"] == bytes(range(256)) * 2000  # 512 KB: more than a pipe holds, read while the child writes
@@ -54,7 +64,7 @@ def test_an_error_in_the_child_is_raised_here_by_doing_the_work_again():
         pids.append(os.getpid())  # only the parent's list survives: the child's append is lost with the child
         raise ZeroDivisionError("boom")
 
-    with aside(fail) as pending:
+    with aside(fail, _enc, _dec) as pending:
         with pytest.raises(ZeroDivisionError, match="boom"):
             pending.result()
     assert pids == [os.getpid()]
@@ -63,7 +73,7 @@ def test_an_error_in_the_child_is_raised_here_by_doing_the_work_again():
 @needs_fork
 def test_leaving_the_block_early_collects_the_child():
     with pytest.raises(RuntimeError):
-        with aside(lambda: b"x" * 1_000_000) as pending:  # the child blocks on a full pipe until it is closed
+        with aside(lambda: b"x" * 1_000_000, _enc, _dec) as pending:  # the child blocks on a full pipe until it is closed
             child = pending._pid
             raise RuntimeError("the parent fails first")
     assert child is not None and pending._pid is None and pending._fd is None
@@ -92,7 +102,7 @@ def test_no_fork_when_the_other_cpus_are_busy(monkeypatch):
     cpus = _cpus()
     monkeypatch.setattr(_aside, "_others_running", lambda: cpus - 1)
     assert not can_fork()
-    with aside(os.getpid) as pending:
+    with aside(os.getpid, _enc, _dec) as pending:
         assert pending.result() == os.getpid()  # done here
 
 

@@ -350,9 +350,25 @@ def test_rendering_in_two_processes_gives_the_same_document(report, page, monkey
     from bmes_bayes.report import _aside
 
     monkeypatch.setattr(_aside, "_others_running", lambda: 0)  # a CPU to spare, whatever this machine runs
+    monkeypatch.setattr(_aside, "_threads", lambda: 1)  # whatever threads earlier tests left (a progress monitor)
     children = []
     start = _aside.Pending.__init__
-    monkeypatch.setattr(_aside.Pending, "__init__", lambda self, fn, pid, fd: children.append(pid) or start(
-        self, fn, pid, fd))
+    monkeypatch.setattr(_aside.Pending, "__init__", lambda self, fn, pid, fd, decode=None: children.append(pid) or
+                        start(self, fn, pid, fd, decode))
     assert report.to_html(parallel=True) == page
     assert len(children) == 1 and (children[0] is not None or not _aside.can_fork())  # a child drew, where one can
+
+
+def test_the_forked_renderers_half_goes_through_json_and_back_unchanged(report):
+    """What the child sends (figures with their bytes, sections with theirs) is plain JSON and decodes to equal
+    objects: no serialised Python objects cross the pipe."""
+    import json
+
+    from bmes_bayes.report.render import _decode, _encode, render_figures, render_sections
+
+    part = (render_figures(report), render_sections(report))
+    data = _encode(part)
+    assert isinstance(json.loads(data), dict)
+    assert _decode(data) == part
+    assert any(f.mime == "image/svg+xml" for f in part[0].values())
+    assert any(s.figures for s in part[1].values())  # sections with PNG figures are covered too
