@@ -84,6 +84,28 @@ def test_each_parameter_has_its_own_stream(model):
                                   sample_draws(spec, 5, as_generator(11)).values[a])
 
 
+@pytest.mark.parametrize("evidence", [{}, EV], ids=["no evidence", "hip, necrotic segment"])
+def test_results_do_not_depend_on_how_many_sets_the_engine_gets_at_once(model, monkeypatch, evidence):
+    """Draws are made chunk by chunk (CHUNK) and queried in batches of several chunks (BATCH): every parameter's
+    stream is consumed in order and each set's arithmetic is its own, so any batch size gives the same draws and
+    posteriors bit for bit (here 1,300 sets: batches of 500 against one of 1,300 drawn as 1,500)."""
+    from bmes_bayes import draws
+
+    def run(batch):
+        monkeypatch.setattr(draws, "BATCH", batch)
+        return model.uncertainty(evidence, n_samples=1300, seed=3, progress=False)  # parameters kept (few sets)
+
+    small, large = run(CHUNK), run(4 * CHUNK)
+    np.testing.assert_array_equal(small.samples, large.samples)
+    assert small.parameters is not None and len(small.parameters) == 1300
+    np.testing.assert_array_equal(small.parameters, large.parameters)
+    every = sample_draws(model.priors, 3 * CHUNK, Streams(as_generator(9)))
+    streams = Streams(as_generator(9))
+    parts = [sample_draws(model.priors, CHUNK, streams) for _ in range(3)]
+    for i, values in enumerate(every.values):  # every kind of parameter: Dirichlet rows, Betas, odds ratios
+        np.testing.assert_array_equal(values, np.concatenate([p.values[i] for p in parts]))
+
+
 def test_adding_a_stage_changes_no_draw_of_the_others(model):
     """The work-up draws the union of what its stages need; with a stream per parameter, a stage's posteriors are
     those of the same evidence alone, bit for bit, although more parameters are drawn for the other stages."""
