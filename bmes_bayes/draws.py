@@ -9,9 +9,11 @@ draws, counts impossible draws and summarises in one way.
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -27,10 +29,54 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import BmesModel
 
 __all__ = ["CHUNK", "posterior_draws", "posterior_draws_for", "relevant_parameters", "parameter_columns",
-           "sample_count", "possible_draws", "equal_tailed", "p_top"]
+           "sample_count", "possible_draws", "equal_tailed", "p_top", "ordered_map", "threads"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 CHUNK = 500  # parameter sets drawn at a time: fixed, so results never depend on how work is split
 BATCH = 4 * CHUNK  # parameter sets per engine batch: the per-query costs spread over more sets, memory bounded
+
+
+def threads() -> int:
+    """Threads that evaluate batches of parameter sets.
+
+    :data:`bmes_bayes.limits.THREADS`, at most one per CPU this process may use.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(int(limits.THREADS), cpus))
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = None) -> Iterator[R]:
+    """``fn(item)`` for each item, in order, computed in up to ``workers`` threads (default :func:`threads`).
+
+    The engine's work is numpy and BLAS, which release the GIL, so batches overlap on several CPUs. Items are taken
+    from ``items`` in this thread, in order (so random streams are consumed as in a serial run), and at most
+    ``workers + 1`` are in flight (memory stays bounded). Each result depends on its item alone, so the results are
+    those of a serial run, bit for bit. With one worker nothing runs in another thread.
+    """
+    workers = threads() if workers is None else workers
+    if workers <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="bmes-bayes") as pool:
+        pending: deque = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:  # stopped early (an error, Ctrl-C): what has not started is not run
+            for future in pending:
+                future.cancel()
 
 
 def progress_bar(total: int, enabled: bool | None, desc: str):
@@ -115,24 +161,36 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     where = parameter_columns(model.priors)[1] if keep_parameters else []
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
-    for start in range(0, n_samples, BATCH):
-        stop_if_interrupted()
-        n = min(BATCH, n_samples - start)
-        # whole chunks: the same draws for any n_samples (each parameter's stream is consumed in order, so drawing
-        # several chunks at once gives the values of drawing them one by one)
-        draws = sample_draws(model.priors, -(-n // CHUNK) * CHUNK, streams, only)
+
+    def batches() -> Iterator[tuple[int, int, Draws]]:
+        for start in range(0, n_samples, BATCH):
+            stop_if_interrupted()
+            n = min(BATCH, n_samples - start)
+            # whole chunks: the same draws for any n_samples (each parameter's stream is consumed in order, so
+            # drawing several chunks at once gives the values of drawing them one by one)
+            yield start, n, sample_draws(model.priors, -(-n // CHUNK) * CHUNK, streams, only)
+
+    def evaluate(batch: tuple[int, int, Draws]) -> tuple[int, int, Draws, list[np.ndarray]]:
+        start, n, draws = batch
         source = DrawnTables(model.priors, model.network, draws)
-        for ev, out in zip(resolved, outs):
+        posts = []
+        for ev in resolved:
             try:
-                out[start : start + n] = model.query(ev, target, source).posterior[:n]
+                posts.append(model.query(ev, target, source).posterior[:n])
             except ImpossibleEvidenceError:  # under some draws only: evaluate the others, NaN for these
                 ok = np.flatnonzero(model.possible(ev, source)[:n])
-                out[start : start + n] = np.nan
+                post = np.full((n, outs[0].shape[1]), np.nan)
                 if len(ok):
-                    sub = DrawnTables(model.priors, model.network, draws.take(ok))
-                    out[start + ok] = model.query(ev, target, sub).posterior
-            if bar is not None:
-                bar.update(n)
+                    post[ok] = model.query(ev, target, DrawnTables(model.priors, model.network,
+                                                                   draws.take(ok))).posterior
+                posts.append(post)
+        return start, n, draws, posts
+
+    for start, n, draws, posts in ordered_map(evaluate, batches()):
+        for out, post in zip(outs, posts):
+            out[start : start + n] = post
+        if bar is not None:
+            bar.update(n * len(resolved))
         if params is not None:
             params[start : start + n] = _parameter_matrix(draws, where)[:n]
     if bar is not None:

@@ -32,6 +32,8 @@ evidence entries               the network's        keys of one evidence mapping
 ``PLAN_CACHE``                 512                  contraction plans kept per model (least recently used evicted)
 ``CONTRACTION_CACHE``          512                  compiled contractions kept per model (likewise)
 ``KEEP_PARAMETERS_UP_TO``      20,000               parameter draws kept with an ``Uncertainty`` result
+``THREADS``                    2                    threads that evaluate batches of parameter sets at once
+                                                    (Monte-Carlo, Sobol), at most one per CPU; 1 runs them serially
 ``engine.BATCH_BYTES``         64 MiB               the largest table of one engine sub-batch
 =============================  ===================  ==============================================================
 
@@ -50,7 +52,7 @@ from __future__ import annotations
 __all__ = [
     "CONTRACTION_CACHE", "KEEP_PARAMETERS_UP_TO", "MAX_ATLAS_SETS", "MAX_CURVE_POINTS", "MAX_EVALUATIONS",
     "MAX_FILE_BYTES", "MAX_IMPORT_BYTES", "MAX_RAW_ENTRIES", "MAX_SAMPLES", "MAX_SOBOL_N", "MAX_TABLE_ENTRIES",
-    "MAX_YAML_NODES", "MEMORY_LIMIT", "PLAN_CACHE", "SETS_PER_SECOND",
+    "MAX_YAML_NODES", "MEMORY_LIMIT", "PLAN_CACHE", "SETS_PER_SECOND", "THREADS",
 ]
 
 MAX_SAMPLES = 1_000_000
@@ -67,4 +69,5 @@ MAX_TABLE_ENTRIES = 10_000_000
 PLAN_CACHE = 512
 CONTRACTION_CACHE = 512
 KEEP_PARAMETERS_UP_TO = 20_000
+THREADS = 2
 SETS_PER_SECOND = 500

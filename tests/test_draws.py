@@ -106,6 +106,75 @@ def test_results_do_not_depend_on_how_many_sets_the_engine_gets_at_once(model, m
         np.testing.assert_array_equal(values, np.concatenate([p.values[i] for p in parts]))
 
 
+def test_ordered_map_keeps_the_order_bounds_what_is_in_flight_and_raises_errors():
+    """Results in the order of the items whatever order the threads finish in; items are taken in the calling thread
+    and at most workers + 1 are taken before their results are used; an error in a worker is raised here and the
+    items not started are not run; one worker runs everything in the calling thread."""
+    import threading
+    import time
+
+    from bmes_bayes.draws import ordered_map
+
+    taken, done = [], []
+
+    def items():
+        for i in range(12):
+            taken.append((i, threading.current_thread() is threading.main_thread()))
+            yield i
+
+    def slow_first(i):
+        time.sleep(0.02 if i % 3 == 0 else 0)  # later items often finish first
+        done.append(i)
+        return i * i
+
+    out = []
+    for r in ordered_map(slow_first, items(), workers=3):
+        out.append(r)
+        assert len(taken) <= len(out) + 3 + 1  # never more than workers + 1 ahead of what was used
+    assert out == [i * i for i in range(12)]
+    assert all(main for _, main in taken)
+
+    def fail_at_2(i):
+        if i == 2:
+            raise ZeroDivisionError("item 2")
+        time.sleep(0.01)
+        return i
+
+    started = []
+    with pytest.raises(ZeroDivisionError, match="item 2"):
+        for _ in ordered_map(lambda i: started.append(i) or fail_at_2(i), range(100), workers=2):
+            pass
+    assert len(started) < 100  # the rest were never run
+
+    threads = []
+    assert list(ordered_map(lambda i: threads.append(threading.current_thread()) or i, range(5), workers=1)) == [
+        0, 1, 2, 3, 4]
+    assert set(threads) == {threading.current_thread()}
+
+
+@pytest.mark.parametrize("evidence", [{}, EV], ids=["no evidence", "hip, necrotic segment"])
+def test_results_do_not_depend_on_the_number_of_threads(model, monkeypatch, evidence):
+    """Batches evaluated in 1 or 2 threads give the same posteriors, parameter sets and Sobol outputs, bit for bit."""
+    import importlib
+
+    from bmes_bayes import draws, limits
+
+    def run(n_threads):
+        monkeypatch.setattr(limits, "THREADS", n_threads)
+        monkeypatch.setattr(draws, "BATCH", CHUNK)  # 5 batches, so two threads do share the work
+        monkeypatch.setattr(importlib.import_module("bmes_bayes.sensitivity.sobol"), "ROWS", 100)  # Sobol: several
+        unc = model.uncertainty(evidence, n_samples=2300, seed=4, progress=False)
+        sob = model.sobol(evidence or {"joint": "knee"}, n=32, seed=1, groups="node", progress=False)
+        return unc, sob
+
+    (u1, s1), (u2, s2) = run(1), run(2)
+    np.testing.assert_array_equal(u1.samples, u2.samples)
+    np.testing.assert_array_equal(u1.parameters, u2.parameters)
+    np.testing.assert_array_equal(s1.outputs, s2.outputs)
+    monkeypatch.setattr(limits, "THREADS", 64)
+    assert 1 <= draws.threads() <= 64  # never more than the CPUs this process may use
+
+
 def test_adding_a_stage_changes_no_draw_of_the_others(model):
     """The work-up draws the union of what its stages need; with a stream per parameter, a stage's posteriors are
     those of the same evidence alone, bit for bit, although more parameters are drawn for the other stages."""

@@ -22,7 +22,7 @@ from .._deprecation import UNSET, renamed, renamed_attribute
 from .._io import stop_if_interrupted
 from .._seed import as_generator
 from ..compile import DrawnTables
-from ..draws import CHUNK, progress_bar, relevant_parameters, xarray_module
+from ..draws import CHUNK, ordered_map, progress_bar, relevant_parameters, xarray_module
 from ..exceptions import ArgumentError, BmesError, TooLargeError
 from ..parameters import Draws, draws_from_uniform, n_uniform_inputs, point_draws
 from ..results import DISCLAIMER, ModelInfo, ResultDisplay
@@ -236,9 +236,8 @@ def _evaluate(blocks: Iterable, fn: Callable[..., np.ndarray], total: int, progr
     y = np.empty(total)
     bar = progress_bar(total, progress, desc)
     start = 0
-    for x in blocks:
+    for out in ordered_map(fn, blocks):   # blocks overlap on several CPUs; results in order, as a serial run's
         stop_if_interrupted()
-        out = fn(x)
         y[start : start + len(out)] = out
         start += len(out)
         if bar is not None:
