@@ -1,7 +1,8 @@
-"""The scenario atlas: serial against a 2-worker Dask LocalCluster on the same grid, time per evidence set.
+"""The scenario atlas: in this process against a 2-worker Dask LocalCluster on the same grid, time per evidence set.
 
 Grid: every joint x age group x sex x fever (yes / no / not entered), with a sudden onset and no trauma: 54 evidence
-sets, each under the same parameter draws. Baseline: the serial atlas in this process. The Dask time includes
+sets, each under the same parameter draws. Baseline: the atlas in this process (its batches of parameter sets in
+``bmes_bayes.limits.THREADS`` threads; on Dask each worker uses one). The Dask time includes
 starting the LocalCluster and sending the model to the workers (what a user waits for); the time on an already
 running cluster is printed too. The two results are checked to be bit-identical.
 
@@ -17,6 +18,7 @@ import numpy as np
 
 import bmes_bayes
 from bmes_bayes.atlas import atlas
+from bmes_bayes.draws import threads
 
 GRID = {"joint": "*", "age_group": "*", "sex": "*", "fever": ["yes", "no", None]}
 FIXED = {"onset": "sudden", "recent_trauma": "no"}
@@ -50,7 +52,7 @@ def main() -> None:
     same = np.array_equal(serial.samples, on_dask.samples) and np.array_equal(serial.samples, running.samples)
     n = serial.n_sets
     print(f"atlas: {n} evidence sets x {args.samples} parameter draws ({n * args.samples:,} exact inferences)")
-    print(f"  serial (baseline)                       {t_serial:7.2f} s   {1e3 * t_serial / n:7.1f} ms per set")
+    print(f"  in process, {threads()} threads (baseline)    {t_serial:7.2f} s   {1e3 * t_serial / n:7.1f} ms per set")
     print(f"  Dask LocalCluster, {args.workers} workers, incl. start {t_dask:7.2f} s   {1e3 * t_dask / n:7.1f} ms per set"
           f"   speed-up {t_serial / t_dask:.2f}x")
     print(f"  Dask, cluster already running           {t_running:7.2f} s   {1e3 * t_running / n:7.1f} ms per set"

@@ -150,7 +150,8 @@ def _key(ev: Mapping[str, object]) -> tuple:
 
 
 def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *, target: str, n_samples: int,
-                     seed: int, level: float, keep_draws: bool) -> tuple[list[pd.DataFrame], list[np.ndarray | None]]:
+                     seed: int, level: float, keep_draws: bool, threads: int | None = None
+                     ) -> tuple[list[pd.DataFrame], list[np.ndarray | None]]:
     """One frame per evidence set and, if kept, the draws.
 
     A frame has a row per state: the summaries, the alert, the draws left out. Every set of the block is evaluated under
@@ -166,7 +167,7 @@ def _summarise_block(model: "BmesModel", sets: Sequence[Mapping[str, object]], *
         except ImpossibleEvidenceError:   # impossible under the model: flagged, not drawn
             pass
     drawn, _ = posterior_draws_for(model, [sets[i] for i in points], target=target, n_samples=n_samples, seed=seed,
-                                   progress=False)
+                                   progress=False, workers=threads)
     by_set = dict(zip(points, drawn))
     frames, kept = [], []
     for i, ev in enumerate(sets):
@@ -471,7 +472,9 @@ def atlas(model: "BmesModel", grid: object, *, fixed: Mapping[str, object] | Non
         else:
             shared = client.scatter(model, broadcast=True, hash=False)  # a fresh key: a release of an earlier
             # call's copy (same content, same hashed key) must not take this one with it
-            futures = [client.submit(_summarise_block, shared, block, **options, pure=False) for block in blocks]
+            # one thread per block: the Dask workers are the parallelism (threads inside would oversubscribe)
+            futures = [client.submit(_summarise_block, shared, block, **options, threads=1, pure=False)
+                       for block in blocks]
             results = client.gather(futures)
     finally:
         if cluster is not None:

@@ -138,7 +138,8 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
 
 def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,
                         n_samples: int, seed: None | int | np.random.Generator, progress: bool | None = None,
-                        keep_parameters: bool = False) -> "tuple[list[np.ndarray], np.ndarray | None]":
+                        keep_parameters: bool = False, workers: int | None = None
+                        ) -> "tuple[list[np.ndarray], np.ndarray | None]":
     """:func:`posterior_draws` for several evidence sets under the same parameter sets, drawn once.
 
     Each chunk of parameter sets is drawn and compiled once and queried for every evidence set (common random
@@ -150,6 +151,8 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     (:func:`relevant_parameters`); the others keep their point value (their columns of the parameter sets too).
     Each parameter has its own random stream (:class:`~bmes_bayes.parameters.Streams`), so a parameter's draws
     depend on the seed alone, not on which others are drawn: adding a stage or a grid cell changes no draw.
+    Batches are evaluated in ``workers`` threads (default :func:`threads`; the atlas on Dask passes 1, its workers
+    being the parallelism); the results do not depend on it.
     """
     target = model.target_name(target)
     n_samples = sample_count(model, n_samples, target, stages=max(1, len(evidences)),
@@ -162,10 +165,14 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     params = np.empty((n_samples, len(where))) if keep_parameters else None
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
 
+    # batches of whole chunks, up to BATCH sets, and at least one per thread when there are chunks enough
+    workers = threads() if workers is None else max(1, workers)
+    batch = min(BATCH, max(CHUNK, -(-n_samples // (workers * CHUNK)) * CHUNK))
+
     def batches() -> Iterator[tuple[int, int, Draws]]:
-        for start in range(0, n_samples, BATCH):
+        for start in range(0, n_samples, batch):
             stop_if_interrupted()
-            n = min(BATCH, n_samples - start)
+            n = min(batch, n_samples - start)
             # whole chunks: the same draws for any n_samples (each parameter's stream is consumed in order, so
             # drawing several chunks at once gives the values of drawing them one by one)
             yield start, n, sample_draws(model.priors, -(-n // CHUNK) * CHUNK, streams, only)
@@ -186,7 +193,7 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
                 posts.append(post)
         return start, n, draws, posts
 
-    for start, n, draws, posts in ordered_map(evaluate, batches()):
+    for start, n, draws, posts in ordered_map(evaluate, batches(), workers=workers):
         for out, post in zip(outs, posts):
             out[start : start + n] = post
         if bar is not None:
