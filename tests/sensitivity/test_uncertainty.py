@@ -143,7 +143,10 @@ def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_n
 
     real = sensitivity.sample_draws
 
+    calls = []
+
     def with_zeros(spec, n, streams, only=None, every=7):
+        calls.append(n)
         draws = real(spec, n, streams, only)
         vals = [v.copy() for v in draws.values]
         i = next(j for j, p in enumerate(spec.parameters) if p.node == "a")
@@ -151,10 +154,13 @@ def test_impossible_under_some_draws_is_counted_and_left_out_not_an_error(tiny_n
         return Draws(spec, tuple(vals))
 
     monkeypatch.setattr(sensitivity, "sample_draws", with_zeros)
-    # every 7th set of each batch drawn: sets 0, 7, ... of each batch of up to BATCH sets
-    bad = sum(-(-min(sensitivity.BATCH, 1000 - s) // 7) for s in range(0, 1000, sensitivity.BATCH))
-    with pytest.warns(BmesWarning, match=rf"{bad} of 1,000 parameter sets drawn from the priors make the evidence"):
+    with pytest.warns(BmesWarning) as caught:
         res = tiny_net.uncertainty({"a": "yes"}, target="b", n_samples=1000, seed=0)
+    # every 7th set of each batch drawn (whole chunks: all 1,000 sets are used, however they are batched)
+    assert sum(calls) == 1000
+    bad = sum(-(-n // 7) for n in calls)
+    assert any(f"{bad} of 1,000 parameter sets drawn from the priors make the evidence" in str(w.message)
+               for w in caught)
     assert res.n_impossible == bad and res.n_samples == 1000 - bad and res.parameters.shape[0] == 1000 - bad
     np.testing.assert_allclose(res.samples, np.tile([0.3, 0.7], (1000 - bad, 1)), rtol=0, atol=1e-15)
     assert f"{bad} more parameter sets drawn make the evidence impossible" in res.verdict
