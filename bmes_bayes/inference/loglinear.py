@@ -263,12 +263,16 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         m = int(np.prod(cards(names), dtype=np.int64))
         return np.flatnonzero(mask.reshape(n_c, m, k).any(axis=(0, 2)))
 
-    def over_c(arr: np.ndarray) -> np.ndarray:
-        """``arr`` (sample axis, the axes of C, then others) with C's axes as one: all of C, or 1 if none is used."""
+    def over_c(arr: np.ndarray, sets: int, tail: tuple[int, ...], flat: tuple[int, ...]) -> np.ndarray:
+        """``arr`` (sample axis, the axes of C, then the axes ``tail``) as ``(sets, C or 1, *flat)``.
+
+        C's axes become one: all of C's configurations, or 1 when no factor has a variable of C (numpy broadcasts it
+        later); ``tail`` is filled out where a factor lacks an axis and reshaped to ``flat``.
+        """
         n_cv = len(c_syms)
         c_shape = tuple(cards(lay.c_vars)) if any(d > 1 for d in arr.shape[1 : 1 + n_cv]) else (1,) * n_cv
-        arr = np.broadcast_to(arr, (arr.shape[0], *c_shape, *arr.shape[1 + n_cv :]))
-        return arr.reshape(arr.shape[0], int(np.prod(c_shape, dtype=np.int64)), *arr.shape[1 + n_cv :])
+        arr = np.broadcast_to(arr, (sets, *c_shape, *tail))
+        return arr.reshape(sets, int(np.prod(c_shape, dtype=np.int64)), *flat)
 
     def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int, x_first: bool):
         """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
@@ -284,17 +288,14 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
         w_layout = s0 + c_syms + (x + syms if x_first else syms + x)
         w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), w_layout, sample_last=True)
-        w = over_c(np.broadcast_to(w, (j - i, *w.shape[1 : 1 + len(c_syms)],
-                                       *((k, *cards(names)) if x_first else (*cards(names), k)))))
-        w = np.ascontiguousarray(w).reshape(j - i, w.shape[1], *((k, m) if x_first else (m, k)))
+        w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)) if x_first else (*cards(names), k),
+                                        (k, m) if x_first else (m, k)))
         if not full:
             w = w[..., rows] if x_first else w[:, :, rows]
         prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
         has_x = any(x in t for _, t in prior)
         p = _product(prior, s0 + c_syms + syms + (x if has_x else ""), sample_last=True)
-        p = over_c(np.broadcast_to(p, (p.shape[0], *p.shape[1 : 1 + len(c_syms)], *cards(names),
-                                       *p.shape[1 + len(c_syms) + len(names) :])))
-        p = p.reshape(p.shape[0], p.shape[1], m, k if has_x else 1)
+        p = over_c(p, p.shape[0], (*cards(names), *((k,) if has_x else ())), (m, k if has_x else 1))
         if not full:
             p = p[:, :, rows]
         if x_first:   # V in C order, as the second product reads it
