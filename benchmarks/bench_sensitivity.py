@@ -4,13 +4,14 @@ Same evidence, same kind of work per sample (CPTs from one parameter draw, exact
 
 - bmes-bayes: ``model.uncertainty(evidence, n_samples=N)``, which includes drawing the parameters; with the default
   threads (``bmes_bayes.limits.THREADS``, one per CPU up to 2) and with one (the ratios are of the one-thread run:
-  one core against one core); with the engine's fast path for the log-linear diagnosis node (the default) and on the
+  one core against one core); with the engine's fast path for the log-linear diagnosis node (the default, in single
+  precision inside Monte-Carlo: within 1e-6 of double, see ``bmes_bayes.inference.loglinear``) and on the
   generic contraction alone (``Engine.fast = False``, one thread), so the fast path's gain is measured in the same
   run;
 - pgmpy: per sample, new ``TabularCPD``s from that draw's compiled tables, a new ``VariableElimination``, a query;
 - pyAgrum: ``bmes.bifxml`` loaded once; per sample, every CPT refilled with ``fillWith``, a new ``LazyPropagation``;
 - the arithmetic alone: the fast path's normaliser (two matrix products and a reciprocal per parent configuration the
-  evidence allows) on random operands of the shapes the query gives it: the floor of the fast path with numpy's BLAS
+  evidence allows) on random operands of the shapes and precision the query gives it: the floor of the fast path with numpy's BLAS
   on this machine, and so the largest ratio to the pgmpy loop any implementation of that arithmetic could print here.
 
 The baselines are timed on a few hundred samples (``--baseline``) and scaled to N; the time to draw and compile the
@@ -72,19 +73,21 @@ def batched(model, ev, n):
 def normaliser_floor(model, ev, n):
     """Parameter sets per second of the fast path's arithmetic alone: ``loglinear._normaliser`` (two matrix products
     and a reciprocal per parent configuration the evidence allows) timed on random operands of the shapes the real
-    query gives it, for ``n`` sets in batches of the engine's size. Everything else is left out (drawing, compiling,
-    building the operands), so no implementation of this arithmetic with numpy's BLAS on this machine goes faster.
-    None when the query does not take the fast path.
+    query gives it, in its precision (single inside Monte-Carlo), for ``n`` sets in batches of the engine's size.
+    Everything else is left out (drawing, compiling, building the operands), so no implementation of this arithmetic
+    with numpy's BLAS on this machine goes faster. None when the query does not take the fast path.
     """
     from bmes_bayes.inference import loglinear
 
     seen = {}
     real = loglinear._normaliser
 
-    def spy(wa, wbt, va, vb, out, zbuf, tbuf):
+    def spy(wa, wbt, va, vb, out, zbuf, tbuf, zmin=None):
         seen.setdefault("shapes", [a.shape[1:] for a in (wa, wbt, va, vb)] + [zbuf.shape, tbuf.shape])
         seen.setdefault("batch", len(wa))
-        return real(wa, wbt, va, vb, out, zbuf, tbuf)
+        seen.setdefault("dtype", zbuf.dtype)
+        seen.setdefault("zmin", zmin is not None)
+        return real(wa, wbt, va, vb, out, zbuf, tbuf, zmin)
 
     loglinear._normaliser = spy
     try:
@@ -94,14 +97,15 @@ def normaliser_floor(model, ev, n):
     if not seen:
         return None
     rng = np.random.default_rng(0)
-    batch = seen["batch"]
-    wa, wbt, va, vb = (rng.uniform(0.5, 1.5, (batch, *shape)) for shape in seen["shapes"][:4])
-    zbuf, tbuf = (np.empty(shape) for shape in seen["shapes"][4:])
-    out = np.empty((batch, wa.shape[1], wa.shape[-1]))
+    batch, dtype = seen["batch"], seen["dtype"]
+    wa, wbt, va, vb = (rng.uniform(0.5, 1.5, (batch, *shape)).astype(dtype) for shape in seen["shapes"][:4])
+    zbuf, tbuf = (np.empty(shape, dtype=dtype) for shape in seen["shapes"][4:])
+    out = np.empty((batch, wa.shape[1], wa.shape[2]))
+    zmin = np.empty(batch) if seen["zmin"] else None
     t0 = time.perf_counter()
     for _ in range(-(-n // batch)):
-        real(wa, wbt, va, vb, out, zbuf, tbuf)
-    return -(-n // batch) * batch / (time.perf_counter() - t0), seen["shapes"]
+        real(wa, wbt, va, vb, out, zbuf, tbuf, zmin)
+    return -(-n // batch) * batch / (time.perf_counter() - t0), seen["shapes"] + [np.dtype(dtype).name]
 
 
 def pgmpy_loop(model, ev, draws, n):
@@ -201,9 +205,11 @@ def main() -> None:
             z = shapes[4]
             print(f"{'':<54} {'arithmetic alone':>16} {f_rate:10.0f} {n / f_rate:10.2f}s "
                   f"{rate['bmes-bayes, 1 thread'] / f_rate:8.2f}x   (the normaliser's products on random operands "
-                  f"of its shapes: {z[1]} x {z[2]} x {z[3]} parent configurations x {shapes[0][-1]} states per set; "
+                  f"of its shapes, in {shapes[-1]}: {z[1]} x {z[2]} x {z[3]} parent configurations x {shapes[0][1]} states "
+                  f"per set; "
                   f"at most {f_rate / rate['pgmpy VE loop']:.0f}x the pgmpy loop)")
-        print(f"{'':<54} fast path vs generic path: largest difference {fast_vs_generic:.1e}")
+        print(f"{'':<54} fast path (single precision) vs generic path (double): largest difference "
+              f"{fast_vs_generic:.1e}")
         print(f"{'':<54} peak traced memory of the batched run: {peak / 2**20:.0f} MiB\n")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max resident set size of the whole process: {rss:.0f} MiB")

@@ -179,7 +179,7 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
 
     def evaluate(batch: tuple[int, int, Draws]) -> tuple[int, int, Draws, list[np.ndarray]]:
         start, n, draws = batch
-        source = DrawnTables(model.priors, model.network, draws)
+        source = DrawnTables(model.priors, model.network, draws, precision="single")
         posts = []
         for ev in resolved:
             try:
@@ -188,8 +188,8 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
                 ok = np.flatnonzero(model.possible(ev, source)[:n])
                 post = np.full((n, outs[0].shape[1]), np.nan)
                 if len(ok):
-                    post[ok] = model.query(ev, target, DrawnTables(model.priors, model.network,
-                                                                   draws.take(ok))).posterior
+                    post[ok] = model.query(ev, target, DrawnTables(model.priors, model.network, draws.take(ok),
+                                                                   precision="single")).posterior
                 posts.append(post)
         return start, n, draws, posts
 

@@ -12,15 +12,28 @@ table and then contracts it with everything else. Here, instead:
    other parents fall apart into components, which are packed into two blocks ``A`` and ``B`` of about equal size;
    given ``c``, the prior of ``U`` and the weights factor into an ``A`` part and a ``B`` part;
 3. per parameter set and ``c``: ``Z = WA WB^T`` (one matrix product, inner dimension ``K``), ``1/Z`` in place, and
-   ``T = (1/Z) VB`` (one matrix product, inner dimension ``|B|``), where ``VA``, ``VB`` are the weights times the
-   prior and likelihood factors of each block; the result is ``sum_c VC(c, x) sum_a VA(a, x) T(a, x)``.
+   ``T = (1/Z) VB`` (one matrix product, inner dimension ``|B|``, computed as its transpose), where ``VA``, ``VB``
+   are the weights times the prior and likelihood factors of each block; the result is
+   ``sum_c VC(c, x) sum_a VA(a, x) T(a, x)``.
 
 Block configurations whose prior is exactly zero under every parameter set (a pregnant man) are dropped before the
-products: they contribute exactly zero. Operands are built in the layout each product needs (no transposed copies)
-and sub-batches are sized by the real operand sizes (:data:`FAST_BYTES`), so the temporaries stay in cache.
+products: they contribute exactly zero. Every block operand is built with the states of ``X`` first (``(S, C, X,
+rows)``), the layout in which the products read them fastest (as transposed views, no copies) and in which the
+products of the blocks' factors have long inner loops; sub-batches are sized by the real operand sizes
+(:data:`FAST_BYTES`), so the temporaries stay in cache.
 
-The result is exact (the same sums in another order: agreement with the generic path to rounding). When the
-structure does not fit (the node observed, several log-linear nodes, a target factor spanning both blocks) or the
+The result is exact (the same sums in another order: agreement with the generic path to rounding). A source of
+parameter draws for Monte-Carlo may ask for single precision (``source.precision == "single"``, see
+:class:`~bmes_bayes.compile.DrawnTables`): the block operands and both products are then float32 (about half the
+time), the sums over ``A`` and ``C`` and the normalisation float64; each factor is scaled to a maximum of 1 per
+parameter set (the scales go into ``log P(evidence)``) and each weight factor too (its scale cancels in ``1 / Z``),
+so every operand is at most 1 and no product overflows. What float32 could lose is an operand below its smallest
+normal number (about 1.2e-38); such a term is multiplied by at most ``1 / min Z`` later, so when
+``n_configs * 1.2e-38 / min Z`` is not below ``SINGLE_LOSS`` of the result for every parameter set (or the result is
+not finite), the query is evaluated again in double precision. The agreement with double precision (within 1e-6 on
+every posterior) is measured in ``tests/inference/test_loglinear.py``.
+
+When the structure does not fit (the node observed, several log-linear nodes, a target factor spanning both blocks) or the
 result underflows or is zero (impossible evidence), :func:`query` returns None and the engine takes its generic path,
 which also decides impossible evidence and the log-space retry.
 """
@@ -35,13 +48,15 @@ import opt_einsum as oe
 
 from ..compile import FactoredTable
 
-__all__ = ["query", "FAST_BYTES"]
+__all__ = ["query", "FAST_BYTES", "SINGLE_LOSS"]
 
 FAST_BYTES = 8 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
 
 BLOCK_BYTES = 16 * 2**20  # one block operand (parameter sets x C x block x X doubles) of a batch stays under this
 
 NORMAL_FLOOR = 1e-290    # as the engine's: below this the generic path (with its log-space retry) takes over
+
+SINGLE_LOSS = 1e-9       # single precision: the most that underflow may take from a result, relative to it
 
 
 @dataclass(frozen=True)
@@ -85,9 +100,13 @@ def query(engine, plan, source, hard: Mapping[str, int], soft: Mapping[str, np.n
         engine._fast_plans.put(key, layout)
     if layout is False:
         return None
-    raw = _evaluate(engine, layout, ops, [w for w, _ in weights], source.n_samples)
-    if raw is None:
+    single = getattr(source, "precision", "double") == "single"
+    out = _evaluate(engine, layout, ops, [w for w, _ in weights], source.n_samples, np.float32) if single else None
+    if out is None:
+        out = _evaluate(engine, layout, ops, [w for w, _ in weights], source.n_samples, np.float64)
+    if out is None:
         return None
+    raw, log_const = out[0], log_const + out[1]
     z = raw.sum(axis=1)
     if not (np.isfinite(log_const).all() and np.isfinite(z).all() and (z > NORMAL_FLOOR).all()):
         return None
@@ -205,9 +224,11 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     out = None
     for arr, term in sorted(items, key=lambda it: last(it[1])):
         arr = _placed(arr, term, work)
+        if sample_last:   # a small copy, so that each product below reads both operands contiguously (6x faster)
+            arr = np.ascontiguousarray(arr)
         out = arr if out is None else out * arr
     if out is None:
-        return np.ones(shape if shape is not None else (1,) * len(layout))
+        return np.ones(shape if shape is not None else (1,) * len(layout), dtype=np.float32)
     if sample_last:
         out = np.moveaxis(out, -1, 0)
     if shape is None:
@@ -215,32 +236,66 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
-def _normaliser(wa: np.ndarray, wbt: np.ndarray, va: np.ndarray, vb: np.ndarray, out: np.ndarray, zbuf: np.ndarray,
-                tbuf: np.ndarray) -> None:
+def _normaliser(wat: np.ndarray, wbt: np.ndarray, vat: np.ndarray, vbt: np.ndarray, out: np.ndarray,
+                zbuf: np.ndarray, tbuf: np.ndarray, zmin: np.ndarray | None = None) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
 
     Two matrix products and one reciprocal per configuration of the parents the evidence allows, in sub-batches of
-    ``len(zbuf)`` parameter sets (``zbuf``, ``tbuf``: the buffers of ``Z`` and of ``(1/Z) VB``). Everything else in
-    the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this function alone on
-    operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
+    ``len(zbuf)`` parameter sets (``zbuf``: the buffer of ``Z``, ``tbuf``: of ``VB^T (1/Z)^T``). Every operand comes
+    with the states of ``X`` first (``WA^T``: ``(S, C, X, A)``, and so on), which is the layout in which both products
+    read their operands fastest (BLAS takes the transposed views without a copy), the products of the blocks are
+    built with long inner loops, and the sum over ``A`` is one more product (a strided ``sum`` costs four times as
+    much). Everything else in the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this
+    function alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
+    With ``zmin``, the smallest ``Z`` of each parameter set is written to it (single precision's check).
     """
     step = len(zbuf)
-    for i in range(0, len(wa), step):
-        j = min(len(wa), i + step)
-        z = np.matmul(wa[i:j], wbt[i:j], out=zbuf[: j - i])
+    ones = np.ones((wat.shape[-1], 1), dtype=wat.dtype)
+    for i in range(0, len(wat), step):
+        j = min(len(wat), i + step)
+        z = np.matmul(wat[i:j].transpose(0, 1, 3, 2), wbt[i:j], out=zbuf[: j - i])
+        if zmin is not None:
+            zmin[i:j] = z.reshape(j - i, -1).min(axis=1)   # reduced in float32, then stored (as fast as it goes)
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-        t = np.matmul(z, vb[i:j], out=tbuf[: j - i])
-        np.multiply(t, va[i:j], out=t)
-        out[i:j] = t.sum(axis=2)
+        t = np.matmul(vbt[i:j], z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
+        np.multiply(t, vat[i:j], out=t)
+        out[i:j] = np.matmul(t, ones)[..., 0]
 
 
-def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray | None:
+def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """``arrays`` divided by their largest entry of each parameter set (of all, without a sample axis), as float32.
+
+    Also the sum of the logs of those scales per set. A factor that is zero everywhere keeps a scale of 1.
+    """
+    s0 = oe.get_symbol(0)
+    out, log_scale = [], np.zeros(n)
+    for arr, term in zip(arrays, terms):
+        per_set = term[:1] == s0 and arr.ndim > 1
+        top = arr.reshape(arr.shape[0], -1).max(axis=1) if per_set else np.array([arr.max()])
+        top = np.where(top > 0, top, 1.0)
+        out.append((arr / top.reshape((-1,) + (1,) * (arr.ndim - 1) if per_set else ())).astype(np.float32))
+        log_scale = log_scale + np.log(top)
+    return out, log_scale
+
+
+def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndarray], n: int, dtype: type
+              ) -> tuple[np.ndarray, np.ndarray | float] | None:
+    """``(raw, log scale)`` by the two products in ``dtype``: raw is parameter sets x target states (float64).
+
+    ``log scale`` is what the factors were divided by (0 in double precision; in float32 each factor is scaled to a
+    maximum of 1), to add to ``log P(evidence)``. None when no block configuration is left, or, in float32, when
+    underflow could have cost more than :data:`SINGLE_LOSS` of a result (see the module notes).
+    """
     net, sym = engine.net, engine._symbol
     s0 = oe.get_symbol(0)
     k = net[lay.node].card
     factors = [ops[i] for i in lay.passed]
     for idx, eq in lay.components:
         factors.append(engine._contract(eq, [ops[i] for i in idx]))
+    single = dtype == np.float32
+    if single:
+        factors, log_scale = _scaled(factors, lay.factor_terms, n)
+        weights, _ = _scaled(weights, lay.weight_terms, n)   # the scales of the weights cancel in 1 / Z
     items = list(zip(factors, lay.factor_terms))
     witems = list(zip(weights, lay.weight_terms))
     cards = lambda vs: [net[v].card for v in vs]  # noqa: E731
@@ -274,33 +329,29 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         arr = np.broadcast_to(arr, (sets, *c_shape, *tail))
         return arr.reshape(sets, int(np.prod(c_shape, dtype=np.int64)), *flat)
 
-    def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int, x_first: bool):
+    def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int):
         """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
 
-        ``V`` is ``(S, C or 1, rows, X)``; ``W`` is ``(S, C or 1, rows, X)``, or ``(S, C or 1, X, rows)`` with
-        ``x_first`` (the layout of ``WB^T`` in the product). Each keeps size 1 on ``C`` when none of its factors has
-        a variable of ``C`` (the product broadcasts it), so what does not depend on ``C`` is built once, not once per
+        Both ``(S, C or 1, X, rows)``, C-contiguous. Each keeps size 1 on ``C`` when none of its factors has a variable
+        of ``C`` (the product broadcasts it), so what does not depend on ``C`` is built once, not once per
         configuration of ``C``; ``V`` is one product of the block's prior factors and ``W``.
         """
         syms = "".join(sym[v] for v in names)
         m = int(np.prod(cards(names), dtype=np.int64))
         full = len(rows) == m
         cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
-        w_layout = s0 + c_syms + (x + syms if x_first else syms + x)
-        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), w_layout, sample_last=True)
-        w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)) if x_first else (*cards(names), k),
-                                        (k, m) if x_first else (m, k)))
+        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), s0 + c_syms + x + syms,
+                     sample_last=True)
+        w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)), (k, m)))
         if not full:
-            w = w[..., rows] if x_first else w[:, :, rows]
+            w = np.ascontiguousarray(w[..., rows])
         prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
         has_x = any(x in t for _, t in prior)
-        p = _product(prior, s0 + c_syms + syms + (x if has_x else ""), sample_last=True)
-        p = over_c(p, p.shape[0], (*cards(names), *((k,) if has_x else ())), (m, k if has_x else 1))
-        if not full:
-            p = p[:, :, rows]
-        if x_first:   # V in C order, as the second product reads it
-            return np.multiply(p, w.transpose(0, 1, 3, 2), order="C"), w
-        return p * w, w
+        p = _product(prior, s0 + c_syms + (x if has_x else "") + syms, sample_last=True)
+        p = over_c(p, p.shape[0], (*((k,) if has_x else ()), *cards(names)), (k if has_x else 1, m))
+        # contiguous before the product (a small copy: the view has the sample axis innermost, 2x slower to read)
+        p = np.ascontiguousarray(p[..., rows] if not full else p)
+        return np.multiply(p, w, order="C"), w
 
     rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
     n_a, n_b = len(rows_a), len(rows_b)
@@ -308,26 +359,34 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         return None
     # the weights over C enter the normaliser (with block A) and the final product
     wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
-    wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, 1, k)
+    wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, k, 1)
     s_x = np.empty((n, n_c, k))
+    zmin = np.empty(n) if single else None
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many parameter sets at once (a few numpy calls
     # per batch, not per sub-batch), then sliced for the products
     outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
-    zbuf = np.empty((min(step, n), n_c, n_a, n_b))
-    tbuf = np.empty((min(step, n), n_c, n_a, k))
+    zbuf: np.ndarray = np.empty((min(step, n), n_c, n_a, n_b), dtype=dtype)
+    tbuf = np.empty((min(step, n), n_c, k, n_a), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i0 in range(0, n, outer):
             j0 = min(n, i0 + outer)
-            va, wa = block("A", lay.a_vars, rows_a, i0, j0, False)
-            vb, wbt = block("B", lay.b_vars, rows_b, i0, j0, True)
-            wa = np.multiply(wa, wc[i0:j0], order="C")        # (S, C, A, X), in the layout the product reads
-            _normaliser(wa, wbt, va, vb, s_x[i0:j0], zbuf, tbuf)
+            vat, wat = block("A", lay.a_vars, rows_a, i0, j0)
+            vbt, wbt = block("B", lay.b_vars, rows_b, i0, j0)
+            wat = np.multiply(wat, wc[i0:j0], order="C")        # (S, C, X, A)
+            _normaliser(wat, wbt, vat, vbt, s_x[i0:j0], zbuf, tbuf, None if zmin is None else zmin[i0:j0])
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
         total = _product(c_items + [(s_x.reshape(n, *cards(lay.c_vars), k), s0 + c_syms + x)], lay.final,
                          final_shape)
     drop = tuple(i for i, c in enumerate(lay.final) if c not in lay.out)
-    raw = total.sum(axis=drop) if drop else total
-    return raw.reshape(n, -1)
+    raw = (total.sum(axis=drop) if drop else total).reshape(n, -1)
+    if not single:
+        return raw, 0.0
+    assert zmin is not None
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        lost = n_c * n_a * n_b * np.finfo(np.float32).tiny / zmin   # the most that underflow can take, per set
+        if not (np.isfinite(raw).all() and (lost <= SINGLE_LOSS * raw.sum(axis=1)).all()):
+            return None
+    return raw, log_scale

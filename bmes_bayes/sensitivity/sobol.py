@@ -412,7 +412,8 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
     _sobol_budget(n, len(factors), len(names), groups)
 
     def fn(draws: Draws) -> np.ndarray:
-        return model.query(ev, target, DrawnTables(model.priors, model.network, draws)).posterior[:, ti]
+        return model.query(ev, target, DrawnTables(model.priors, model.network, draws, precision="single")
+                           ).posterior[:, ti]
 
     if len(factors) == 1:
         # One factor is the whole input X, so Var(E[Y | X]) = Var(Y): S1 = ST = 1 exactly (0 if Y does not vary).
