@@ -13,6 +13,7 @@ import os
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -28,8 +29,8 @@ from .spec import OddsRatioPrior, RowPrior
 if TYPE_CHECKING:  # pragma: no cover
     from .model import BmesModel
 
-__all__ = ["CHUNK", "posterior_draws", "posterior_draws_for", "relevant_parameters", "parameter_columns",
-           "sample_count", "possible_draws", "equal_tailed", "p_top", "ordered_map", "threads"]
+__all__ = ["CHUNK", "ParameterSets", "posterior_draws", "posterior_draws_for", "relevant_parameters",
+           "parameter_columns", "sample_count", "possible_draws", "equal_tailed", "p_top", "ordered_map", "threads"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -115,18 +116,60 @@ def parameter_columns(spec) -> tuple[tuple[str, ...], list[tuple[int, int | None
     return tuple(labels), where
 
 
-def _parameter_matrix(draws: Draws, where: list[tuple[int, int | None]]) -> np.ndarray:
-    cols = [draws.values[i] if k is None else draws.values[i][:, k] for i, k in where]
-    return np.column_stack(cols) if cols else np.empty((draws.n_samples, 0))
+@dataclass(frozen=True, eq=False)
+class ParameterSets:
+    """The parameter sets of a Monte-Carlo run, kept as drawn: each batch's :class:`~bmes_bayes.parameters.Draws`.
+
+    The ``(S, P)`` matrix in the columns of :func:`parameter_columns` is written out only when asked
+    (:meth:`matrix`): it is large (10,000 sets of the shipped model are 62 MB), a run that nobody asks it of would spend
+    a sixth of its time writing it, and the draws it is made of are kept anyway.
+    """
+
+    parts: tuple[tuple[Draws, int], ...]          # each batch's draws and how many of its first sets belong to the run
+    where: tuple[tuple[int, int | None], ...]     # parameter_columns(spec)[1]
+    keep: np.ndarray | None = None                # the sets kept (a boolean mask over all of them); None: all
+
+    @property
+    def n_samples(self) -> int:
+        """Parameter sets kept."""
+        return int(self.keep.sum()) if self.keep is not None else sum(n for _, n in self.parts)
+
+    def take(self, mask: np.ndarray) -> "ParameterSets":
+        """Only the sets where ``mask`` (over the sets kept so far) is True."""
+        keep = np.ones(sum(n for _, n in self.parts), dtype=bool) if self.keep is None else self.keep.copy()
+        keep[np.flatnonzero(keep)[~np.asarray(mask, dtype=bool)]] = False
+        return ParameterSets(self.parts, self.where, keep)
+
+    def matrix(self) -> np.ndarray:
+        """The ``(S, P)`` matrix (read-only): one row per set kept, one column per :func:`parameter_columns` label.
+
+        Written one parameter at a time into its transpose (each column one contiguous run per batch), then viewed
+        as ``(S, P)``.
+        """
+        total = sum(n for _, n in self.parts)
+        out = np.empty((len(self.where), total))
+        groups: dict[int, list[tuple[int, int | None]]] = {}
+        for col, (i, k) in enumerate(self.where):
+            groups.setdefault(i, []).append((col, k))
+        start = 0
+        for draws, n in self.parts:
+            for i, cols in groups.items():
+                values = draws.values[i][:n]
+                for col, k in cols:
+                    out[col, start : start + n] = values if k is None else values[:, k]
+            start += n
+        mat = out.T if self.keep is None else out.T[self.keep]
+        mat.flags.writeable = False
+        return mat
 
 
 def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *, target: str, n_samples: int,
                     seed: None | int | np.random.Generator, progress: bool | None = None,
-                    keep_parameters: bool = False) -> "tuple[np.ndarray, np.ndarray | None]":
+                    keep_parameters: bool = False) -> "tuple[np.ndarray, ParameterSets | None]":
     """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors.
 
-    ``(S, K)``, and the parameter sets themselves, ``(S, P)`` in the columns of :func:`parameter_columns` (None unless
-    ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a
+    ``(S, K)``, and the parameter sets themselves (:class:`ParameterSets`, whose ``matrix()`` is ``(S, P)`` in the
+    columns of :func:`parameter_columns`; None unless ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a
     drawn CPT entry of exactly zero, where the point model may have a positive one) gives a row of NaN: "impossible
     under this draw", which the callers count and leave out, as distinct from "impossible under the model", which
     :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`.
@@ -139,7 +182,7 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
 def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, object] | None], *, target: str,
                         n_samples: int, seed: None | int | np.random.Generator, progress: bool | None = None,
                         keep_parameters: bool = False, workers: int | None = None
-                        ) -> "tuple[list[np.ndarray], np.ndarray | None]":
+                        ) -> "tuple[list[np.ndarray], ParameterSets | None]":
     """:func:`posterior_draws` for several evidence sets under the same parameter sets, drawn once.
 
     Each chunk of parameter sets is drawn and compiled once and queried for every evidence set (common random
@@ -161,8 +204,7 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
     streams = Streams(as_generator(seed))
     only = frozenset(i for ev in resolved for i in relevant_parameters(model, ev, target))
     outs = [np.empty((n_samples, model.network[target].card)) for _ in resolved]
-    where = parameter_columns(model.priors)[1] if keep_parameters else []
-    params = np.empty((n_samples, len(where))) if keep_parameters else None
+    kept: list[tuple[Draws, int]] = []
     bar = progress_bar(n_samples * len(resolved), progress, "sampling priors")
 
     # batches of whole chunks, up to BATCH sets, and at least one per thread when there are chunks enough
@@ -198,10 +240,11 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
             out[start : start + n] = post
         if bar is not None:
             bar.update(n * len(resolved))
-        if params is not None:
-            params[start : start + n] = _parameter_matrix(draws, where)[:n]
+        if keep_parameters:
+            kept.append((draws, n))
     if bar is not None:
         bar.close()
+    params = ParameterSets(tuple(kept), tuple(parameter_columns(model.priors)[1])) if keep_parameters else None
     return outs, params
 
 

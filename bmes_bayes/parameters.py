@@ -82,9 +82,9 @@ def sample_draws(spec: PriorSpec, n: int, streams: "Streams | np.random.Generato
 
     Rows are Dirichlet (Beta for two states) with mean ``value`` and total ``concentration``; odds ratios are
     log-normal with median ``value``. Fixed parameters, and those not in ``only`` (when given: the parameters that
-    can move the answer, :func:`bmes_bayes.draws.relevant_parameters`), repeat their point value and consume no
-    random numbers; since each parameter has its own stream, the draws of the others do not change. A Generator
-    given as ``streams`` is turned into :class:`Streams` first.
+    can move the answer, :func:`bmes_bayes.draws.relevant_parameters`), repeat their point value (a read-only view
+    that takes no memory per set) and consume no random numbers; since each parameter has its own stream, the draws
+    of the others do not change. A Generator given as ``streams`` is turned into :class:`Streams` first.
     """
     if isinstance(streams, np.random.Generator):
         streams = Streams(streams)
@@ -95,12 +95,12 @@ def sample_draws(spec: PriorSpec, n: int, streams: "Streams | np.random.Generato
             if drawn:
                 vals.append(_dirichlet(p.alpha, p.support, streams[i], n))
             else:
-                vals.append(np.broadcast_to(p.mean, (n, len(p.mean))).copy())
+                vals.append(np.broadcast_to(p.mean, (n, len(p.mean))))
         else:
             if drawn:
                 vals.append(np.exp(np.log(p.median) + p.log_sd * streams[i].standard_normal(n)))
             else:
-                vals.append(np.full(n, p.median))
+                vals.append(np.broadcast_to(np.float64(p.median), (n,)))
     return Draws(spec, tuple(vals))
 
 

@@ -296,3 +296,29 @@ def test_workup_atlas_and_sobol_draws_round_trip_through_netcdf(model, tmp_path)
     assert list(back["joint"].values) == [ev["joint"] for ev in atlas.evidence]
     assert list(back["fever"].values) == ["yes", "", "yes", "", "yes", ""]
     assert list(xr.load_dataset(tmp_path / "work.nc", engine="h5netcdf")["stage"].values) == list(work.stages)
+
+
+def test_parameter_sets_are_written_out_only_when_asked_and_as_the_draws_were(model):
+    """The kept parameter sets of two batches (the second partly used), less the sets left out twice over, equal the
+    columns of the draws stacked by hand; the matrix is read-only and an Uncertainty builds it on first access."""
+    from bmes_bayes.draws import ParameterSets
+
+    labels, where = parameter_columns(model.priors)
+    streams = Streams(as_generator(5))
+    first, second = sample_draws(model.priors, 6, streams), sample_draws(model.priors, 6, streams)
+    sets = ParameterSets(((first, 6), (second, 4)), tuple(where))
+    mask1 = np.array([True, False, True, True, True, True, True, False, True, True])
+    mask2 = np.array([True, True, False, True, True, True, True, True])
+    got = sets.take(mask1).take(mask2).matrix()
+
+    def by_hand(draws, n):
+        return np.column_stack([draws.values[i][:n] if k is None else draws.values[i][:n, k] for i, k in where])
+
+    every = np.concatenate([by_hand(first, 6), by_hand(second, 4)])
+    expected = every[mask1][mask2]
+    assert got.shape == (7, len(labels)) and sets.take(mask1).take(mask2).n_samples == 7
+    np.testing.assert_array_equal(got, expected)
+    assert not got.flags.writeable
+    unc = model.uncertainty(EV, n_samples=40, seed=2, progress=False)
+    assert "parameters" not in vars(unc)
+    assert unc.parameters.shape == (40, len(labels)) and "parameters" in vars(unc)

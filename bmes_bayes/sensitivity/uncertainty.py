@@ -14,7 +14,8 @@ error-bars for belief net inference", Artificial Intelligence 172(4-5):483-513.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 from .. import _checks, limits
 from ..draws import (
     KEEP_PARAMETERS_UP_TO,
+    ParameterSets,
     equal_tailed,
     p_top,
     parameter_columns,
@@ -74,12 +76,20 @@ class Uncertainty(ResultDisplay):
     seed: int | None
     evidence: dict[str, object]
     model: ModelInfo
-    parameters: np.ndarray | None = None         # (n_samples, P): the parameter sets drawn (see parameter_labels)
+    parameter_sets: ParameterSets | None = field(default=None, repr=False)   # as drawn; see ``parameters``
     parameter_labels: tuple[str, ...] = ()
     n_impossible: int = 0
 
     def __post_init__(self) -> None:
-        freeze(self, "point", "samples", "parameters")
+        freeze(self, "point", "samples")
+
+    @cached_property
+    def parameters(self) -> np.ndarray | None:
+        """``(n_samples, P)``, read-only: the parameter sets drawn, one column per ``parameter_labels`` entry.
+
+        None when not kept. Written out from the draws on first access (:class:`~bmes_bayes.draws.ParameterSets`).
+        """
+        return None if self.parameter_sets is None else self.parameter_sets.matrix()
 
     @property
     def n_samples(self) -> int:
@@ -264,11 +274,11 @@ def uncertainty(model: "BmesModel", evidence: Mapping[str, object] | None = None
     possible = possible_draws(samples, point.evidence, stacklevel=4)
     if not possible.all():
         samples = samples[possible]
-        params = params[possible] if params is not None else None
+        params = params.take(possible) if params is not None else None
     return Uncertainty(
         target=target, states=point.states, point=point.probabilities, samples=samples, level=level,
         threshold=threshold, seed=seed if isinstance(seed, int) else None, evidence=point.evidence,
-        model=model.info, parameters=params,
+        model=model.info, parameter_sets=params,
         parameter_labels=parameter_columns(model.priors)[0] if keep else (),
         n_impossible=int((~possible).sum()),
     )
