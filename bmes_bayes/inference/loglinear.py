@@ -25,13 +25,14 @@ products of the blocks' factors have long inner loops; sub-batches are sized by 
 The result is exact (the same sums in another order: agreement with the generic path to rounding). A source of
 parameter draws for Monte-Carlo may ask for single precision (``source.precision == "single"``, see
 :class:`~bmes_bayes.compile.DrawnTables`): the block operands and both products are then float32 (about half the
-time), the sums over ``A`` and ``C`` and the normalisation float64; each factor is scaled to a maximum of 1 per
-parameter set (the scales go into ``log P(evidence)``) and each weight factor too (its scale cancels in ``1 / Z``),
-so every operand is at most 1 and no product overflows. What float32 could lose is an operand below its smallest
-normal number (about 1.2e-38); such a term is multiplied by at most ``1 / min Z`` later, so when
-``n_configs * 1.2e-38 / min Z`` is not below ``SINGLE_LOSS`` of the result for every parameter set (or the result is
-not finite), the query is evaluated again in double precision. The agreement with double precision (within 1e-6 on
-every posterior) is measured in ``tests/inference/test_loglinear.py``.
+time), the sum over ``C`` and the normalisation float64; each factor is scaled to a maximum of 1 per parameter set
+(the scales go into ``log P(evidence)``) and each weight factor too (its scale cancels in ``1 / Z``), so every
+operand is at most 1 and no product overflows. What float32 could lose is an operand below its smallest normal
+number (about 1.2e-38); such a term is multiplied by at most ``1 / min Z`` later. ``L = sum_x prod_j min_u w_j(u,
+x)`` (over the weight factors) is a lower bound of every ``Z`` of a parameter set that costs nothing beside it, so
+when ``n_configs * 1.2e-38 / L`` is not below ``SINGLE_LOSS`` of the result for every parameter set (or the result is
+not finite), the query is evaluated again in double precision (none of the 27 shipped scenarios needs that). The
+agreement with double precision (within 1e-6 on every posterior) is measured in ``tests/inference/test_loglinear.py``.
 
 When the structure does not fit (the node observed, several log-linear nodes, a target factor spanning both blocks) or the
 result underflows or is zero (impossible evidence), :func:`query` returns None and the engine takes its generic path,
@@ -208,36 +209,31 @@ def _placed(arr: np.ndarray, term: str, layout: str) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...] | None = None, *,
-             sample_last: bool = False) -> np.ndarray:
-    """The broadcast product of ``items`` in ``layout``.
+def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """The broadcast product of ``items`` in ``layout`` (a C-contiguous array, or a view of one).
 
-    Factors are multiplied in the order of their last axis in ``layout``, so the array grows one axis at a time
-    (about twice the final size in all, instead of one full-size pass per factor). With ``shape`` the result is a fresh
+    Factors are multiplied from the one whose last axis in ``layout`` comes last to the one whose last axis comes
+    first, each on the left of the product so far (``factor * product``): the array grows one axis at a time towards
+    the front (about twice the final size in all, instead of one full-size pass per factor), and in every step the
+    axes the new factor lacks are the trailing, contiguous ones of the product, so numpy's inner loops run over all of
+    them at once (the factor is constant there) instead of over a few states. With ``shape`` the result is a fresh
     C-contiguous array of that shape; without, it keeps size 1 on the axes no factor has (numpy broadcasts it later,
-    for free). With ``sample_last`` the products are computed with the sample axis (the first of ``layout``) innermost,
-    where numpy's loops are long (the other axes are a few states each), and the result is a view in ``layout``'s
-    order; the factors are multiplied in the same order, so the values are the same bit for bit.
+    for free).
     """
     last = lambda term: max([layout.index(c) for c in term] or [0])  # noqa: E731
-    work = layout[1:] + layout[0] if sample_last else layout
     out = None
-    for arr, term in sorted(items, key=lambda it: last(it[1])):
-        arr = _placed(arr, term, work)
-        if sample_last:   # a small copy, so that each product below reads both operands contiguously (6x faster)
-            arr = np.ascontiguousarray(arr)
-        out = arr if out is None else out * arr
+    for arr, term in sorted(items, key=lambda it: last(it[1]), reverse=True):
+        arr = _placed(arr, term, layout)
+        out = arr if out is None else np.multiply(arr, out, order="C")
     if out is None:
         return np.ones(shape if shape is not None else (1,) * len(layout), dtype=np.float32)
-    if sample_last:
-        out = np.moveaxis(out, -1, 0)
     if shape is None:
         return out
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
 def _normaliser(wat: np.ndarray, wbt: np.ndarray, vat: np.ndarray, vbt: np.ndarray, out: np.ndarray,
-                zbuf: np.ndarray, tbuf: np.ndarray, zmin: np.ndarray | None = None) -> None:
+                zbuf: np.ndarray, tbuf: np.ndarray) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
 
     Two matrix products and one reciprocal per configuration of the parents the evidence allows, in sub-batches of
@@ -247,15 +243,12 @@ def _normaliser(wat: np.ndarray, wbt: np.ndarray, vat: np.ndarray, vbt: np.ndarr
     built with long inner loops, and the sum over ``A`` is one more product (a strided ``sum`` costs four times as
     much). Everything else in the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this
     function alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
-    With ``zmin``, the smallest ``Z`` of each parameter set is written to it (single precision's check).
     """
     step = len(zbuf)
     ones = np.ones((wat.shape[-1], 1), dtype=wat.dtype)
     for i in range(0, len(wat), step):
         j = min(len(wat), i + step)
         z = np.matmul(wat[i:j].transpose(0, 1, 3, 2), wbt[i:j], out=zbuf[: j - i])
-        if zmin is not None:
-            zmin[i:j] = z.reshape(j - i, -1).min(axis=1)   # reduced in float32, then stored (as fast as it goes)
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
         t = np.matmul(vbt[i:j], z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
         np.multiply(t, vat[i:j], out=t)
@@ -273,7 +266,9 @@ def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[l
         per_set = term[:1] == s0 and arr.ndim > 1
         top = arr.reshape(arr.shape[0], -1).max(axis=1) if per_set else np.array([arr.max()])
         top = np.where(top > 0, top, 1.0)
-        out.append((arr / top.reshape((-1,) + (1,) * (arr.ndim - 1) if per_set else ())).astype(np.float32))
+        scaled = np.empty(arr.shape, dtype=np.float32)
+        out.append(np.divide(arr, top.reshape((-1,) + (1,) * (arr.ndim - 1) if per_set else ()), out=scaled,
+                             casting="same_kind"))
         log_scale = log_scale + np.log(top)
     return out, log_scale
 
@@ -340,17 +335,15 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         m = int(np.prod(cards(names), dtype=np.int64))
         full = len(rows) == m
         cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
-        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), s0 + c_syms + x + syms,
-                     sample_last=True)
+        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), s0 + c_syms + x + syms)
         w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)), (k, m)))
         if not full:
-            w = np.ascontiguousarray(w[..., rows])
+            w = np.take(w, rows, axis=-1)   # 3x faster than w[..., rows]
         prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
         has_x = any(x in t for _, t in prior)
-        p = _product(prior, s0 + c_syms + (x if has_x else "") + syms, sample_last=True)
+        p = _product(prior, s0 + c_syms + (x if has_x else "") + syms)
         p = over_c(p, p.shape[0], (*((k,) if has_x else ()), *cards(names)), (k if has_x else 1, m))
-        # contiguous before the product (a small copy: the view has the sample axis innermost, 2x slower to read)
-        p = np.ascontiguousarray(p[..., rows] if not full else p)
+        p = np.take(p, rows, axis=-1) if not full else p
         return np.multiply(p, w, order="C"), w
 
     rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
@@ -361,7 +354,12 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
     wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, k, 1)
     s_x = np.empty((n, n_c, k))
-    zmin = np.empty(n) if single else None
+    zmin = None
+    if single:   # a lower bound of every Z of a set: sum_x prod_j min_u w_j(u, x) (the weights are small)
+        low = np.ones((1, k))
+        for w in weights:
+            low = low * w.reshape(w.shape[0], -1, k).min(axis=1)
+        zmin = np.broadcast_to(low.sum(axis=1), (n,))
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many parameter sets at once (a few numpy calls
     # per batch, not per sub-batch), then sliced for the products
@@ -374,7 +372,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
             vat, wat = block("A", lay.a_vars, rows_a, i0, j0)
             vbt, wbt = block("B", lay.b_vars, rows_b, i0, j0)
             wat = np.multiply(wat, wc[i0:j0], order="C")        # (S, C, X, A)
-            _normaliser(wat, wbt, vat, vbt, s_x[i0:j0], zbuf, tbuf, None if zmin is None else zmin[i0:j0])
+            _normaliser(wat, wbt, vat, vbt, s_x[i0:j0], zbuf, tbuf)
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
