@@ -79,14 +79,12 @@ def normaliser_floor(model, ev, n):
     """
     from bmes_bayes.inference import loglinear
 
-    seen = {}
+    seen: dict = {}
     real = loglinear._normaliser
 
-    def spy(wa, wbt, va, vb, out, zbuf, tbuf):
-        seen.setdefault("shapes", [a.shape[1:] for a in (wa, wbt, va, vb)] + [zbuf.shape, tbuf.shape])
-        seen.setdefault("batch", len(wa))
-        seen.setdefault("dtype", zbuf.dtype)
-        return real(wa, wbt, va, vb, out, zbuf, tbuf)
+    def spy(*args):
+        seen.setdefault("args", [(a.shape, a.dtype) for a in args])
+        return real(*args)
 
     loglinear._normaliser = spy
     try:
@@ -96,14 +94,15 @@ def normaliser_floor(model, ev, n):
     if not seen:
         return None
     rng = np.random.default_rng(0)
-    batch, dtype = seen["batch"], seen["dtype"]
-    wa, wbt, va, vb = (rng.uniform(0.5, 1.5, (batch, *shape)).astype(dtype) for shape in seen["shapes"][:4])
-    zbuf, tbuf = (np.empty(shape, dtype=dtype) for shape in seen["shapes"][4:])
-    out = np.empty((batch, wa.shape[1], wa.shape[2]))
+    # wat, wbt, mat, pa, vbt (inputs: random, of the real shapes and precision), then out, zbuf, tbuf (buffers)
+    args = [rng.uniform(0.5, 1.5, shape).astype(dtype) if i < 5 else np.empty(shape, dtype=dtype)
+            for i, (shape, dtype) in enumerate(seen["args"])]
+    batch, dtype = len(args[0]), args[0].dtype
     t0 = time.perf_counter()
     for _ in range(-(-n // batch)):
-        real(wa, wbt, va, vb, out, zbuf, tbuf)
-    return -(-n // batch) * batch / (time.perf_counter() - t0), seen["shapes"] + [np.dtype(dtype).name]
+        real(*args)
+    (_, c, x, a), (_, _, _, b) = seen["args"][0][0], seen["args"][1][0]
+    return -(-n // batch) * batch / (time.perf_counter() - t0), (c, a, b, x, np.dtype(dtype).name)
 
 
 def pgmpy_loop(model, ev, draws, n):
@@ -199,12 +198,10 @@ def main() -> None:
             print(f"{'':<54} {name:>16} {r:10.0f} {n / r:10.2f}s {ratio:8.2f}x" if ratio < 10 else
                   f"{'':<54} {name:>16} {r:10.0f} {n / r:10.2f}s {ratio:8.0f}x")
         if floor is not None:
-            f_rate, shapes = floor
-            z = shapes[4]
+            f_rate, (c, a, b, x, dtype) = floor
             print(f"{'':<54} {'arithmetic alone':>16} {f_rate:10.0f} {n / f_rate:10.2f}s "
                   f"{rate['bmes-bayes, 1 thread'] / f_rate:8.2f}x   (the normaliser's products on random operands "
-                  f"of its shapes, in {shapes[-1]}: {z[1]} x {z[2]} x {z[3]} parent configurations x {shapes[0][1]} states "
-                  f"per set; "
+                  f"of its shapes, in {dtype}: {c} x {a} x {b} parent configurations x {x} states per set; "
                   f"at most {f_rate / rate['pgmpy VE loop']:.0f}x the pgmpy loop)")
         print(f"{'':<54} fast path (single precision) vs generic path (double): largest difference "
               f"{fast_vs_generic:.1e}")

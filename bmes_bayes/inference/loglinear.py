@@ -232,9 +232,13 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
-def _normaliser(wat: np.ndarray, wbt: np.ndarray, vat: np.ndarray, vbt: np.ndarray, out: np.ndarray,
+def _normaliser(wat: np.ndarray, wbt: np.ndarray, mat: np.ndarray, pa: np.ndarray, vbt: np.ndarray, out: np.ndarray,
                 zbuf: np.ndarray, tbuf: np.ndarray) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
+
+    ``VA`` is given as ``MA * PA``: ``MA`` ``(S, C or 1, X, A)`` and ``PA`` ``(S or 1, C or 1, A, 1)``, so that a
+    block prior without ``X`` is never multiplied out (``MA`` = the weights, ``PA`` = the prior: the sum over ``A``
+    is a matrix-vector product) and one with ``X`` is (``MA = VA``, ``PA`` = ones).
 
     Two matrix products and one reciprocal per configuration of the parents the evidence allows, in sub-batches of
     ``len(zbuf)`` parameter sets (``zbuf``: the buffer of ``Z``, ``tbuf``: of ``VB^T (1/Z)^T``). Every operand comes
@@ -245,14 +249,13 @@ def _normaliser(wat: np.ndarray, wbt: np.ndarray, vat: np.ndarray, vbt: np.ndarr
     function alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
     """
     step = len(zbuf)
-    ones = np.ones((wat.shape[-1], 1), dtype=wat.dtype)
     for i in range(0, len(wat), step):
         j = min(len(wat), i + step)
         z = np.matmul(wat[i:j].transpose(0, 1, 3, 2), wbt[i:j], out=zbuf[: j - i])
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
         t = np.matmul(vbt[i:j], z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
-        np.multiply(t, vat[i:j], out=t)
-        out[i:j] = np.matmul(t, ones)[..., 0]
+        np.multiply(t, mat[i:j], out=t)
+        out[i:j] = np.matmul(t, pa[i:j] if len(pa) > 1 else pa)[..., 0]
 
 
 def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -325,11 +328,12 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         return arr.reshape(sets, int(np.prod(c_shape, dtype=np.int64)), *flat)
 
     def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int):
-        """Prior x weights (``V``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
+        """Prior (``P``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
 
-        Both ``(S, C or 1, X, rows)``, C-contiguous. Each keeps size 1 on ``C`` when none of its factors has a variable
-        of ``C`` (the product broadcasts it), so what does not depend on ``C`` is built once, not once per
-        configuration of ``C``; ``V`` is one product of the block's prior factors and ``W``.
+        ``W`` is ``(S, C or 1, X, rows)``, C-contiguous; ``P`` is ``(S or 1, C or 1, X or 1, rows)``. Each keeps size
+        1 on ``C`` when none of its factors has a variable of ``C`` (the products broadcast it), so what does not
+        depend on ``C`` is built once, not once per configuration of ``C``; and ``P`` keeps size 1 on ``X`` when
+        none of the block's prior and likelihood factors has ``X``.
         """
         syms = "".join(sym[v] for v in names)
         m = int(np.prod(cards(names), dtype=np.int64))
@@ -343,8 +347,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         has_x = any(x in t for _, t in prior)
         p = _product(prior, s0 + c_syms + (x if has_x else "") + syms)
         p = over_c(p, p.shape[0], (*((k,) if has_x else ()), *cards(names)), (k if has_x else 1, m))
-        p = np.take(p, rows, axis=-1) if not full else p
-        return np.multiply(p, w, order="C"), w
+        return (np.take(p, rows, axis=-1) if not full else p), w
 
     rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
     n_a, n_b = len(rows_a), len(rows_b)
@@ -366,13 +369,18 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
     zbuf: np.ndarray = np.empty((min(step, n), n_c, n_a, n_b), dtype=dtype)
     tbuf = np.empty((min(step, n), n_c, k, n_a), dtype=dtype)
+    ones_a = np.ones((1, 1, n_a, 1), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i0 in range(0, n, outer):
             j0 = min(n, i0 + outer)
-            vat, wat = block("A", lay.a_vars, rows_a, i0, j0)
-            vbt, wbt = block("B", lay.b_vars, rows_b, i0, j0)
-            wat = np.multiply(wat, wc[i0:j0], order="C")        # (S, C, X, A)
-            _normaliser(wat, wbt, vat, vbt, s_x[i0:j0], zbuf, tbuf)
+            pa, wa = block("A", lay.a_vars, rows_a, i0, j0)
+            pb, wbt = block("B", lay.b_vars, rows_b, i0, j0)
+            if pa.shape[2] == 1:   # A's prior without X: a weight vector of the sum over A
+                mat, pa = wa, pa.reshape(pa.shape[0], pa.shape[1], n_a, 1)
+            else:
+                mat, pa = np.multiply(pa, wa, order="C"), ones_a
+            wat = np.multiply(wa, wc[i0:j0], order="C")        # (S, C, X, A)
+            _normaliser(wat, wbt, mat, pa, np.multiply(pb, wbt, order="C"), s_x[i0:j0], zbuf, tbuf)
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
