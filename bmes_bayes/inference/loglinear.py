@@ -369,7 +369,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
     zbuf: np.ndarray = np.empty((min(step, n), n_c, n_a, n_b), dtype=dtype)
     tbuf = np.empty((min(step, n), n_c, k, n_a), dtype=dtype)
-    ones_a = np.ones((1, 1, n_a, 1), dtype=dtype)
+    ones_a: np.ndarray = np.ones((1, 1, n_a, 1), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i0 in range(0, n, outer):
             j0 = min(n, i0 + outer)
