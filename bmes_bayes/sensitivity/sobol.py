@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
@@ -190,6 +191,18 @@ def _saltelli_draws(spec: PriorSpec, parameters: Sequence[int], problem: dict, n
                     rows: int) -> Iterator[Draws]:
     """Parameter sets of Saltelli's cross-sample: :func:`saltelli_rows` mapped by :func:`draws_from_uniform`.
 
+    The blocks of :func:`_saltelli_blocks`, built one after the other.
+    """
+    return (make() for make in _saltelli_blocks(spec, parameters, problem, n, seed=seed, rows=rows))
+
+
+def _saltelli_blocks(spec: PriorSpec, parameters: Sequence[int], problem: dict, n: int, *, seed,
+                     rows: int) -> Iterator[Callable[[], Draws]]:
+    """Saltelli's cross-sample in blocks of about ``rows`` parameter sets, each as a function that builds it.
+
+    Sobol evaluates the blocks in several threads, and each thread builds its own (the inverse CDFs of a block are
+    its own work, not the calling thread's); the blocks are the same whoever builds them and whenever.
+
     The same values, in the same order and chunks, without mapping every row: a parameter's inverse-CDF transform
     depends only on its own uniform inputs, so row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values
     of ``B_i`` for the parameters of group ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
@@ -212,8 +225,8 @@ def _saltelli_draws(spec: PriorSpec, parameters: Sequence[int], problem: dict, n
     per_base = len(member) + 2
     step = max(1, rows // per_base)
     point = [np.broadcast_to(v, (min(step, n) * per_base, *v.shape[1:])) for v in point_draws(spec).values]
-    for start in range(0, n, step):
-        m = min(step, n - start)
+
+    def make(start: int, m: int) -> Draws:
         ab = draws_from_uniform(spec, np.concatenate([a_u[start : start + m], b_u[start : start + m]]),
                                 parameters=parameters)
         values = []
@@ -227,7 +240,10 @@ def _saltelli_draws(spec: PriorSpec, parameters: Sequence[int], problem: dict, n
             block[:, group_of[i] + 1] = b
             block[:, -1] = b
             values.append(block.reshape(m * per_base, *a.shape[1:]))
-        yield Draws(spec, tuple(values))
+        return Draws(spec, tuple(values))
+
+    for start in range(0, n, step):
+        yield partial(make, start, min(step, n - start))
 
 
 def _evaluate(blocks: Iterable, fn: Callable[..., np.ndarray], total: int, progress: bool | None,
@@ -428,8 +444,8 @@ def sobol(model: "BmesModel", evidence: Mapping[str, object] | None = None, *, t
         s1 = st = one
         s1c = stc = np.zeros(1)
     else:
-        blocks = _saltelli_draws(model.priors, indices, problem, n, seed=salib_seed, rows=ROWS)
-        y = _evaluate(blocks, fn, n * (len(factors) + 2), progress, "Sobol indices")
+        blocks = _saltelli_blocks(model.priors, indices, problem, n, seed=salib_seed, rows=ROWS)
+        y = _evaluate(blocks, lambda make: fn(make()), n * (len(factors) + 2), progress, "Sobol indices")
         res = _analyze(problem, y, confidence, salib_seed)
         s1, st = np.atleast_1d(res["S1"]), np.atleast_1d(res["ST"])
         s1c, stc = np.atleast_1d(res["S1_conf"]), np.atleast_1d(res["ST_conf"])
