@@ -34,7 +34,7 @@ evidence entries               the network's        keys of one evidence mapping
 ``KEEP_PARAMETERS_UP_TO``      20,000               parameter draws kept with an ``Uncertainty`` result
 ``THREADS``                    2                    threads that evaluate batches of parameter sets at once
                                                     (Monte-Carlo, Sobol), at most one per CPU; 1 runs them serially
-``engine.BATCH_BYTES``         64 MiB               the largest table of one engine sub-batch
+``engine.BATCH_BYTES``         24 MiB               the largest table of one engine sub-batch
 =============================  ===================  ==============================================================
 
 A file is read only if it is a regular file (after following symlinks): a device such as ``/dev/zero``, a FIFO, a
