@@ -51,7 +51,7 @@ from ..compile import FactoredTable
 
 __all__ = ["query", "FAST_BYTES", "SINGLE_LOSS"]
 
-FAST_BYTES = 8 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
+FAST_BYTES = 4 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
 
 BLOCK_BYTES = 16 * 2**20  # one block operand (parameter sets x C x block x X doubles) of a batch stays under this
 
