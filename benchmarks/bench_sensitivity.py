@@ -94,14 +94,16 @@ def normaliser_floor(model, ev, n):
     if not seen:
         return None
     rng = np.random.default_rng(0)
-    # wat, wbt, mat, pa, vbt (inputs: random, of the real shapes and precision), then out, zbuf, tbuf (buffers)
-    args = [rng.uniform(0.5, 1.5, shape).astype(dtype) if i < 5 else np.empty(shape, dtype=dtype)
+    # the blocks' factors (random, of the real shapes and precision), then out, zbuf, tbuf (buffers)
+    inputs = len(seen["args"]) - 3
+    args = [rng.uniform(0.5, 1.5, shape).astype(dtype) if i < inputs else np.empty(shape, dtype=dtype)
             for i, (shape, dtype) in enumerate(seen["args"])]
-    batch, dtype = len(args[0]), args[0].dtype
+    batch, dtype = len(args[0]), args[-1].dtype
     t0 = time.perf_counter()
     for _ in range(-(-n // batch)):
         real(*args)
-    (_, c, x, a), (_, _, _, b) = seen["args"][0][0], seen["args"][1][0]
+    _, c, a, b = seen["args"][-2][0]    # zbuf: (sets, C, A, B)
+    x = seen["args"][-1][0][2]          # tbuf: (sets, C, X, A)
     return -(-n // batch) * batch / (time.perf_counter() - t0), (c, a, b, x, np.dtype(dtype).name)
 
 

@@ -53,7 +53,7 @@ __all__ = ["query", "FAST_BYTES", "SINGLE_LOSS"]
 
 FAST_BYTES = 4 * 2**20   # the normaliser of one sub-batch (parameter sets x C x A x B doubles) stays under this
 
-BLOCK_BYTES = 16 * 2**20  # one block operand (parameter sets x C x block x X doubles) of a batch stays under this
+BLOCK_BYTES = 8 * 2**20   # one block operand (parameter sets x C x block x X doubles) of a batch stays under this
 
 NORMAL_FLOOR = 1e-290    # as the engine's: below this the generic path (with its log-space retry) takes over
 
@@ -232,30 +232,43 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
     return out if out.shape == shape and out.flags.c_contiguous else np.array(np.broadcast_to(out, shape))
 
 
-def _normaliser(wat: np.ndarray, wbt: np.ndarray, mat: np.ndarray, pa: np.ndarray, vbt: np.ndarray, out: np.ndarray,
+def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray, pb: np.ndarray, out: np.ndarray,
                 zbuf: np.ndarray, tbuf: np.ndarray) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
 
-    ``VA`` is given as ``MA * PA``: ``MA`` ``(S, C or 1, X, A)`` and ``PA`` ``(S or 1, C or 1, A, 1)``, so that a
-    block prior without ``X`` is never multiplied out (``MA`` = the weights, ``PA`` = the prior: the sum over ``A``
-    is a matrix-vector product) and one with ``X`` is (``MA = VA``, ``PA`` = ones).
-
-    Two matrix products and one reciprocal per configuration of the parents the evidence allows, in sub-batches of
-    ``len(zbuf)`` parameter sets (``zbuf``: the buffer of ``Z``, ``tbuf``: of ``VB^T (1/Z)^T``). Every operand comes
-    with the states of ``X`` first (``WA^T``: ``(S, C, X, A)``, and so on), which is the layout in which both products
-    read their operands fastest (BLAS takes the transposed views without a copy), the products of the blocks are
-    built with long inner loops, and the sum over ``A`` is one more product (a strided ``sum`` costs four times as
-    much). Everything else in the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this
-    function alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
+    The blocks come as their factors, each with the states of ``X`` before the block's rows: ``wa`` ``(S, C or 1, X,
+    A)`` and ``wc`` ``(S, C, X, 1)`` (``WA = wa wc``), ``wbt`` ``(S, 1, X, B)`` (``WB``), and the blocks' priors ``pa``,
+    ``pb`` ``(S or 1, C or 1, X or 1, rows)`` (``VA = pa wa``, ``VB = pb wbt``). Two matrix products and one
+    reciprocal per configuration of the parents the evidence allows, in sub-batches of ``len(zbuf)`` parameter sets
+    (``zbuf``: the buffer of ``Z``, ``tbuf``: of ``VB^T (1/Z)^T``). The elementwise products are formed one
+    sub-batch at a time, into buffers reused from one to the next, so that they are still in cache when the matrix
+    products read them (built for a whole batch they cost three times as much). The layout with ``X`` first is the
+    one in which both matrix products read their operands fastest (BLAS takes the transposed views without a copy).
+    The sum over ``A`` is one more product: with ``pa`` when the prior of ``A`` has no ``X`` (``VA`` is then never
+    multiplied out), with ones after multiplying by ``pa`` otherwise (a strided ``sum`` costs four times as much).
+    Everything else in the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this function
+    alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
     """
     step = len(zbuf)
-    for i in range(0, len(wat), step):
-        j = min(len(wat), i + step)
-        z = np.matmul(wat[i:j].transpose(0, 1, 3, 2), wbt[i:j], out=zbuf[: j - i])
+    n_a, n_b = wa.shape[-1], wbt.shape[-1]
+    wbuf = np.empty((step, wc.shape[1], wa.shape[2], n_a), dtype=zbuf.dtype)
+    vbuf = np.empty((step, max(pb.shape[1], wbt.shape[1]), wbt.shape[2], n_b), dtype=zbuf.dtype)
+    ones = np.ones((n_a, 1), dtype=zbuf.dtype)
+    for i in range(0, len(wa), step):
+        j = min(len(wa), i + step)
+        cut = lambda arr: arr[i:j] if len(arr) > 1 else arr  # noqa: E731
+        wat = np.multiply(cut(wa), cut(wc), out=wbuf[: j - i])
+        z = np.matmul(wat.transpose(0, 1, 3, 2), cut(wbt), out=zbuf[: j - i])
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-        t = np.matmul(vbt[i:j], z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
-        np.multiply(t, mat[i:j], out=t)
-        out[i:j] = np.matmul(t, pa[i:j] if len(pa) > 1 else pa)[..., 0]
+        vbt = np.multiply(cut(pb), cut(wbt), out=vbuf[: j - i])
+        t = np.matmul(vbt, z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
+        np.multiply(t, cut(wa), out=t)
+        if pa.shape[2] == 1:   # the prior of A without X: the weights of the sum over A
+            p = cut(pa)
+            out[i:j] = np.matmul(t, p.reshape(p.shape[0], p.shape[1], n_a, 1))[..., 0]
+        else:
+            np.multiply(t, cut(pa), out=t)
+            out[i:j] = np.matmul(t, ones)[..., 0]
 
 
 def _per_set(ufunc: np.ufunc, arr: np.ndarray) -> np.ndarray:
@@ -377,18 +390,12 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
     zbuf: np.ndarray = np.empty((min(step, n), n_c, n_a, n_b), dtype=dtype)
     tbuf = np.empty((min(step, n), n_c, k, n_a), dtype=dtype)
-    ones_a: np.ndarray = np.ones((1, 1, n_a, 1), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i0 in range(0, n, outer):
             j0 = min(n, i0 + outer)
             pa, wa = block("A", lay.a_vars, rows_a, i0, j0)
             pb, wbt = block("B", lay.b_vars, rows_b, i0, j0)
-            if pa.shape[2] == 1:   # A's prior without X: a weight vector of the sum over A
-                mat, pa = wa, pa.reshape(pa.shape[0], pa.shape[1], n_a, 1)
-            else:
-                mat, pa = np.multiply(pa, wa, order="C"), ones_a
-            wat = np.multiply(wa, wc[i0:j0], order="C")        # (S, C, X, A)
-            _normaliser(wat, wbt, mat, pa, np.multiply(pb, wbt, order="C"), s_x[i0:j0], zbuf, tbuf)
+            _normaliser(wa, wc[i0:j0], pa, wbt, pb, s_x[i0:j0], zbuf, tbuf)
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items
