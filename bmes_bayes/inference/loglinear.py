@@ -226,6 +226,7 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
         arr = _placed(arr, term, layout)
         out = arr if out is None else np.multiply(arr, out, order="C")
     if out is None:
+        # float32, the narrowest: a product with these ones keeps the precision of its other operand
         return np.ones(shape if shape is not None else (1,) * len(layout), dtype=np.float32)
     if shape is None:
         return out
@@ -378,12 +379,12 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
     wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, k, 1)
     s_x = np.empty((n, n_c, k))
-    zmin = None
+    z_low = None
     if single:   # a lower bound of every Z of a set: sum_x prod_j min_u w_j(u, x) (the weights are small)
         low = np.ones((1, k))
         for w in weights:
             low = low * _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
-        zmin = np.broadcast_to(low.sum(axis=1), (n,))
+        z_low = np.broadcast_to(low.sum(axis=1), (n,))
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many parameter sets at once (a few numpy calls
     # per batch, not per sub-batch), then sliced for the products
@@ -405,9 +406,9 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     raw = (total.sum(axis=drop) if drop else total).reshape(n, -1)
     if not single:
         return raw, 0.0
-    assert zmin is not None
+    assert z_low is not None
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        lost = n_c * n_a * n_b * np.finfo(np.float32).tiny / zmin   # the most that underflow can take, per set
+        lost = n_c * n_a * n_b * np.finfo(np.float32).tiny / z_low   # the most that underflow can take, per set
         if not (np.isfinite(raw).all() and (lost <= SINGLE_LOSS * raw.sum(axis=1)).all()):
             return None
     return raw, log_scale

@@ -203,7 +203,8 @@ def _saltelli_blocks(spec: PriorSpec, parameters: Sequence[int], problem: dict, 
     Sobol evaluates the blocks in several threads, and each thread builds its own (the inverse CDFs of a block are
     its own work, not the calling thread's); the blocks are the same whoever builds them and whenever.
 
-    The same values, in the same order and chunks, without mapping every row: a parameter's inverse-CDF transform
+    Built, they are :func:`saltelli_rows` mapped by :func:`draws_from_uniform`, the same values in the same order and
+    chunks, without mapping every row: a parameter's inverse-CDF transform
     depends only on its own uniform inputs, so row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values
     of ``B_i`` for the parameters of group ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
     through the inverse CDFs (``2 n``, chunk by chunk), instead of all ``n (G + 2)``. ``parameters`` are the indices
