@@ -126,7 +126,6 @@ class ParameterSets:
     """
 
     parts: tuple[tuple[Draws, int], ...]          # each batch's draws and how many of its first sets belong to the run
-    where: tuple[tuple[int, int | None], ...]     # parameter_columns(spec)[1]
     keep: np.ndarray | None = None                # the sets kept (a boolean mask over all of them); None: all
 
     @property
@@ -138,7 +137,7 @@ class ParameterSets:
         """Only the sets where ``mask`` (over the sets kept so far) is True."""
         keep = np.ones(sum(n for _, n in self.parts), dtype=bool) if self.keep is None else self.keep.copy()
         keep[np.flatnonzero(keep)[~np.asarray(mask, dtype=bool)]] = False
-        return ParameterSets(self.parts, self.where, keep)
+        return ParameterSets(self.parts, keep)
 
     def matrix(self) -> np.ndarray:
         """The ``(S, P)`` matrix (read-only): one row per set kept, one column per :func:`parameter_columns` label.
@@ -147,9 +146,10 @@ class ParameterSets:
         as ``(S, P)``.
         """
         total = sum(n for _, n in self.parts)
-        out = np.empty((len(self.where), total))
+        where = parameter_columns(self.parts[0][0].spec)[1]
+        out = np.empty((len(where), total))
         groups: dict[int, list[tuple[int, int | None]]] = {}
-        for col, (i, k) in enumerate(self.where):
+        for col, (i, k) in enumerate(where):
             groups.setdefault(i, []).append((col, k))
         start = 0
         for draws, n in self.parts:
@@ -169,10 +169,10 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     """Exact posteriors of ``target`` under ``n_samples`` parameter sets drawn from the priors.
 
     ``(S, K)``, and the parameter sets themselves (:class:`ParameterSets`, whose ``matrix()`` is ``(S, P)`` in the
-    columns of :func:`parameter_columns`; None unless ``keep_parameters``): one return shape whatever the flag. A parameter set under which the evidence is impossible (a
-    drawn CPT entry of exactly zero, where the point model may have a positive one) gives a row of NaN: "impossible
-    under this draw", which the callers count and leave out, as distinct from "impossible under the model", which
-    :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`.
+    columns of :func:`parameter_columns`; None unless ``keep_parameters``): one return shape whatever the flag. A
+    parameter set under which the evidence is impossible (a drawn CPT entry of exactly zero, where the point model
+    may have a positive one) gives a row of NaN: "impossible under this draw", which the callers count and leave out,
+    as distinct from "impossible under the model", which :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`.
     """
     out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
                                       progress=progress, keep_parameters=keep_parameters)
@@ -244,7 +244,7 @@ def posterior_draws_for(model: "BmesModel", evidences: Sequence[Mapping[str, obj
             kept.append((draws, n))
     if bar is not None:
         bar.close()
-    params = ParameterSets(tuple(kept), tuple(parameter_columns(model.priors)[1])) if keep_parameters else None
+    params = ParameterSets(tuple(kept)) if keep_parameters else None
     return outs, params
 
 

@@ -306,7 +306,7 @@ def test_parameter_sets_are_written_out_only_when_asked_and_as_the_draws_were(mo
     labels, where = parameter_columns(model.priors)
     streams = Streams(as_generator(5))
     first, second = sample_draws(model.priors, 6, streams), sample_draws(model.priors, 6, streams)
-    sets = ParameterSets(((first, 6), (second, 4)), tuple(where))
+    sets = ParameterSets(((first, 6), (second, 4)))
     mask1 = np.array([True, False, True, True, True, True, True, False, True, True])
     mask2 = np.array([True, True, False, True, True, True, True, True])
     got = sets.take(mask1).take(mask2).matrix()

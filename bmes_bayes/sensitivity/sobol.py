@@ -187,15 +187,6 @@ def saltelli_rows(problem: dict, n: int, *, seed, rows: int):
         yield block.reshape(-1, a.shape[1])
 
 
-def _saltelli_draws(spec: PriorSpec, parameters: Sequence[int], problem: dict, n: int, *, seed,
-                    rows: int) -> Iterator[Draws]:
-    """Parameter sets of Saltelli's cross-sample: :func:`saltelli_rows` mapped by :func:`draws_from_uniform`.
-
-    The blocks of :func:`_saltelli_blocks`, built one after the other.
-    """
-    return (make() for make in _saltelli_blocks(spec, parameters, problem, n, seed=seed, rows=rows))
-
-
 def _saltelli_blocks(spec: PriorSpec, parameters: Sequence[int], problem: dict, n: int, *, seed,
                      rows: int) -> Iterator[Callable[[], Draws]]:
     """Saltelli's cross-sample in blocks of about ``rows`` parameter sets, each as a function that builds it.
@@ -204,9 +195,9 @@ def _saltelli_blocks(spec: PriorSpec, parameters: Sequence[int], problem: dict, 
     its own work, not the calling thread's); the blocks are the same whoever builds them and whenever.
 
     Built, they are :func:`saltelli_rows` mapped by :func:`draws_from_uniform`, the same values in the same order and
-    chunks, without mapping every row: a parameter's inverse-CDF transform
-    depends only on its own uniform inputs, so row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values
-    of ``B_i`` for the parameters of group ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
+    chunks, without mapping every row: a parameter's inverse-CDF transform depends only on its own uniform inputs, so
+    row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values of ``B_i`` for the parameters of group
+    ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
     through the inverse CDFs (``2 n``, chunk by chunk), instead of all ``n (G + 2)``. ``parameters`` are the indices
     into ``spec.parameters`` whose uniform inputs are the problem's columns, in order (as for
     :func:`draws_from_uniform`); a group must hold whole parameters. Parameters not driven keep their point value

@@ -139,7 +139,7 @@ def test_saltelli_draws_are_salibs_sample_through_the_inverse_cdfs(model, groups
 
     from bmes_bayes.draws import relevant_parameters
     from bmes_bayes.parameters import draws_from_uniform
-    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_draws
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_blocks
 
     indices = relevant_parameters(model, model.resolve(HIP), "diagnosis")
     problem = _problem(model.priors, indices, groups)
@@ -147,7 +147,7 @@ def test_saltelli_draws_are_salibs_sample_through_the_inverse_cdfs(model, groups
     ref = draws_from_uniform(model.priors, sobol_sample.sample(problem, 8, calc_second_order=False, scramble=True,
                                                                seed=5), parameters=indices)
     for rows in (1, 40, 100_000):
-        chunks = list(_saltelli_draws(model.priors, indices, problem, 8, seed=5, rows=rows))
+        chunks = [make() for make in _saltelli_blocks(model.priors, indices, problem, 8, seed=5, rows=rows)]
         assert len(chunks) > 1 or rows == 100_000
         for j, expected in enumerate(ref.values):
             np.testing.assert_array_equal(np.concatenate([c.values[j] for c in chunks]), expected)
@@ -190,13 +190,13 @@ def test_seeded_sobol_is_the_per_row_mapping_of_saltelli_rows(model, monkeypatch
 def test_saltelli_draws_refuse_a_group_that_splits_a_parameter(dirichlet_net):
     """The cross-sample is assembled from whole parameters' draws: a problem whose groups split the three Gamma
     inputs of a Dirichlet row between two factors cannot be built that way, and is refused rather than mis-built."""
-    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_draws
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_blocks
 
     spec = dirichlet_net.priors
     indices = [i for i, p in enumerate(spec.parameters) if not p.fixed]
     problem = _problem(spec, indices, "parameter")
     assert problem["groups"] == ["a", "a", "a", "b", "b"]
-    list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))     # whole parameters: fine
+    list(_saltelli_blocks(spec, indices, problem, 4, seed=0, rows=100))     # whole parameters: fine
     problem["groups"] = ["a", "a", "c", "b", "b"]
     with pytest.raises(ValueError, match="several groups"):
-        list(_saltelli_draws(spec, indices, problem, 4, seed=0, rows=100))
+        list(_saltelli_blocks(spec, indices, problem, 4, seed=0, rows=100))
