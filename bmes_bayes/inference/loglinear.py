@@ -16,6 +16,11 @@ table and then contracts it with everything else. Here, instead:
    are the weights times the prior and likelihood factors of each block; the result is
    ``sum_c VC(c, x) sum_a VA(a, x) T(a, x)``.
 
+Parameter sets whose normaliser operands (all the weights, the prior of ``B``) are bit for bit the same share the two
+products, and only the sum over ``A`` is done per set: Sobol's cross-sample repeats them in every row that changes
+only a finding's likelihood or a prior outside ``B`` (about a quarter of its rows for a hip with sudden onset); draws
+from the priors never do, and cost only the search (:func:`_shared`, under 1% of a query).
+
 Block configurations whose prior is exactly zero under every parameter set (a pregnant man) are dropped before the
 products: they contribute exactly zero. Every block operand is built with the states of ``X`` first (``(S, C, X,
 rows)``), the layout in which the products read them fastest (as transposed views, no copies) and in which the
@@ -234,7 +239,7 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
 
 
 def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray, pb: np.ndarray, out: np.ndarray,
-                zbuf: np.ndarray, tbuf: np.ndarray) -> None:
+                zbuf: np.ndarray, tbuf: np.ndarray, *, starts: np.ndarray | None = None) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
 
     The blocks come as their factors, each with the states of ``X`` before the block's rows: ``wa`` ``(S, C or 1, X,
@@ -249,14 +254,21 @@ def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray,
     multiplied out), with ones after multiplying by ``pa`` otherwise (a strided ``sum`` costs four times as much).
     Everything else in the fast path prepares these operands. ``benchmarks/bench_sensitivity.py`` times this function
     alone on operands of the real shapes, the arithmetic floor of the fast path on the machine it runs on.
+
+    With ``starts`` (``R + 1`` bounds), the operands of the normaliser (``wa``, ``wc``, ``wbt``, ``pb``) are given once
+    per group of parameter sets that share them (``R`` groups), and ``pa`` and ``out`` once per set, the sets of group
+    ``r`` being ``starts[r]:starts[r + 1]``: ``Z`` and ``VB^T (1/Z)^T`` are computed once per group, and only the sum
+    over ``A`` once per set.
     """
     step = len(zbuf)
     n_a, n_b = wa.shape[-1], wbt.shape[-1]
     wbuf = np.empty((step, wc.shape[1], wa.shape[2], n_a), dtype=zbuf.dtype)
     vbuf = np.empty((step, max(pb.shape[1], wbt.shape[1]), wbt.shape[2], n_b), dtype=zbuf.dtype)
     ones = np.ones((n_a, 1), dtype=zbuf.dtype)
-    for i in range(0, len(wa), step):
-        j = min(len(wa), i + step)
+    starts = np.arange(len(wa) + 1) if starts is None else starts   # one set per group
+    groups = len(starts) - 1
+    for i in range(0, groups, step):
+        j = min(groups, i + step)
         cut = lambda arr: arr[i:j] if len(arr) > 1 else arr  # noqa: E731
         wat = np.multiply(cut(wa), cut(wc), out=wbuf[: j - i])
         z = np.matmul(wat.transpose(0, 1, 3, 2), cut(wbt), out=zbuf[: j - i])
@@ -264,12 +276,15 @@ def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray,
         vbt = np.multiply(cut(pb), cut(wbt), out=vbuf[: j - i])
         t = np.matmul(vbt, z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
         np.multiply(t, cut(wa), out=t)
+        s, e = int(starts[i]), int(starts[j])
+        if e - s > j - i:   # groups of several sets: each set's own sum over A, of its group's T
+            t = np.take(t, np.repeat(np.arange(j - i), np.diff(starts[i : j + 1])), axis=0)
+        p = pa[s:e] if len(pa) > 1 else pa
         if pa.shape[2] == 1:   # the prior of A without X: the weights of the sum over A
-            p = cut(pa)
-            out[i:j] = np.matmul(t, p.reshape(p.shape[0], p.shape[1], n_a, 1))[..., 0]
+            out[s:e] = np.matmul(t, p.reshape(p.shape[0], p.shape[1], n_a, 1))[..., 0]
         else:
-            np.multiply(t, cut(pa), out=t)
-            out[i:j] = np.matmul(t, ones)[..., 0]
+            np.multiply(t, p, out=t)
+            out[s:e] = np.matmul(t, ones)[..., 0]
 
 
 def _per_set(ufunc: np.ufunc, arr: np.ndarray) -> np.ndarray:
@@ -278,6 +293,46 @@ def _per_set(ufunc: np.ufunc, arr: np.ndarray) -> np.ndarray:
     Through a transposed copy, reduced over its leading axis: numpy reduces a few entries per row 10-30x slower.
     """
     return ufunc.reduce(np.ascontiguousarray(np.moveaxis(arr, 1, 0)), axis=0)
+
+
+def _projection(rows: list[np.ndarray], n: int) -> np.ndarray:
+    """One number per set: its entries of every array of ``rows`` ``(n, m)`` times fixed random weights, summed."""
+    coef = np.random.default_rng(0x5EED).uniform(0.5, 1.0, max([r.shape[1] for r in rows] or [0]))
+    key = np.zeros(n)
+    for r in rows:
+        key += r @ coef[: r.shape[1]]
+    return key
+
+
+def _shared(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Groups of the ``n`` parameter sets on which all of ``arrays`` agree bit for bit, or None when all differ.
+
+    ``(order, starts)``: ``order`` lists the sets group by group (groups in the order of their first set, each
+    group's sets in their order), ``starts`` the ``G + 1`` bounds of the groups in it. An array without a sample
+    axis of ``n`` is the same for every set. Candidates are sets with equal random projections of their entries (one
+    matrix-vector product per array, six times cheaper than hashing their bits), then every set is compared bit for bit with
+    its group's first, and one that differs (two sets whose projections collide) becomes a group of its own: a
+    collision costs sharing, never correctness.
+    """
+    if n < 2:
+        return None
+    rows = [np.ascontiguousarray(a).reshape(n, -1) for a in arrays if a.ndim and a.shape[0] == n]
+    _, first, label = np.unique(_projection(rows, n), return_index=True, return_inverse=True)
+    if len(first) == n:
+        return None
+    head = first[label]   # each set's candidate group's first set
+    other = np.flatnonzero(head != np.arange(n))
+    same = np.ones(len(other), dtype=bool)
+    for r in rows:
+        bits = r.view(np.dtype(f"u{r.itemsize}"))
+        same &= (np.take(bits, other, axis=0) == np.take(bits, head[other], axis=0)).all(axis=1)
+    head[other[~same]] = other[~same]
+    is_head = np.zeros(n, dtype=bool)
+    is_head[head] = True
+    group = (np.cumsum(is_head) - 1)[head]   # numbered in the order of their first sets
+    order = np.argsort(group, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(group))])
+    return (order, starts) if len(starts) <= n else None
 
 
 def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -349,8 +404,8 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         arr = np.broadcast_to(arr, (sets, *c_shape, *tail))
         return arr.reshape(sets, int(np.prod(c_shape, dtype=np.int64)), *flat)
 
-    def block(which: str, names: tuple[str, ...], rows: np.ndarray, i: int, j: int):
-        """Prior (``P``) and weights (``W``) of one block for parameter sets ``i:j``, kept rows only.
+    def block(which: str, names: tuple[str, ...], rows: np.ndarray, its: list, i: int, j: int, weights: bool):
+        """The weights (``W``) or the prior (``P``) of one block from ``its`` for sets ``i:j``, kept rows only.
 
         ``W`` is ``(S, C or 1, X, rows)``, C-contiguous; ``P`` is ``(S or 1, C or 1, X or 1, rows)``. Each keeps size
         1 on ``C`` when none of its factors has a variable of ``C`` (the products broadcast it), so what does not
@@ -360,16 +415,16 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         syms = "".join(sym[v] for v in names)
         m = int(np.prod(cards(names), dtype=np.int64))
         full = len(rows) == m
-        cut = lambda its: [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t) for a, t in its]  # noqa: E731
-        w = _product(cut([it for it, lv in zip(witems, lay.weight_level) if lv == which]), s0 + c_syms + x + syms)
-        w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)), (k, m)))
-        if not full:
-            w = np.take(w, rows, axis=-1)   # 3x faster than w[..., rows]
-        prior = cut([it for it, lv in zip(items, lay.level) if lv == which])
-        has_x = any(x in t for _, t in prior)
-        p = _product(prior, s0 + c_syms + (x if has_x else "") + syms)
+        mine = [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t)
+                for (a, t), lv in zip(its, lay.weight_level if weights else lay.level) if lv == which]
+        if weights:
+            w = _product(mine, s0 + c_syms + x + syms)
+            w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)), (k, m)))
+            return w if full else np.take(w, rows, axis=-1)   # 3x faster than w[..., rows]
+        has_x = any(x in t for _, t in mine)
+        p = _product(mine, s0 + c_syms + (x if has_x else "") + syms)
         p = over_c(p, p.shape[0], (*((k,) if has_x else ()), *cards(names)), (k if has_x else 1, m))
-        return (np.take(p, rows, axis=-1) if not full else p), w
+        return p if full else np.take(p, rows, axis=-1)
 
     rows_a, rows_b = support("A", lay.a_vars), support("B", lay.b_vars)
     n_a, n_b = len(rows_a), len(rows_b)
@@ -385,18 +440,36 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         for w in weights:
             low = low * _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
         z_low = np.broadcast_to(low.sum(axis=1), (n,))
+    # sets that share every operand of the normaliser (all the weights, the prior of B: Sobol's cross-sample rows
+    # that change only a finding's likelihood or a prior of A or C) share its products: one group of sets each
+    groups = _shared(weights + [a for a, lv in zip(factors, lay.level) if lv == "B"], n)
+    if groups is None:
+        order, starts, g_items, g_witems, a_items, wc_g = None, None, items, witems, items, wc
+    else:
+        order, starts = groups
+        first = order[starts[:-1]]
+        pick = lambda its, idx: [(np.take(a, idx, axis=0) if t[0] == s0 and a.shape[0] > 1 else a, t)  # noqa: E731
+                                 for a, t in its]
+        g_items, g_witems, a_items, wc_g = pick(items, first), pick(witems, first), pick(items, order), wc[first]
+    n_g = len(wc_g)
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
-    # the block operands are small beside the normaliser: built for many parameter sets at once (a few numpy calls
-    # per batch, not per sub-batch), then sliced for the products
+    # the block operands are small beside the normaliser: built for many groups at once (a few numpy calls per
+    # batch, not per sub-batch), then sliced for the products
     outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
-    zbuf: np.ndarray = np.empty((min(step, n), n_c, n_a, n_b), dtype=dtype)
-    tbuf = np.empty((min(step, n), n_c, k, n_a), dtype=dtype)
+    zbuf: np.ndarray = np.empty((min(step, n_g), n_c, n_a, n_b), dtype=dtype)
+    tbuf = np.empty((min(step, n_g), n_c, k, n_a), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for i0 in range(0, n, outer):
-            j0 = min(n, i0 + outer)
-            pa, wa = block("A", lay.a_vars, rows_a, i0, j0)
-            pb, wbt = block("B", lay.b_vars, rows_b, i0, j0)
-            _normaliser(wa, wc[i0:j0], pa, wbt, pb, s_x[i0:j0], zbuf, tbuf)
+        for g0 in range(0, n_g, outer):
+            g1 = min(n_g, g0 + outer)
+            i0, j0 = (g0, g1) if starts is None else (int(starts[g0]), int(starts[g1]))
+            wa = block("A", lay.a_vars, rows_a, g_witems, g0, g1, weights=True)
+            pa = block("A", lay.a_vars, rows_a, a_items, i0, j0, weights=False)
+            wbt = block("B", lay.b_vars, rows_b, g_witems, g0, g1, weights=True)
+            pb = block("B", lay.b_vars, rows_b, g_items, g0, g1, weights=False)
+            _normaliser(wa, wc_g[g0:g1], pa, wbt, pb, s_x[i0:j0], zbuf, tbuf,
+                        starts=None if starts is None else starts[g0 : g1 + 1] - starts[g0])
+        if order is not None:   # back from group order to the sets' order
+            s_x[order] = s_x.copy()
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2
                                                    else ())
         c_items = [it for it, lv in zip(items, lay.level) if lv == "C"] + wc_items

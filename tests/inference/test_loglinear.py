@@ -284,3 +284,127 @@ def test_single_precision_falls_back_to_double_where_float32_could_underflow(mon
     np.testing.assert_allclose(single.posterior, np.array(refs), atol=TOL, rtol=0)
     source.weights = [(first, axes), *source.weights[1:]]
     assert _single_and_double(engine, make, {}, {}, "D", monkeypatch)[2]
+
+
+# ------------------------------------------------------------------------------------------------- shared operands
+def _exact_groups(arrays, n):
+    """Groups of sets with bit-equal rows of every array with a sample axis of n, by brute force (first set order)."""
+    keys = [b"".join(np.ascontiguousarray(a[i]).tobytes() for a in arrays if a.ndim and a.shape[0] == n)
+            for i in range(n)]
+    groups: dict[bytes, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def _as_groups(shared):
+    order, starts = shared
+    return [order[starts[g] : starts[g + 1]].tolist() for g in range(len(starts) - 1)]
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_shared_finds_exactly_the_sets_that_agree(monkeypatch, collide):
+    """`_shared` groups the sets whose rows agree bit for bit in every array with a sample axis (arrays without one
+    are ignored), groups in the order of their first set. With every projection forced equal (all sets collide),
+    the bit-for-bit check still never groups sets that differ: those that differ from the first set stand alone
+    (a collision costs sharing, never a wrong group)."""
+    rng = np.random.default_rng(0)
+    n = 40
+    base = [rng.random((6, 3, 4)).astype(np.float32), rng.random((6, 5))]
+    pick = rng.integers(0, 6, size=n)                         # each set copies one of 6 distinct rows
+    arrays = [b[pick] for b in base] + [rng.random((1, 7))]   # the last has no per-set axis
+    if collide:
+        monkeypatch.setattr(loglinear, "_projection", lambda rows, n: np.zeros(n))
+    got = loglinear._shared(arrays, n)
+    assert got is not None
+    order, starts = got
+    assert sorted(order.tolist()) == list(range(n))
+    assert [g[0] for g in _as_groups(got)] == sorted(g[0] for g in _as_groups(got))   # by first set
+    exact = _exact_groups(arrays, n)
+    if not collide:
+        assert _as_groups(got) == exact
+        assert len(starts) - 1 == len(set(pick.tolist()))
+    else:   # the first set's true group, then everyone else alone
+        assert _as_groups(got) == [exact[0]] + [[i] for i in range(n) if i not in exact[0]]
+
+
+def test_shared_declines_when_every_set_differs():
+    rng = np.random.default_rng(1)
+    assert loglinear._shared([rng.random((20, 3)), np.ones((1, 3))], 20) is None
+    assert loglinear._shared([rng.random((1, 3))], 1) is None
+    # -0.0 and 0.0 are equal numbers but not the same bits: not shared (the products see the same values anyway)
+    a = np.zeros((2, 3))
+    a[1, 0] = -0.0
+    assert loglinear._shared([a], 2) is None
+
+
+@pytest.mark.parametrize("precision, tol", [("double", TOL), ("single", SINGLE_TOL)])
+@pytest.mark.parametrize("seed", range(8))
+def test_random_networks_with_repeated_sets_share_and_stay_exact(seed, precision, tol, monkeypatch):
+    """Sets that repeat another's tables (Sobol's cross-sample does this) share the normaliser's products: each
+    set's posterior is still its brute-force posterior, and the same as with sharing switched off to rounding;
+    sharing really happened (the spy) in some query. (Not necessarily in each: operands summed out of other tables
+    first can differ in the last bit between equal sets, and only bit-equal operands are shared.)"""
+    rng = np.random.default_rng(200 + seed)
+    net, source = _random_network(rng, n_samples=6)
+    other = [n for n in net.names if n != "D"]
+    changed = str(rng.choice(other))
+    for i in (1, 2, 4):   # sets 1, 2 and 4 repeat set 0, set 1 with one other node's table drawn afresh
+        for name, table in source.tables.items():
+            if not (i == 1 and name == changed):
+                table[i] = table[0]
+        for arr, _ in source.weights:
+            arr[i] = arr[0]
+    source.weights[-1][0][5] = source.weights[-1][0][3]   # set 5 shares one weight array with set 3, not all
+    source.precision = precision
+    full = source.full()
+    engine = Engine(net)
+    groups, sharing = [], []
+    real = loglinear._shared
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: groups.append(real(arrays, n)) or groups[-1])
+    for trial in range(5):   # the first: no evidence, target D (the fast path's own case)
+        observed = rng.choice(net.names, size=int(rng.integers(0, 3)), replace=False).tolist() if trial else []
+        hard = {n: f"s{int(rng.integers(net[n].card))}" for n in observed if n != "D"}
+        target = str(rng.choice([n for n in net.names if n not in hard])) if trial else "D"
+        idx = {k: int(v[1:]) for k, v in hard.items()}
+        refs = np.array([brute_force(SimpleNamespace(network=net), hard, target, {},
+                                     tables={k: v[i] for k, v in full.items()}) for i in range(6)])
+        if (refs.sum(axis=1) == 0).any():
+            continue
+        groups.clear()
+        got = engine.query(source, idx, {}, target).posterior
+        assert np.abs(got - refs).max() < tol
+        if not _took_fast(engine, source, idx, {}, target):
+            continue
+        sharing.append(groups[0] is not None and len(groups[0][1]) - 1 < 6)
+        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: None)
+        alone = engine.query(source, idx, {}, target).posterior
+        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: groups.append(real(arrays, n)) or groups[-1])
+        np.testing.assert_allclose(got, alone, atol=1e-12 if precision == "double" else 1e-7, rtol=0)
+    assert any(sharing)
+
+
+def test_sobol_cross_sample_shares_operands_on_the_real_model(model, monkeypatch):
+    """Saltelli's cross-sample for a hip with sudden onset: the rows that change only a finding's likelihood or a
+    prior outside block B share their normaliser with the row of A they came from (fewer groups than sets), and
+    the posteriors equal those computed set by set (sharing switched off) to float32 rounding."""
+    from bmes_bayes.draws import relevant_parameters
+    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_blocks
+
+    ev = model.resolve({"joint": "hip", "onset": "sudden"})
+    indices = relevant_parameters(model, ev, "diagnosis")
+    problem = _problem(model.priors, indices, "parameter")
+    make = next(_saltelli_blocks(model.priors, indices, problem, 8, seed=3, rows=8 * 200))
+    source = DrawnTables(model.priors, model.network, make(), precision="single")
+    hard = _indices(model, {"joint": "hip", "onset": "sudden"})
+    engine = Engine(model.network)
+    seen = []
+    real = loglinear._shared
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: seen.append(real(arrays, n)) or seen[-1])
+    shared = engine.query(source, hard, {}, "diagnosis").posterior
+    assert seen and seen[0] is not None
+    n_sets, n_groups = source.n_samples, len(seen[0][1]) - 1
+    assert n_groups < 0.8 * n_sets
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: None)
+    alone = engine.query(source, hard, {}, "diagnosis").posterior
+    assert np.abs(shared - alone).max() < 1e-7
