@@ -448,9 +448,14 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     else:
         order, starts = groups
         first = order[starts[:-1]]
-        pick = lambda its, idx: [(np.take(a, idx, axis=0) if t[0] == s0 and a.shape[0] > 1 else a, t)  # noqa: E731
-                                 for a, t in its]
-        g_items, g_witems, a_items, wc_g = pick(items, first), pick(witems, first), pick(items, order), wc[first]
+
+        def pick(its: list, levels: tuple[str, ...], which: str, idx: np.ndarray) -> list:
+            """``its`` with the sets ``idx`` of those on the levels ``which`` (the others are not read)."""
+            return [(np.take(a, idx, axis=0) if lv in which and t[0] == s0 and a.shape[0] > 1 else a, t)
+                    for (a, t), lv in zip(its, levels)]
+
+        g_items, g_witems = pick(items, lay.level, "B", first), pick(witems, lay.weight_level, "AB", first)
+        a_items, wc_g = pick(items, lay.level, "A", order), wc[first]
     n_g = len(wc_g)
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many groups at once (a few numpy calls per
