@@ -82,9 +82,9 @@ def normaliser_floor(model, ev, n):
     seen: dict = {}
     real = loglinear._normaliser
 
-    def spy(*args):
+    def spy(*args, **kwargs):   # kwargs: groups of sets that share operands (none among draws from the priors)
         seen.setdefault("args", [(a.shape, a.dtype) for a in args])
-        return real(*args)
+        return real(*args, **kwargs)
 
     loglinear._normaliser = spy
     try:

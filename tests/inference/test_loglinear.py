@@ -413,3 +413,11 @@ def test_sobol_cross_sample_shares_operands_on_the_real_model(model, monkeypatch
     monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: None)
     alone = engine.query(source, hard, {}, "diagnosis").posterior
     assert np.abs(shared - alone).max() < 1e-7
+
+
+def test_shared_takes_an_array_broadcast_along_the_sets_as_the_same_for_all():
+    rng = np.random.default_rng(2)
+    same = np.broadcast_to(rng.random((1, 4)), (30, 4))
+    varying = rng.random((3, 2))[np.arange(30) % 3]
+    got = loglinear._shared([same, varying], 30)
+    assert got is not None and _as_groups(got) == [list(range(r, 30, 3)) for r in range(3)]
