@@ -309,14 +309,13 @@ def _shared(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] |
 
     ``(order, starts)``: ``order`` lists the sets group by group (groups in the order of their first set, each
     group's sets in their order), ``starts`` the ``G + 1`` bounds of the groups in it. An array without a sample
-    axis of ``n`` (or broadcast along it) is the same for every set. Candidates are sets with equal random projections of their entries (one
-    matrix-vector product per array, six times cheaper than hashing their bits), then every set is compared bit for bit with
-    its group's first, and one that differs (two sets whose projections collide) becomes a group of its own: a
-    collision costs sharing, never correctness.
+    axis of ``n``, or broadcast along it, is the same for every set. Candidates are sets with equal random
+    projections of their entries (one matrix-vector product per array, six times cheaper than hashing their bits);
+    then every set is compared bit for bit with its group's first, and one that differs (two sets whose projections
+    collide) becomes a group of its own: a collision costs sharing, never correctness.
     """
     if n < 2:
         return None
-    # (an array broadcast along the sample axis is the same for every set)
     rows = [np.ascontiguousarray(a).reshape(n, -1) for a in arrays if a.ndim and a.shape[0] == n and a.strides[0]]
     _, first, label = np.unique(_projection(rows, n), return_index=True, return_inverse=True)
     if len(first) == n:
