@@ -172,7 +172,8 @@ def posterior_draws(model: "BmesModel", evidence: Mapping[str, object] | None, *
     columns of :func:`parameter_columns`; None unless ``keep_parameters``): one return shape whatever the flag. A
     parameter set under which the evidence is impossible (a drawn CPT entry of exactly zero, where the point model
     may have a positive one) gives a row of NaN: "impossible under this draw", which the callers count and leave out,
-    as distinct from "impossible under the model", which :meth:`BmesModel.posterior` raises. One evidence set of :func:`posterior_draws_for`.
+    as distinct from "impossible under the model", which :meth:`BmesModel.posterior` raises. One evidence set of
+    :func:`posterior_draws_for`.
     """
     out, params = posterior_draws_for(model, [evidence], target=target, n_samples=n_samples, seed=seed,
                                       progress=progress, keep_parameters=keep_parameters)

@@ -197,11 +197,10 @@ def _saltelli_blocks(spec: PriorSpec, parameters: Sequence[int], problem: dict, 
     Built, they are :func:`saltelli_rows` mapped by :func:`draws_from_uniform`, the same values in the same order and
     chunks, without mapping every row: a parameter's inverse-CDF transform depends only on its own uniform inputs, so
     row ``A_i`` with group ``k``'s inputs from ``B_i`` has the drawn values of ``B_i`` for the parameters of group
-    ``k`` and those of ``A_i`` for all others. Only the rows of A and B go
-    through the inverse CDFs (``2 n``, chunk by chunk), instead of all ``n (G + 2)``. ``parameters`` are the indices
-    into ``spec.parameters`` whose uniform inputs are the problem's columns, in order (as for
-    :func:`draws_from_uniform`); a group must hold whole parameters. Parameters not driven keep their point value
-    (read-only broadcast views).
+    ``k`` and those of ``A_i`` for all others. Only the rows of A and B go through the inverse CDFs (``2 n``, chunk by
+    chunk), instead of all ``n (G + 2)``. ``parameters`` are the indices into ``spec.parameters`` whose uniform
+    inputs are the problem's columns, in order (as for :func:`draws_from_uniform`); a group must hold whole
+    parameters. Parameters not driven keep their point value (read-only broadcast views).
     """
     a_u, b_u, member = _saltelli_base(problem, n, seed)
     group_of: dict[int, int] = {}         # parameter index -> its group's position in the design
