@@ -15,8 +15,8 @@ Bound                          Value                What it limits
 ``MAX_EVALUATIONS``            10,000,000           exact evaluations of one call: a Sobol run, ``n (G + 2)``; a
                                                     work-up, ``stages x n_samples``; an atlas, ``sets x n_samples``
 ``MAX_ATLAS_SETS``             100,000              evidence sets in one scenario atlas
-``MEMORY_LIMIT``               2 GiB                the largest array an analysis plans to hold (draws, SALib's
-                                                    sample matrix and bootstrap, an atlas's kept draws)
+``MEMORY_LIMIT``               2 GiB                the largest array an analysis plans to hold (draws, a Sobol
+                                                    design's sample matrix and bootstrap, an atlas's kept draws)
 ``MAX_CURVE_POINTS``           1,000,000            points of ``SensitivityFunction.curve(n)``
 ``MAX_RAW_ENTRIES``            5,000                raw CPT entries ``admissible_deviation(node=...)`` searches
 evidence entries               the network's        keys of one evidence mapping (more cannot all be variables)

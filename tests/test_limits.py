@@ -88,13 +88,16 @@ def test_the_command_line_refuses_huge_sample_counts_as_bad_input(capsys, argv):
 
 
 # ------------------------------------------------------------------------------------------------ Sobol
-def test_sobol_n_beyond_the_bound_is_refused_before_salib(model, monkeypatch):
-    import SALib.sample.sobol as salib_sample
+def test_sobol_n_beyond_the_bound_is_refused_before_the_design(model, monkeypatch):
+    import importlib
+
+    from scipy.stats import qmc
 
     def never(*args, **kwargs):  # pragma: no cover - the bound must come first
-        raise AssertionError("SALib was called")
+        raise AssertionError("the design was drawn")
 
-    monkeypatch.setattr(salib_sample, "sample", never)
+    monkeypatch.setattr(importlib.import_module("bmes_bayes.sensitivity.sobol"), "_saltelli_base", never)
+    monkeypatch.setattr(qmc, "Sobol", never)
     with within(10), pytest.raises(TooLargeError, match=r"sobol\(n=1,048,576\) is too large \(n is above "
                                                         r"bmes_bayes.limits.MAX_SOBOL_N = 65,536"):
         model.sobol(None, target="corticosteroids", target_state="yes", n=2**20, seed=0)
@@ -103,8 +106,8 @@ def test_sobol_n_beyond_the_bound_is_refused_before_salib(model, monkeypatch):
 
 
 def test_a_sobol_run_too_large_for_memory_says_so_and_suggests_fewer_factors(model, monkeypatch):
-    """Without evidence 107 parameters (167 uniform inputs) can move the diagnosis: at n = 1024 SALib's sample
-    matrix has 1024 x 109 rows by 167 columns, about 158 MB with the bootstrap, over a lowered MEMORY_LIMIT."""
+    """Without evidence 107 parameters (167 uniform inputs) can move the diagnosis: at n = 1024 the bound, SALib's
+    sample matrix, has 1024 x 109 rows by 167 columns, about 158 MB with the bootstrap, over a lowered MEMORY_LIMIT."""
     monkeypatch.setattr(limits, "MEMORY_LIMIT", 100 * 2**20)
     with within(10), pytest.raises(TooLargeError) as err:
         model.sobol(None, n=1024, seed=0)

@@ -112,6 +112,59 @@ def test_saltelli_rows_are_salibs_sample_element_for_element(groups):
         np.testing.assert_array_equal(mine, ref)
 
 
+def _salib_analyze(problem, y, confidence, seed):
+    import warnings
+
+    from SALib.analyze import sobol as sobol_analyze
+
+    with warnings.catch_warnings():   # SALib warns on constant outputs
+        warnings.simplefilter("ignore")
+        return sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=confidence,
+                                     print_to_console=False, seed=seed)
+
+
+@pytest.mark.parametrize("factors, n, groups", [(2, 8, None), (5, 64, None), (40, 256, None),
+                                                (5, 64, ["g1", "g2", "g1", "g3", "g2"])])
+def test_indices_and_intervals_are_salibs_bit_for_bit(factors, n, groups):
+    """Our estimators (what every factor shares computed once, factors in steps) give SALib's ``sobol.analyze``
+    numbers (the reference) bit for bit: on smooth and on rounded outputs (ties), several confidence levels, more
+    factors than one step holds, and grouped inputs."""
+    from bmes_bayes.sensitivity.sobol import FACTORS, _analyze
+
+    rng = np.random.default_rng(factors * n)
+    names = [f"x{i}" for i in range(len(groups) if groups else factors)]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if groups:
+        problem["groups"] = groups
+    n_factors = len(set(groups)) if groups else factors
+    assert factors < FACTORS or factors > 2 * FACTORS   # within one step, and over several
+    for y, confidence, seed in [(rng.random(n * (n_factors + 2)) ** 3, 0.95, 12345),
+                                (np.round(rng.random(n * (n_factors + 2)), 1), 0.9, 7),
+                                (rng.normal(size=n * (n_factors + 2)), 0.99, 2**31 - 2)]:
+        ref, mine = _salib_analyze(problem, y, confidence, seed), _analyze(problem, y, confidence, seed)
+        assert sorted(mine) == ["S1", "S1_conf", "ST", "ST_conf"]
+        for key in mine:
+            np.testing.assert_array_equal(mine[key], np.asarray(ref[key]), err_msg=key)
+
+
+def test_indices_of_constant_outputs_are_salibs_zeros():
+    """Outputs that do not vary (all of them, or A and B with only the cross-sample varying): SALib's rules give
+    zero indices and intervals, and ours the same numbers."""
+    from bmes_bayes.sensitivity.sobol import _analyze
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    rng = np.random.default_rng(0)
+    ab_only = rng.random(16 * 5)
+    ab_only[::5] = ab_only[4::5] = 0.5
+    for y in (np.full(16 * 5, 0.3), ab_only):
+        ref, mine = _salib_analyze(problem, y, 0.95, 3), _analyze(problem, y, 0.95, 3)
+        for key in mine:
+            np.testing.assert_array_equal(mine[key], np.asarray(ref[key]), err_msg=key)
+            assert not mine[key].any()
+    with pytest.raises(ValueError, match="not a multiple"):
+        _analyze(problem, np.ones(16 * 5 + 1), 0.95, 3)
+
+
 def test_sobol_draws_are_the_design_evaluations_in_long_form(model):
     """Sobol's .draws() (issue 12): one row per model evaluation, in the layout of Saltelli's design (A, each
     factor's cross-sample, B, for every base row), the same numbers the indices were computed from."""
@@ -139,7 +192,7 @@ def test_saltelli_draws_are_salibs_sample_through_the_inverse_cdfs(model, groups
 
     from bmes_bayes.draws import relevant_parameters
     from bmes_bayes.parameters import draws_from_uniform
-    from bmes_bayes.sensitivity.sobol import _problem, _saltelli_blocks
+    from bmes_bayes.sensitivity.sobol import BALANCE, _problem, _saltelli_blocks
 
     indices = relevant_parameters(model, model.resolve(HIP), "diagnosis")
     problem = _problem(model.priors, indices, groups)
@@ -148,7 +201,8 @@ def test_saltelli_draws_are_salibs_sample_through_the_inverse_cdfs(model, groups
                                                                seed=5), parameters=indices)
     for rows in (1, 40, 100_000):
         chunks = [make() for make in _saltelli_blocks(model.priors, indices, problem, 8, seed=5, rows=rows)]
-        assert len(chunks) > 1 or rows == 100_000
+        # as many blocks as rows asks for, rounded up to a multiple of BALANCE (threads get equal shares), at most n
+        assert len(chunks) % BALANCE == 0 and len(chunks) == {1: 8, 100_000: BALANCE}.get(rows, len(chunks))
         for j, expected in enumerate(ref.values):
             np.testing.assert_array_equal(np.concatenate([c.values[j] for c in chunks]), expected)
 
