@@ -239,7 +239,8 @@ def _product(items: list[tuple[np.ndarray, str]], layout: str, shape: tuple[int,
 
 
 def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray, pb: np.ndarray, out: np.ndarray,
-                zbuf: np.ndarray, tbuf: np.ndarray, *, starts: np.ndarray | None = None) -> None:
+                zbuf: np.ndarray, tbuf: np.ndarray, *, starts: np.ndarray | None = None,
+                at: tuple[np.ndarray | None, ...] = (None,) * 4) -> None:
     """``out[s, c, x] = sum_a VA[s, c, a, x] sum_b VB[s, c, b, x] / Z[s, c, a, b]``, ``Z = WA WB^T``: the arithmetic.
 
     The blocks come as their factors, each with the states of ``X`` before the block's rows: ``wa`` ``(S, C or 1, X,
@@ -258,28 +259,37 @@ def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray,
     With ``starts`` (``R + 1`` bounds), the operands of the normaliser (``wa``, ``wc``, ``wbt``, ``pb``) are given once
     per group of parameter sets that share them (``R`` groups), and ``pa`` and ``out`` once per set, the sets of group
     ``r`` being ``starts[r]:starts[r + 1]``: ``Z`` and ``VB^T (1/Z)^T`` are computed once per group, and only the sum
-    over ``A`` once per set.
+    over ``A`` once per set. ``at`` gives, for ``wa``, ``pa``, ``wbt`` and ``pb``, the index of each group's (for
+    ``pa``: each set's) operand in them, when operands are given once for several groups (None: one per group, in
+    order, or one for all).
     """
     step = len(zbuf)
     n_a, n_b = wa.shape[-1], wbt.shape[-1]
     wbuf = np.empty((step, wc.shape[1], wa.shape[2], n_a), dtype=zbuf.dtype)
     vbuf = np.empty((step, max(pb.shape[1], wbt.shape[1]), wbt.shape[2], n_b), dtype=zbuf.dtype)
     ones = np.ones((n_a, 1), dtype=zbuf.dtype)
-    starts = np.arange(len(wa) + 1) if starts is None else starts   # one set per group
+    starts = np.arange(len(out) + 1) if starts is None else starts   # one set per group
     groups = len(starts) - 1
+    wa_at, pa_at, wbt_at, pb_at = at
     for i in range(0, groups, step):
         j = min(groups, i + step)
-        cut = lambda arr: arr[i:j] if len(arr) > 1 else arr  # noqa: E731
-        wat = np.multiply(cut(wa), cut(wc), out=wbuf[: j - i])
-        z = np.matmul(wat.transpose(0, 1, 3, 2), cut(wbt), out=zbuf[: j - i])
+
+        def cut(arr: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+            if len(arr) == 1:
+                return arr
+            return arr[i:j] if idx is None else np.take(arr, idx[i:j], axis=0)
+
+        w_a, w_b = cut(wa, wa_at), cut(wbt, wbt_at)
+        wat = np.multiply(w_a, cut(wc), out=wbuf[: j - i])
+        z = np.matmul(wat.transpose(0, 1, 3, 2), w_b, out=zbuf[: j - i])
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-        vbt = np.multiply(cut(pb), cut(wbt), out=vbuf[: j - i])
+        vbt = np.multiply(cut(pb, pb_at), w_b, out=vbuf[: j - i])
         t = np.matmul(vbt, z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
-        np.multiply(t, cut(wa), out=t)
+        np.multiply(t, w_a, out=t)
         s, e = int(starts[i]), int(starts[j])
         if e - s > j - i:   # groups of several sets: each set's own sum over A, of its group's T
             t = np.take(t, np.repeat(np.arange(j - i), np.diff(starts[i : j + 1])), axis=0)
-        p = pa[s:e] if len(pa) > 1 else pa
+        p = pa if len(pa) == 1 else pa[s:e] if pa_at is None else np.take(pa, pa_at[s:e], axis=0)
         if pa.shape[2] == 1:   # the prior of A without X: the weights of the sum over A
             out[s:e] = np.matmul(t, p.reshape(p.shape[0], p.shape[1], n_a, 1))[..., 0]
         else:
@@ -304,35 +314,82 @@ def _projection(rows: list[np.ndarray], n: int) -> np.ndarray:
     return key
 
 
-def _shared(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Groups of the ``n`` parameter sets on which all of ``arrays`` agree bit for bit, or None when all differ.
+def _rows_of(arr: np.ndarray, sets: slice | np.ndarray) -> np.ndarray:
+    """The rows ``sets`` (a slice: a view; indices: a copy) of ``arr``'s sample axis."""
+    return arr[sets] if isinstance(sets, slice) else np.take(arr, sets, axis=0)
 
-    ``(order, starts)``: ``order`` lists the sets group by group (groups in the order of their first set, each
-    group's sets in their order), ``starts`` the ``G + 1`` bounds of the groups in it. An array without a sample
-    axis of ``n``, or broadcast along it, is the same for every set. Candidates are sets with equal random
-    projections of their entries (one matrix-vector product per array, six times cheaper than hashing their bits);
-    then every set is compared bit for bit with its group's first, and one that differs (two sets whose projections
-    collide) becomes a group of its own: a collision costs sharing, never correctness.
+
+def _grouped(arrays: list[np.ndarray], n: int, sets: np.ndarray, keys: dict | None
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Among the sets ``sets``, those on which all of ``arrays`` agree bit for bit, or None when all differ.
+
+    ``(first, label)``: ``first`` the positions in ``sets`` of each group's first set, ``label`` each position's
+    group, groups numbered in the order of their first sets. An array without a sample axis of ``n``, or broadcast
+    along it, is the same for every set. Candidates are sets with equal random projections of their entries (one
+    matrix-vector product per array, six times cheaper than hashing their bits; ``keys`` keeps each array's rows
+    and projection for other calls on the same arrays); then every set is compared bit for bit with its group's
+    first, and one that differs (two sets whose projections collide) becomes a group of its own: a collision costs
+    sharing, never correctness.
     """
-    if n < 2:
+    keys = {} if keys is None else keys
+    rows, key = [], np.zeros(n)
+    for a in arrays:
+        if not (a.ndim and a.shape[0] == n and a.strides[0]):
+            continue
+        if id(a) not in keys:
+            r = np.ascontiguousarray(a).reshape(n, -1)
+            keys[id(a)] = (a, r, _projection([r], n))   # (the array kept alive: its id stays its own)
+        _, r, k = keys[id(a)]
+        rows.append(r)
+        key = key + k
+    m = len(sets)
+    if not rows:
+        return np.zeros(1, dtype=np.intp), np.zeros(m, dtype=np.intp)
+    _, first, label = np.unique(key[sets], return_index=True, return_inverse=True)
+    if len(first) == m:
         return None
-    rows = [np.ascontiguousarray(a).reshape(n, -1) for a in arrays if a.ndim and a.shape[0] == n and a.strides[0]]
-    _, first, label = np.unique(_projection(rows, n), return_index=True, return_inverse=True)
-    if len(first) == n:
-        return None
-    head = first[label]   # each set's candidate group's first set
-    other = np.flatnonzero(head != np.arange(n))
+    head = first[label]   # each position's candidate group's first position
+    other = np.flatnonzero(head != np.arange(m))
     same = np.ones(len(other), dtype=bool)
     for r in rows:
         bits = r.view(np.dtype(f"u{r.itemsize}"))
-        same &= (np.take(bits, other, axis=0) == np.take(bits, head[other], axis=0)).all(axis=1)
+        same &= (np.take(bits, sets[other], axis=0) == np.take(bits, sets[head[other]], axis=0)).all(axis=1)
     head[other[~same]] = other[~same]
-    is_head = np.zeros(n, dtype=bool)
+    is_head = np.zeros(m, dtype=bool)
     is_head[head] = True
-    group = (np.cumsum(is_head) - 1)[head]   # numbered in the order of their first sets
+    if is_head.all():
+        return None
+    number = np.cumsum(is_head) - 1   # groups numbered in the order of their first sets
+    return np.flatnonzero(is_head), number[head]
+
+
+def _shared(arrays: list[np.ndarray], n: int, *, keys: dict | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Groups of the ``n`` parameter sets on which all of ``arrays`` agree bit for bit, or None when all differ.
+
+    ``(order, starts)``: ``order`` lists the sets group by group (groups in the order of their first set, each
+    group's sets in their order), ``starts`` the ``G + 1`` bounds of the groups in it. How sets are compared:
+    :func:`_grouped`.
+    """
+    if n < 2:
+        return None
+    found = _grouped(arrays, n, np.arange(n), keys)
+    if found is None:
+        return None
+    _, group = found
     order = np.argsort(group, kind="stable")
     starts = np.concatenate([[0], np.cumsum(np.bincount(group))])
-    return (order, starts) if len(starts) <= n else None
+    return order, starts
+
+
+def _distinct(arrays: list[np.ndarray], n: int, sets: np.ndarray, keys: dict | None = None
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """One set for each kind among ``sets``: those that agree on all of ``arrays`` share one.
+
+    ``(reps, label)``: ``reps`` the first set of each kind (in the order of ``sets``), ``label`` each position's
+    representative in ``reps``; None when all differ. How sets are compared: :func:`_grouped`.
+    """
+    found = _grouped(arrays, n, sets, keys) if len(sets) > 1 else None
+    return None if found is None else (sets[found[0]], found[1])
 
 
 def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -404,22 +461,24 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         arr = np.broadcast_to(arr, (sets, *c_shape, *tail))
         return arr.reshape(sets, int(np.prod(c_shape, dtype=np.int64)), *flat)
 
-    def block(which: str, names: tuple[str, ...], rows: np.ndarray, its: list, i: int, j: int, weights: bool):
-        """The weights (``W``) or the prior (``P``) of one block from ``its`` for sets ``i:j``, kept rows only.
+    def block(which: str, names: tuple[str, ...], rows: np.ndarray, its: list, sets: slice | np.ndarray,
+              weights: bool):
+        """The weights (``W``) or the prior (``P``) of one block from ``its`` for ``sets``, kept rows only.
 
-        ``W`` is ``(S, C or 1, X, rows)``, C-contiguous; ``P`` is ``(S or 1, C or 1, X or 1, rows)``. Each keeps size
-        1 on ``C`` when none of its factors has a variable of ``C`` (the products broadcast it), so what does not
-        depend on ``C`` is built once, not once per configuration of ``C``; and ``P`` keeps size 1 on ``X`` when
-        none of the block's prior and likelihood factors has ``X``.
+        ``sets`` is a slice or the indices of the sets. ``W`` is ``(S, C or 1, X, rows)``, C-contiguous; ``P`` is
+        ``(S or 1, C or 1, X or 1, rows)``. Each keeps size 1 on ``C`` when none of its factors has a variable of
+        ``C`` (the products broadcast it), so what does not depend on ``C`` is built once, not once per configuration
+        of ``C``; and ``P`` keeps size 1 on ``X`` when none of the block's prior and likelihood factors has ``X``.
         """
         syms = "".join(sym[v] for v in names)
         m = int(np.prod(cards(names), dtype=np.int64))
         full = len(rows) == m
-        mine = [(a[i:j] if t[0] == s0 and a.shape[0] > 1 else a, t)
+        mine = [(_rows_of(a, sets) if t[0] == s0 and a.shape[0] > 1 else a, t)
                 for (a, t), lv in zip(its, lay.weight_level if weights else lay.level) if lv == which]
         if weights:
+            count = len(range(n)[sets]) if isinstance(sets, slice) else len(sets)
             w = _product(mine, s0 + c_syms + x + syms)
-            w = np.ascontiguousarray(over_c(w, j - i, (k, *cards(names)), (k, m)))
+            w = np.ascontiguousarray(over_c(w, count, (k, *cards(names)), (k, m)))
             return w if full else np.take(w, rows, axis=-1)   # 3x faster than w[..., rows]
         has_x = any(x in t for _, t in mine)
         p = _product(mine, s0 + c_syms + (x if has_x else "") + syms)
@@ -440,39 +499,61 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         for w in weights:
             low = low * _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
         z_low = np.broadcast_to(low.sum(axis=1), (n,))
-    # sets that share every operand of the normaliser (all the weights, the prior of B: Sobol's cross-sample rows
-    # that change only a finding's likelihood or a prior of A or C) share its products: one group of sets each
-    groups = _shared(weights + [a for a, lv in zip(factors, lay.level) if lv == "B"], n)
+    # Sets that share every operand of the normaliser (all the weights, the prior of B: Sobol's cross-sample rows
+    # that change only a finding's likelihood or a prior of A or C) share its products: one group of sets each, its
+    # first set standing for it. Then each block operand is built once for the groups (or, the prior of A, the sets)
+    # that agree on its own inputs: a row of the cross-sample that changes one odds ratio of block B changes WB only.
+    keys: dict[int, np.ndarray] = {}
+    level_of = lambda its, levels, which: [a for (a, _), lv in zip(its, levels) if lv == which]  # noqa: E731
+    groups = _shared(weights + level_of(items, lay.level, "B"), n, keys=keys)
     if groups is None:
-        order, starts, g_items, g_witems, a_items, wc_g = None, None, items, witems, items, wc
+        order, starts, heads, wc_g = None, None, np.arange(n), wc
     else:
         order, starts = groups
-        first = order[starts[:-1]]
+        heads = order[starts[:-1]]
+        wc_g = wc[heads]
+    n_g = len(heads)
+    one_per = lambda arrays, sets: _distinct(arrays, n, sets, keys)  # noqa: E731
+    distinct = {("A", True): one_per(level_of(witems, lay.weight_level, "A"), heads),
+                ("B", True): one_per(level_of(witems, lay.weight_level, "B"), heads),
+                ("B", False): one_per(level_of(items, lay.level, "B"), heads),
+                ("A", False): one_per(level_of(items, lay.level, "A"), np.arange(n) if order is None else order)}
 
-        def pick(its: list, levels: tuple[str, ...], which: str, idx: np.ndarray) -> list:
-            """``its`` with the sets ``idx`` of those on the levels ``which`` (the others are not read)."""
-            return [(np.take(a, idx, axis=0) if lv in which and t[0] == s0 and a.shape[0] > 1 else a, t)
-                    for (a, t), lv in zip(its, levels)]
+    def operand(which: str, names: tuple[str, ...], rows: np.ndarray, weights: bool, lo: int, hi: int):
+        """One block operand for the groups ``lo:hi`` (the prior of A: the sets, in group order), and their indices.
 
-        g_items, g_witems = pick(items, lay.level, "B", first), pick(witems, lay.weight_level, "AB", first)
-        a_items, wc_g = pick(items, lay.level, "A", order), wc[first]
-    n_g = len(wc_g)
+        The operand is built once for each kind of its inputs among them; the index gives each group's (set's) in it
+        (None: one each, in order, or one for all).
+        """
+        its = witems if weights else items
+        found = distinct[which, weights]
+        if found is None:   # no two alike
+            sets = (slice(lo, hi) if order is None else
+                    heads[lo:hi] if which == "B" or weights else order[lo:hi])
+            return block(which, names, rows, its, sets, weights), None
+        reps, label = found
+        need, at = np.unique(label[lo:hi], return_inverse=True)
+        return block(which, names, rows, its, reps[need], weights), (None if len(need) == 1 else at)
+
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many groups at once (a few numpy calls per
-    # batch, not per sub-batch), then sliced for the products
-    outer = max(step, BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k))
+    # batch, not per sub-batch), then sliced for the products; operands given once for several groups let a batch
+    # hold as many more groups
+    fewer = min([len(found[1]) / len(found[0]) for found in distinct.values() if found is not None] or [1.0])
+    outer = max(step, int(BLOCK_BYTES // (8 * n_c * (n_a + n_b) * k) * fewer))
     zbuf: np.ndarray = np.empty((min(step, n_g), n_c, n_a, n_b), dtype=dtype)
     tbuf = np.empty((min(step, n_g), n_c, k, n_a), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for g0 in range(0, n_g, outer):
             g1 = min(n_g, g0 + outer)
             i0, j0 = (g0, g1) if starts is None else (int(starts[g0]), int(starts[g1]))
-            wa = block("A", lay.a_vars, rows_a, g_witems, g0, g1, weights=True)
-            pa = block("A", lay.a_vars, rows_a, a_items, i0, j0, weights=False)
-            wbt = block("B", lay.b_vars, rows_b, g_witems, g0, g1, weights=True)
-            pb = block("B", lay.b_vars, rows_b, g_items, g0, g1, weights=False)
+            wa, wa_at = operand("A", lay.a_vars, rows_a, True, g0, g1)
+            pa, pa_at = operand("A", lay.a_vars, rows_a, False, i0, j0)
+            wbt, wbt_at = operand("B", lay.b_vars, rows_b, True, g0, g1)
+            pb, pb_at = operand("B", lay.b_vars, rows_b, False, g0, g1)
             _normaliser(wa, wc_g[g0:g1], pa, wbt, pb, s_x[i0:j0], zbuf, tbuf,
-                        starts=None if starts is None else starts[g0 : g1 + 1] - starts[g0])
+                        starts=None if starts is None else starts[g0 : g1 + 1] - starts[g0],
+                        at=(wa_at, pa_at, wbt_at, pb_at))
         if order is not None:   # back from group order to the sets' order
             s_x[order] = s_x.copy()
         final_shape = (n, *cards(lay.c_vars), k) + ((net[lay.target].card,) if len(lay.final) > len(c_syms) + 2

@@ -328,6 +328,32 @@ def test_shared_finds_exactly_the_sets_that_agree(monkeypatch, collide):
         assert _as_groups(got) == [exact[0]] + [[i] for i in range(n) if i not in exact[0]]
 
 
+@pytest.mark.parametrize("collide", [False, True])
+def test_distinct_stands_one_set_for_each_that_agree_among_the_sets_asked(monkeypatch, collide):
+    """`_distinct` over a subset of the sets (the groups' first sets, in the fast path): each asked set's
+    representative agrees with it bit for bit in every array, representatives are the first of their kind in the
+    order asked, and there are as many as there are distinct sets (by brute force) unless projections collide (then
+    more, never a wrong one). An array without per-set rows makes every set alike; all distinct gives None."""
+    rng = np.random.default_rng(5)
+    n = 50
+    base = [rng.random((4, 3)).astype(np.float32), rng.random((4, 2, 2))]
+    pick = rng.integers(0, 4, size=n)
+    arrays = [b[pick] for b in base] + [np.broadcast_to(rng.random((1, 3)), (n, 3))]
+    sets = rng.permutation(n)[:30]
+    if collide:
+        monkeypatch.setattr(loglinear, "_projection", lambda rows, n: np.zeros(n))
+    reps, label = loglinear._distinct(arrays, n, sets)
+    for pos, s_ in enumerate(sets):
+        rep = reps[label[pos]]
+        assert all(np.array_equal(a[s_], a[rep]) for a in arrays)
+    assert [int(sets[list(label).index(g)]) for g in range(len(reps))] == reps.tolist()   # first of their kind
+    exact = _exact_groups([a[sets] for a in arrays], len(sets))
+    assert len(reps) == len(exact) if not collide else len(reps) >= len(exact)
+    alike = loglinear._distinct([np.ones((1, 3))], n, sets)
+    assert alike is not None and len(alike[0]) == 1 and not alike[1].any()
+    assert loglinear._distinct([rng.random((n, 2))], n, sets) is None
+
+
 def test_shared_declines_when_every_set_differs():
     rng = np.random.default_rng(1)
     assert loglinear._shared([rng.random((20, 3)), np.ones((1, 3))], 20) is None
@@ -341,9 +367,10 @@ def test_shared_declines_when_every_set_differs():
 @pytest.mark.parametrize("precision, tol", [("double", TOL), ("single", SINGLE_TOL)])
 @pytest.mark.parametrize("seed", range(8))
 def test_random_networks_with_repeated_sets_share_and_stay_exact(seed, precision, tol, monkeypatch):
-    """Sets that repeat another's tables (Sobol's cross-sample does this) share the normaliser's products: each
-    set's posterior is still its brute-force posterior, and the same as with sharing switched off to rounding;
-    sharing really happened (the spy) in some query. (Not necessarily in each: operands summed out of other tables
+    """Sets that repeat another's tables (Sobol's cross-sample does this) share the normaliser's products, and sets
+    that agree on one block's inputs share that block's operand: each set's posterior is still its brute-force
+    posterior, and the same as with sharing switched off to rounding, and as with only the operands shared; both
+    kinds of sharing really happened (the spies) in some query. (Not necessarily in each: operands summed out of other tables
     first can differ in the last bit between equal sets, and only bit-equal operands are shared.) Set 4 differs from
     set 0 in one weight entry (as Sobol's row for an odds ratio does): never grouped with it without evidence."""
     rng = np.random.default_rng(200 + seed)
@@ -362,9 +389,11 @@ def test_random_networks_with_repeated_sets_share_and_stay_exact(seed, precision
     source.precision = precision
     full = source.full()
     engine = Engine(net)
-    groups, sharing = [], []
-    real = loglinear._shared
-    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: groups.append(real(arrays, n)) or groups[-1])
+    groups, sharing, distinct = [], [], []
+    real, real_distinct = loglinear._shared, loglinear._distinct
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n, **kw: groups.append(real(arrays, n, **kw)) or groups[-1])
+    spy_distinct = lambda *args, **kw: distinct.append(real_distinct(*args, **kw)) or distinct[-1]  # noqa: E731
+    monkeypatch.setattr(loglinear, "_distinct", spy_distinct)
     for trial in range(5):   # the first: no evidence, target D (the fast path's own case)
         observed = rng.choice(net.names, size=int(rng.integers(0, 3)), replace=False).tolist() if trial else []
         hard = {n: f"s{int(rng.integers(net[n].card))}" for n in observed if n != "D"}
@@ -382,11 +411,16 @@ def test_random_networks_with_repeated_sets_share_and_stay_exact(seed, precision
         sharing.append(groups[0] is not None and len(groups[0][1]) - 1 < 6)
         if not trial:   # (evidence could slice the changed entry away)
             assert groups[0] is None or not any({0, 4} <= set(g) for g in _as_groups(groups[0]))
-        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: None)
+        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n, **kw: None)
+        operands_only = engine.query(source, idx, {}, target).posterior   # shared block operands, not groups
+        monkeypatch.setattr(loglinear, "_distinct", lambda arrays, n, sets, keys=None: None)
         alone = engine.query(source, idx, {}, target).posterior
-        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: groups.append(real(arrays, n)) or groups[-1])
-        np.testing.assert_allclose(got, alone, atol=1e-12 if precision == "double" else 1e-7, rtol=0)
+        monkeypatch.setattr(loglinear, "_distinct", spy_distinct)
+        monkeypatch.setattr(loglinear, "_shared", lambda arrays, n, **kw: groups.append(real(arrays, n, **kw)) or groups[-1])
+        for shared in (got, operands_only):
+            np.testing.assert_allclose(shared, alone, atol=1e-12 if precision == "double" else 1e-7, rtol=0)
     assert any(sharing)
+    assert any(found is not None for found in distinct)
 
 
 def test_sobol_cross_sample_shares_operands_on_the_real_model(model, monkeypatch):
@@ -405,12 +439,12 @@ def test_sobol_cross_sample_shares_operands_on_the_real_model(model, monkeypatch
     engine = Engine(model.network)
     seen = []
     real = loglinear._shared
-    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: seen.append(real(arrays, n)) or seen[-1])
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n, **kw: seen.append(real(arrays, n, **kw)) or seen[-1])
     shared = engine.query(source, hard, {}, "diagnosis").posterior
     assert seen and seen[0] is not None
     n_sets, n_groups = source.n_samples, len(seen[0][1]) - 1
     assert n_groups < 0.8 * n_sets
-    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n: None)
+    monkeypatch.setattr(loglinear, "_shared", lambda arrays, n, **kw: None)
     alone = engine.query(source, hard, {}, "diagnosis").posterior
     assert np.abs(shared - alone).max() < 1e-7
 
