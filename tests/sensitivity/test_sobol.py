@@ -125,26 +125,31 @@ def _salib_analyze(problem, y, confidence, seed):
 
 @pytest.mark.parametrize("factors, n, groups", [(2, 8, None), (5, 64, None), (40, 256, None),
                                                 (5, 64, ["g1", "g2", "g1", "g3", "g2"])])
-def test_indices_and_intervals_are_salibs_bit_for_bit(factors, n, groups):
+def test_indices_and_intervals_are_salibs_bit_for_bit(factors, n, groups, monkeypatch):
     """Our estimators (what every factor shares computed once, factors in steps) give SALib's ``sobol.analyze``
-    numbers (the reference) bit for bit: on smooth and on rounded outputs (ties), several confidence levels, more
-    factors than one step holds, and grouped inputs."""
-    from bmes_bayes.sensitivity.sobol import FACTORS, _analyze
+    numbers (the reference) bit for bit: on smooth and on rounded outputs (ties), several confidence levels, all
+    factors in one step and in steps of 3 factors, and grouped inputs."""
+    import importlib
 
+    sobol_module = importlib.import_module("bmes_bayes.sensitivity.sobol")
     rng = np.random.default_rng(factors * n)
     names = [f"x{i}" for i in range(len(groups) if groups else factors)]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     if groups:
         problem["groups"] = groups
     n_factors = len(set(groups)) if groups else factors
-    assert factors < FACTORS or factors > 2 * FACTORS   # within one step, and over several
+    assert sobol_module.BOOTSTRAP_BYTES // (8 * n * sobol_module.RESAMPLES) >= n_factors   # one step by default
     for y, confidence, seed in [(rng.random(n * (n_factors + 2)) ** 3, 0.95, 12345),
                                 (np.round(rng.random(n * (n_factors + 2)), 1), 0.9, 7),
                                 (rng.normal(size=n * (n_factors + 2)), 0.99, 2**31 - 2)]:
-        ref, mine = _salib_analyze(problem, y, confidence, seed), _analyze(problem, y, confidence, seed)
-        assert sorted(mine) == ["S1", "S1_conf", "ST", "ST_conf"]
-        for key in mine:
-            np.testing.assert_array_equal(mine[key], np.asarray(ref[key]), err_msg=key)
+        ref = _salib_analyze(problem, y, confidence, seed)
+        for step_bytes in (sobol_module.BOOTSTRAP_BYTES, 3 * 8 * n * sobol_module.RESAMPLES):
+            monkeypatch.setattr(sobol_module, "BOOTSTRAP_BYTES", step_bytes)
+            mine = sobol_module._analyze(problem, y, confidence, seed)
+            assert sorted(mine) == ["S1", "S1_conf", "ST", "ST_conf"]
+            for key in mine:
+                np.testing.assert_array_equal(mine[key], np.asarray(ref[key]), err_msg=key)
+        monkeypatch.undo()
 
 
 def test_indices_of_constant_outputs_are_salibs_zeros():
