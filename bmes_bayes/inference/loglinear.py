@@ -18,8 +18,10 @@ table and then contracts it with everything else. Here, instead:
 
 Parameter sets whose normaliser operands (all the weights, the prior of ``B``) are bit for bit the same share the two
 products, and only the sum over ``A`` is done per set: Sobol's cross-sample repeats them in every row that changes
-only a finding's likelihood or a prior outside ``B`` (about a quarter of its rows for a hip with sudden onset); draws
-from the priors never do, and cost only the search (:func:`_shared`, under 1% of a query).
+only a finding's likelihood or a prior outside ``B`` (about a quarter of its rows for a hip with sudden onset). Each
+block operand (and each weight factor, taken and scaled) is then made once for the groups that agree on its own inputs
+(:func:`_distinct`): most rows of the cross-sample change one block only. Draws from the priors never repeat, and
+cost only the searches (about 1% of a query).
 
 Block configurations whose prior is exactly zero under every parameter set (a pregnant man) are dropped before the
 products: they contribute exactly zero. Every block operand is built with the states of ``X`` first (``(S, C, X,
@@ -385,11 +387,10 @@ def _distinct(arrays: list[np.ndarray], n: int, sets: np.ndarray, keys: dict | N
               ) -> tuple[np.ndarray, np.ndarray] | None:
     """One set for each kind among ``sets``: those that agree on all of ``arrays`` share one.
 
-    ``(reps, label)``: ``reps`` the first set of each kind (in the order of ``sets``), ``label`` each position's
-    representative in ``reps``; None when all differ. How sets are compared: :func:`_grouped`.
+    ``(first, label)``: ``first`` the positions in ``sets`` of the first set of each kind, ``label`` each position's
+    kind (an index into ``first``); None when all differ. How sets are compared: :func:`_grouped`.
     """
-    found = _grouped(arrays, n, sets, keys) if len(sets) > 1 else None
-    return None if found is None else (sets[found[0]], found[1])
+    return _grouped(arrays, n, sets, keys) if len(sets) > 1 else None
 
 
 def _scaled(arrays: list[np.ndarray], terms: tuple[str, ...], n: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -427,9 +428,8 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     single = dtype == np.float32
     if single:
         factors, log_scale = _scaled(factors, lay.factor_terms, n)
-        weights, _ = _scaled(weights, lay.weight_terms, n)   # the scales of the weights cancel in 1 / Z
     items = list(zip(factors, lay.factor_terms))
-    witems = list(zip(weights, lay.weight_terms))
+    witems = list(zip(weights, lay.weight_terms))   # as given: scaled below, only where read
     cards = lambda vs: [net[v].card for v in vs]  # noqa: E731
     n_c = int(np.prod(cards(lay.c_vars), dtype=np.int64))
     x = sym[lay.node]
@@ -489,35 +489,48 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     n_a, n_b = len(rows_a), len(rows_b)
     if n_a == 0 or n_b == 0:
         return None
-    # the weights over C enter the normaliser (with block A) and the final product
-    wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
-    wc = _product(wc_items, s0 + c_syms + x, (n, *cards(lay.c_vars), k)).reshape(n, n_c, k, 1)
-    s_x = np.empty((n, n_c, k))
-    z_low = None
-    if single:   # a lower bound of every Z of a set: sum_x prod_j min_u w_j(u, x) (the weights are small)
-        low = np.ones((1, k))
-        for w in weights:
-            low = low * _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
-        z_low = np.broadcast_to(low.sum(axis=1), (n,))
     # Sets that share every operand of the normaliser (all the weights, the prior of B: Sobol's cross-sample rows
     # that change only a finding's likelihood or a prior of A or C) share its products: one group of sets each, its
     # first set standing for it. Then each block operand is built once for the groups (or, the prior of A, the sets)
     # that agree on its own inputs: a row of the cross-sample that changes one odds ratio of block B changes WB only.
-    keys: dict[int, np.ndarray] = {}
+    keys: dict[int, tuple] = {}
     level_of = lambda its, levels, which: [a for (a, _), lv in zip(its, levels) if lv == which]  # noqa: E731
     groups = _shared(weights + level_of(items, lay.level, "B"), n, keys=keys)
     if groups is None:
-        order, starts, heads, wc_g = None, None, np.arange(n), wc
+        order, starts, heads, of_set = None, None, np.arange(n), None
     else:
         order, starts = groups
         heads = order[starts[:-1]]
-        wc_g = wc[heads]
+        of_set = np.empty(n, dtype=np.intp)   # each set's group
+        of_set[order] = np.repeat(np.arange(len(heads)), np.diff(starts))
     n_g = len(heads)
     one_per = lambda arrays, sets: _distinct(arrays, n, sets, keys)  # noqa: E731
     distinct = {("A", True): one_per(level_of(witems, lay.weight_level, "A"), heads),
                 ("B", True): one_per(level_of(witems, lay.weight_level, "B"), heads),
                 ("B", False): one_per(level_of(items, lay.level, "B"), heads),
                 ("A", False): one_per(level_of(items, lay.level, "A"), np.arange(n) if order is None else order)}
+    # Each weight array is taken (and, in float32, scaled) where it is read: C's at every group, A's and B's at one
+    # group of each kind of their block's weights (their positions in ``distinct``).
+    placed_w, low = [], np.ones((1, k))
+    for (w, term), lv in zip(witems, lay.weight_level):
+        found = distinct.get((lv, True))
+        if w.ndim and w.shape[0] == n and w.strides[0] and (groups is not None or found is not None):
+            w = np.take(w, heads if found is None else heads[found[0]], axis=0)
+        if single:
+            w = _scaled([w], [term], len(w))[0][0]   # the scales of the weights cancel in 1 / Z
+            # a lower bound of every Z of a group: sum_x prod_j min_u w_j(u, x) (the weights are small)
+            least = _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
+            low = low * (least if found is None or len(least) == 1 else least[found[1]])
+        placed_w.append((w, term))
+    witems = placed_w
+    z_low = np.broadcast_to((low.sum(axis=1) if of_set is None or len(low) == 1 else low.sum(axis=1)[of_set]),
+                            (n,)) if single else None
+    # the weights over C enter the normaliser (with block A) and the final product (each set: its group's)
+    wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
+    wc_g = _product(wc_items, s0 + c_syms + x, (n_g, *cards(lay.c_vars), k)).reshape(n_g, n_c, k, 1)
+    if of_set is not None:
+        wc_items = [(np.take(w, of_set, axis=0) if w.shape[0] > 1 else w, t) for w, t in wc_items]
+    s_x = np.empty((n, n_c, k))
 
     def operand(which: str, names: tuple[str, ...], rows: np.ndarray, weights: bool, lo: int, hi: int):
         """One block operand for the groups ``lo:hi`` (the prior of A: the sets, in group order), and their indices.
@@ -525,15 +538,17 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         The operand is built once for each kind of its inputs among them; the index gives each group's (set's) in it
         (None: one each, in order, or one for all).
         """
-        its = witems if weights else items
         found = distinct[which, weights]
+        space = None if order is None else heads if which == "B" else order   # the sets' positions: the sets
+        if weights:    # the weights are held at their groups (or one group of each kind): positions are indices
+            space = None
         if found is None:   # no two alike
-            sets = (slice(lo, hi) if order is None else
-                    heads[lo:hi] if which == "B" or weights else order[lo:hi])
-            return block(which, names, rows, its, sets, weights), None
-        reps, label = found
+            sets = slice(lo, hi) if space is None else space[lo:hi]
+            return block(which, names, rows, witems if weights else items, sets, weights), None
+        first, label = found
         need, at = np.unique(label[lo:hi], return_inverse=True)
-        return block(which, names, rows, its, reps[need], weights), (None if len(need) == 1 else at)
+        sets = need if weights else (heads if which == "B" else np.arange(n) if order is None else order)[first[need]]
+        return block(which, names, rows, witems if weights else items, sets, weights), (None if len(need) == 1 else at)
 
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many groups at once (a few numpy calls per

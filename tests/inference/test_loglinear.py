@@ -330,8 +330,8 @@ def test_shared_finds_exactly_the_sets_that_agree(monkeypatch, collide):
 
 @pytest.mark.parametrize("collide", [False, True])
 def test_distinct_stands_one_set_for_each_that_agree_among_the_sets_asked(monkeypatch, collide):
-    """`_distinct` over a subset of the sets (the groups' first sets, in the fast path): each asked set's
-    representative agrees with it bit for bit in every array, representatives are the first of their kind in the
+    """`_distinct` over a subset of the sets (the groups' first sets, in the fast path): each asked position's
+    representative (the first of its kind) agrees with it bit for bit in every array, representatives are the first of their kind in the
     order asked, and there are as many as there are distinct sets (by brute force) unless projections collide (then
     more, never a wrong one). An array without per-set rows makes every set alike; all distinct gives None."""
     rng = np.random.default_rng(5)
@@ -342,7 +342,8 @@ def test_distinct_stands_one_set_for_each_that_agree_among_the_sets_asked(monkey
     sets = rng.permutation(n)[:30]
     if collide:
         monkeypatch.setattr(loglinear, "_projection", lambda rows, n: np.zeros(n))
-    reps, label = loglinear._distinct(arrays, n, sets)
+    first, label = loglinear._distinct(arrays, n, sets)
+    reps = sets[first]
     for pos, s_ in enumerate(sets):
         rep = reps[label[pos]]
         assert all(np.array_equal(a[s_], a[rep]) for a in arrays)
