@@ -517,7 +517,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         if w.ndim and w.shape[0] == n and w.strides[0] and (groups is not None or found is not None):
             w = np.take(w, heads if found is None else heads[found[0]], axis=0)
         if single:
-            w = _scaled([w], [term], len(w))[0][0]   # the scales of the weights cancel in 1 / Z
+            w = _scaled([w], (term,), len(w))[0][0]   # the scales of the weights cancel in 1 / Z
             # a lower bound of every Z of a group: sum_x prod_j min_u w_j(u, x) (the weights are small)
             least = _per_set(np.minimum, w.reshape(w.shape[0], -1, k))
             low = low * (least if found is None or len(least) == 1 else least[found[1]])
