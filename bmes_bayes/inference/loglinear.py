@@ -504,7 +504,17 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         of_set = np.empty(n, dtype=np.intp)   # each set's group
         of_set[order] = np.repeat(np.arange(len(heads)), np.diff(starts))
     n_g = len(heads)
-    one_per = lambda arrays, sets: _distinct(arrays, n, sets, keys)  # noqa: E731
+
+    def one_per(arrays: list[np.ndarray], sets: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """:func:`_distinct`, searched only where sets repeat (draws from the priors never do).
+
+        That is among groups of sets, or where none of the arrays varies from set to set (all alike, found without
+        a search).
+        """
+        if groups is None and any(a.ndim and a.shape[0] == n and a.strides[0] for a in arrays):
+            return None
+        return _distinct(arrays, n, sets, keys)
+
     distinct = {("A", True): one_per(level_of(witems, lay.weight_level, "A"), heads),
                 ("B", True): one_per(level_of(witems, lay.weight_level, "B"), heads),
                 ("B", False): one_per(level_of(items, lay.level, "B"), heads),

@@ -424,6 +424,35 @@ def test_random_networks_with_repeated_sets_share_and_stay_exact(seed, precision
     assert any(found is not None for found in distinct)
 
 
+@pytest.mark.parametrize("precision, tol", [("double", TOL), ("single", SINGLE_TOL)])
+@pytest.mark.parametrize("seed", range(6))
+def test_weights_alike_for_every_set_are_built_once_and_stay_exact(seed, precision, tol, monkeypatch):
+    """Draws that never repeat, but where all weight arrays except one are the same for every set (broadcast, as
+    for parameters not drawn): no two sets share the normaliser, while the blocks whose weights are all alike are
+    built once and broadcast. Every posterior is still the brute-force one, and with the searches switched off
+    the same to rounding; the spy sees an operand found alike."""
+    rng = np.random.default_rng(400 + seed)
+    net, source = _random_network(rng, n_samples=5)
+    keep = int(rng.integers(len(source.weights)))
+    source.weights = [(arr if i == keep else np.broadcast_to(arr[:1], arr.shape), axes)
+                      for i, (arr, axes) in enumerate(source.weights)]
+    source.precision = precision
+    full = source.full()
+    engine = Engine(net)
+    found = []
+    real = loglinear._distinct
+    monkeypatch.setattr(loglinear, "_distinct", lambda *a, **kw: found.append(real(*a, **kw)) or found[-1])
+    refs = np.array([brute_force(SimpleNamespace(network=net), {}, "D", {}, tables={k: v[i] for k, v in full.items()})
+                     for i in range(5)])
+    got = engine.query(source, {}, {}, "D").posterior
+    assert _took_fast(engine, source, {}, {}, "D")
+    assert np.abs(got - refs).max() < tol
+    assert any(f is not None and len(f[0]) == 1 for f in found)   # a block's weights alike: built once
+    monkeypatch.setattr(loglinear, "_distinct", lambda *a, **kw: None)
+    np.testing.assert_allclose(got, engine.query(source, {}, {}, "D").posterior,
+                               atol=1e-12 if precision == "double" else 1e-7, rtol=0)
+
+
 def test_sobol_cross_sample_shares_operands_on_the_real_model(model, monkeypatch):
     """Saltelli's cross-sample for a hip with sudden onset: the rows that change only a finding's likelihood or a
     prior outside block B share their normaliser with the row of A they came from (fewer groups than sets), and
