@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import opt_einsum as oe
@@ -273,19 +274,19 @@ def _normaliser(wa: np.ndarray, wc: np.ndarray, pa: np.ndarray, wbt: np.ndarray,
     starts = np.arange(len(out) + 1) if starts is None else starts   # one set per group
     groups = len(starts) - 1
     wa_at, pa_at, wbt_at, pb_at = at
+
+    def cut(arr: np.ndarray, i: int, j: int, idx: np.ndarray | None = None) -> np.ndarray:
+        if len(arr) == 1:
+            return arr
+        return arr[i:j] if idx is None else np.take(arr, idx[i:j], axis=0)
+
     for i in range(0, groups, step):
         j = min(groups, i + step)
-
-        def cut(arr: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
-            if len(arr) == 1:
-                return arr
-            return arr[i:j] if idx is None else np.take(arr, idx[i:j], axis=0)
-
-        w_a, w_b = cut(wa, wa_at), cut(wbt, wbt_at)
-        wat = np.multiply(w_a, cut(wc), out=wbuf[: j - i])
+        w_a, w_b = cut(wa, i, j, wa_at), cut(wbt, i, j, wbt_at)
+        wat = np.multiply(w_a, cut(wc, i, j), out=wbuf[: j - i])
         z = np.matmul(wat.transpose(0, 1, 3, 2), w_b, out=zbuf[: j - i])
         np.divide(1.0, z, out=z)   # as np.reciprocal, bit for bit, at twice its speed
-        vbt = np.multiply(cut(pb, pb_at), w_b, out=vbuf[: j - i])
+        vbt = np.multiply(cut(pb, i, j, pb_at), w_b, out=vbuf[: j - i])
         t = np.matmul(vbt, z.transpose(0, 1, 3, 2), out=tbuf[: j - i])
         np.multiply(t, w_a, out=t)
         s, e = int(starts[i]), int(starts[j])
@@ -307,12 +308,19 @@ def _per_set(ufunc: np.ufunc, arr: np.ndarray) -> np.ndarray:
     return ufunc.reduce(np.ascontiguousarray(np.moveaxis(arr, 1, 0)), axis=0)
 
 
+@lru_cache(maxsize=64)
+def _coefficients(m: int) -> np.ndarray:
+    """``m`` fixed random weights of :func:`_projection` (the same for every call)."""
+    coef = np.random.default_rng(0x5EED).uniform(0.5, 1.0, m)
+    coef.setflags(write=False)
+    return coef
+
+
 def _projection(rows: list[np.ndarray], n: int) -> np.ndarray:
     """One number per set: its entries of every array of ``rows`` ``(n, m)`` times fixed random weights, summed."""
-    coef = np.random.default_rng(0x5EED).uniform(0.5, 1.0, max([r.shape[1] for r in rows] or [0]))
     key = np.zeros(n)
     for r in rows:
-        key += r @ coef[: r.shape[1]]
+        key += r @ _coefficients(r.shape[1])
     return key
 
 
