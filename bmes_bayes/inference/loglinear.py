@@ -541,8 +541,10 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
             low = low * (least if found is None or len(least) == 1 else least[found[1]])
         placed_w.append((w, term))
     witems = placed_w
-    z_low = np.broadcast_to((low.sum(axis=1) if of_set is None or len(low) == 1 else low.sum(axis=1)[of_set]),
-                            (n,)) if single else None
+    z_low = None
+    if single:   # each set's: its group's
+        low_z = low.sum(axis=1)
+        z_low = np.broadcast_to(low_z if of_set is None or len(low_z) == 1 else low_z[of_set], (n,))
     # the weights over C enter the normaliser (with block A) and the final product (each set: its group's)
     wc_items = [it for it, lv in zip(witems, lay.weight_level) if lv == "C"]
     wc_g = _product(wc_items, s0 + c_syms + x, (n_g, *cards(lay.c_vars), k)).reshape(n_g, n_c, k, 1)
@@ -557,16 +559,17 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         (None: one each, in order, or one for all).
         """
         found = distinct[which, weights]
-        space = None if order is None else heads if which == "B" else order   # the sets' positions: the sets
-        if weights:    # the weights are held at their groups (or one group of each kind): positions are indices
-            space = None
+        its = witems if weights else items
+        # the sets at the positions lo:hi: the weights are held at the groups (one of each kind, when found), so
+        # positions index them; the prior of B is read at the groups' first sets, that of A at every set, in group
+        # order (None: position i is set i)
+        at_sets = None if weights or order is None else heads if which == "B" else order
         if found is None:   # no two alike
-            sets = slice(lo, hi) if space is None else space[lo:hi]
-            return block(which, names, rows, witems if weights else items, sets, weights), None
+            return block(which, names, rows, its, slice(lo, hi) if at_sets is None else at_sets[lo:hi], weights), None
         first, label = found
         need, at = np.unique(label[lo:hi], return_inverse=True)
-        sets = need if weights else (heads if which == "B" else np.arange(n) if order is None else order)[first[need]]
-        return block(which, names, rows, witems if weights else items, sets, weights), (None if len(need) == 1 else at)
+        sets = need if weights else first[need] if at_sets is None else at_sets[first[need]]
+        return block(which, names, rows, its, sets, weights), (None if len(need) == 1 else at)
 
     step = max(1, FAST_BYTES // (8 * n_c * n_a * n_b))
     # the block operands are small beside the normaliser: built for many groups at once (a few numpy calls per
