@@ -9,7 +9,7 @@ One module per method, each a function ``model -> result`` with its result class
   co-variation (:func:`sensitivity_function`, :func:`covary`, :func:`admissible_range`);
 - :mod:`.admissible`: how far a parameter can move before the top state changes (:func:`admissible_deviation`);
 - :mod:`.tuning`: single changes that reach a constraint, ranked by the exact Chan-Darwiche distance (:func:`tune`);
-- :mod:`.sobol`: Sobol indices computed with SALib (:func:`sobol`).
+- :mod:`.sobol`: Sobol indices with SALib's design and estimators (:func:`sobol`).
 
 All run on the same batched exact engine: every parameter set they need is one row of a batch. The shared machinery
 is written once: :mod:`._perturb` (one clinical parameter as a scalar, its plausible range, the parameter sets with one
