@@ -355,13 +355,26 @@ def sobol_indices(problem: dict, fn, *, n: int, seed: int | None, confidence: fl
     -------
     tuple of (dict, numpy.ndarray)
         The indices (a dict of arrays with SALib's keys ``S1``, ``S1_conf``, ``ST``, ``ST_conf``, SALib's numbers bit
-        for bit) and the model outputs.
+        for bit, and SALib's ``to_df()``) and the model outputs.
     """
     confidence = renamed(confidence, level, new="confidence", old="level", where="sobol", default=CONFIDENCE)
     groups = problem.get("groups") or problem["names"]
     total = n * (len(set(groups)) + 2)
     y = _evaluate(saltelli_rows(problem, n, seed=seed, rows=4 * CHUNK), fn, total, progress, desc)
-    return _analyze(problem, y, confidence, seed), y
+    return _Indices(_analyze(problem, y, confidence, seed), list(dict.fromkeys(groups))), y
+
+
+class _Indices(dict):
+    """The indices of :func:`sobol_indices`: SALib's result keys, and its ``to_df()``."""
+
+    def __init__(self, values: dict[str, np.ndarray], factors: list[str]) -> None:
+        super().__init__(values)
+        self.factors = factors
+
+    def to_df(self) -> list[pd.DataFrame]:
+        """``[total, first]``: ``ST``, ``ST_conf`` and ``S1``, ``S1_conf`` by factor, as SALib's ``to_df()``."""
+        return [pd.DataFrame({"ST": self["ST"], "ST_conf": self["ST_conf"]}, index=self.factors),
+                pd.DataFrame({"S1": self["S1"], "S1_conf": self["S1_conf"]}, index=self.factors)]
 
 
 def _problem(spec: PriorSpec, indices: Sequence[int], groups: str) -> dict:

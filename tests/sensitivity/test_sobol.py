@@ -152,6 +152,32 @@ def test_indices_and_intervals_are_salibs_bit_for_bit(factors, n, groups, monkey
         monkeypatch.undo()
 
 
+@pytest.mark.parametrize("groups", [None, ["g1", "g2", "g1", "g3", "g2"]])
+def test_sobol_indices_returns_salibs_result_and_frames(groups):
+    """``sobol_indices`` on a function of the uniforms (the Ishigami-like ``sin(x0) + 3 x1^2 + x0 x2 ...``): its
+    indices and ``to_df()`` frames are those of SALib's ``analyze`` on SALib's own sample (the reference)."""
+    import pandas as pd
+    from SALib.sample import sobol as sobol_sample
+
+    from bmes_bayes.sensitivity import sobol_indices
+
+    problem = {"num_vars": 5, "names": [f"x{i}" for i in range(5)], "bounds": [[0.0, 1.0]] * 5}
+    if groups:
+        problem["groups"] = groups
+
+    def fn(u):
+        return np.sin(6 * u[:, 0]) + 3 * u[:, 1] ** 2 + u[:, 0] * u[:, 2] + 0.5 * u[:, 3] - u[:, 4] ** 3
+
+    mine, y = sobol_indices(problem, fn, n=64, seed=9)
+    ref = _salib_analyze(problem, fn(sobol_sample.sample(problem, 64, calc_second_order=False, scramble=True,
+                                                         seed=9)), 0.95, 9)
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_array_equal(mine[key], np.asarray(ref[key]))
+    for got, expected in zip(mine.to_df(), ref.to_df()):
+        pd.testing.assert_frame_equal(got, expected)
+    assert len(mine.to_df()) == 2 and list(mine.to_df()[0].index) == list(dict.fromkeys(groups or problem["names"]))
+
+
 def test_indices_of_constant_outputs_are_salibs_zeros():
     """Outputs that do not vary (all of them, or A and B with only the cross-sample varying): SALib's rules give
     zero indices and intervals, and ours the same numbers."""
