@@ -324,6 +324,11 @@ def _projection(rows: list[np.ndarray], n: int) -> np.ndarray:
     return key
 
 
+def _varies(arr: np.ndarray, n: int) -> bool:
+    """Whether ``arr`` can differ from set to set: a sample axis of ``n``, not broadcast along it."""
+    return bool(arr.ndim and arr.shape[0] == n and arr.strides[0])
+
+
 def _rows_of(arr: np.ndarray, sets: slice | np.ndarray) -> np.ndarray:
     """The rows ``sets`` (a slice: a view; indices: a copy) of ``arr``'s sample axis."""
     return arr[sets] if isinstance(sets, slice) else np.take(arr, sets, axis=0)
@@ -344,7 +349,7 @@ def _grouped(arrays: list[np.ndarray], n: int, sets: np.ndarray, keys: dict | No
     keys = {} if keys is None else keys
     rows, key = [], np.zeros(n)
     for a in arrays:
-        if not (a.ndim and a.shape[0] == n and a.strides[0]):
+        if not _varies(a, n):
             continue
         if id(a) not in keys:
             r = np.ascontiguousarray(a).reshape(n, -1)
@@ -519,7 +524,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
         That is among groups of sets, or where none of the arrays varies from set to set (all alike, found without
         a search).
         """
-        if groups is None and any(a.ndim and a.shape[0] == n and a.strides[0] for a in arrays):
+        if groups is None and any(_varies(a, n) for a in arrays):
             return None
         return _distinct(arrays, n, sets, keys)
 
@@ -532,7 +537,7 @@ def _evaluate(engine, lay: _Layout, ops: list[np.ndarray], weights: list[np.ndar
     placed_w, low = [], np.ones((1, k))
     for (w, term), lv in zip(witems, lay.weight_level):
         found = distinct.get((lv, True))
-        if w.ndim and w.shape[0] == n and w.strides[0] and (groups is not None or found is not None):
+        if _varies(w, n) and (groups is not None or found is not None):
             w = np.take(w, heads if found is None else heads[found[0]], axis=0)
         if single:
             w = _scaled([w], (term,), len(w))[0][0]   # the scales of the weights cancel in 1 / Z
